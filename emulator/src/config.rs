@@ -1,0 +1,84 @@
+//! Emulator configuration: identity of the emulated bucket, behaviour switches and faults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A clock returning Unix seconds; injectable so signature-expiry tests are exact.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// Fault injection for `upload_slice_data` requests. Every decision is drawn from a
+/// counter-based generator seeded with `seed`, so a run is reproducible.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Faults {
+    pub seed: u64,
+    /// Answer 503 (code -71) or 500 (code -195), alternately, instead of storing.
+    pub http_5xx_rate: f64,
+    /// Read the request, then reset the connection (RST) without storing or answering.
+    pub drop_before_store_rate: f64,
+    /// Store the slice, then reset the connection without answering.
+    pub drop_after_store_rate: f64,
+    /// Sleep this long before answering every slice.
+    pub delay_ms: u64,
+    /// Probability of an extra stall of `stall_ms` before answering.
+    pub stall_rate: f64,
+    pub stall_ms: u64,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on; default `127.0.0.1:0` (a free port).
+    pub listen: SocketAddr,
+    pub appid: u64,
+    pub bucket: String,
+    pub secret_id: String,
+    pub secret_key: String,
+    /// Where objects and sessions live; a fresh temporary directory when `None`
+    /// (removed again on stop).
+    pub data_dir: Option<PathBuf>,
+    /// Answer `serial_upload: 1` on every slice init.
+    pub force_serial_upload: bool,
+    /// Answer (and use) this slice size instead of the requested one.
+    pub slice_size_override: Option<u64>,
+    pub faults: Faults,
+    /// Unix-seconds clock; system time when `None`.
+    pub clock: Option<Clock>,
+    /// Verify content SHA-1 / `uploadparts` at finish (default true; false for benchmarks).
+    pub verify_content: bool,
+    /// Print one line per request to stderr.
+    pub log_requests: bool,
+}
+
+impl Config {
+    pub fn new(appid: u64, bucket: &str, secret_id: &str, secret_key: &str) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            appid,
+            bucket: bucket.to_string(),
+            secret_id: secret_id.to_string(),
+            secret_key: secret_key.to_string(),
+            data_dir: None,
+            force_serial_upload: false,
+            slice_size_override: None,
+            faults: Faults::default(),
+            clock: None,
+            verify_content: true,
+            log_requests: false,
+        }
+    }
+
+    /// Current time in Unix seconds according to the configured clock.
+    pub fn now(&self) -> u64 {
+        match &self.clock {
+            Some(clock) => clock(),
+            None => system_now(),
+        }
+    }
+}
+
+pub fn system_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

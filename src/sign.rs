@@ -1,0 +1,267 @@
+//! v4 request signing (PROTOCOL.md §2).
+//!
+//! plaintext = `a=<appid>&k=<secret_id>&e=<expiry>&t=<now>&r=<nonce>&f=<fileid>&b=<bucket>`,
+//! signature = base64(HMAC-SHA1(secret_key, plaintext) ‖ plaintext). A *multi-effect* signature has
+//! an absolute expiry `e` and may be reused until then; a *once* signature has `e = 0`, is bound to
+//! the exact fileid and is good for one request.
+
+use crate::error::{Error, Result};
+use base64::Engine as _;
+use hmac::{KeyInit, Mac};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+type HmacSha1 = hmac::Hmac<sha1::Sha1>;
+
+/// Longest signature lifetime the service accepts (about three months, PROTOCOL.md §2.3).
+pub const MAX_LIFETIME_SECS: u64 = 90 * 24 * 3600;
+
+/// The secret key. Its `Debug` form is redacted so it cannot leak into logs or errors.
+#[derive(Clone)]
+pub struct SecretKey(String);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// appid, secret id and secret key.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    appid: u64,
+    secret_id: String,
+    secret_key: SecretKey,
+}
+
+impl Credentials {
+    /// Checks and keeps the credentials: appid must be nonzero, the secret id and key non-empty
+    /// and free of control characters (they travel in the plaintext and a header).
+    pub fn new(appid: u64, secret_id: &str, secret_key: &str) -> Result<Credentials> {
+        if appid == 0 {
+            return Err(Error::usage(
+                "appid is 0; use the numeric appid of your account",
+            ));
+        }
+        for (what, value) in [("secret id", secret_id), ("secret key", secret_key)] {
+            if value.is_empty() {
+                return Err(Error::usage(format!("{what} is empty")));
+            }
+            if value.chars().any(|c| c.is_control() || c == '&') {
+                return Err(Error::usage(format!(
+                    "{what} contains a control character or '&'"
+                )));
+            }
+        }
+        Ok(Credentials {
+            appid,
+            secret_id: secret_id.to_string(),
+            secret_key: SecretKey(secret_key.to_string()),
+        })
+    }
+
+    pub fn appid(&self) -> u64 {
+        self.appid
+    }
+
+    pub fn secret_id(&self) -> &str {
+        &self.secret_id
+    }
+}
+
+/// The seven values of a plaintext.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignFields<'a> {
+    pub appid: u64,
+    pub secret_id: &'a str,
+    /// Absolute expiry in Unix seconds; 0 for a once signature.
+    pub expiry: u64,
+    pub now: u64,
+    pub nonce: u64,
+    /// The bound fileid, already encoded; empty for an unbound multi signature.
+    pub fileid: &'a str,
+    pub bucket: &'a str,
+}
+
+/// The plaintext in the order `a,k,e,t,r,f,b` (the official doc example's and most SDKs').
+pub fn plaintext(f: &SignFields<'_>) -> String {
+    format!(
+        "a={}&k={}&e={}&t={}&r={}&f={}&b={}",
+        f.appid, f.secret_id, f.expiry, f.now, f.nonce, f.fileid, f.bucket
+    )
+}
+
+/// HMAC-SHA1 of `plaintext` under `secret_key`.
+pub fn hmac_sha1(secret_key: &[u8], plaintext: &[u8]) -> [u8; 20] {
+    let mut mac =
+        <HmacSha1 as KeyInit>::new_from_slice(secret_key).expect("HMAC accepts keys of any length");
+    mac.update(plaintext);
+    mac.finalize().into_bytes().into()
+}
+
+/// base64(HMAC-SHA1(secret_key, plaintext) ‖ plaintext).
+pub fn sign_plaintext(secret_key: &[u8], plaintext: &str) -> String {
+    let mut raw = Vec::with_capacity(20 + plaintext.len());
+    raw.extend_from_slice(&hmac_sha1(secret_key, plaintext.as_bytes()));
+    raw.extend_from_slice(plaintext.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+/// Where the current time comes from; injectable so tests are exact.
+pub trait Clock: Send + Sync {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> u64;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+}
+
+/// A fixed clock, for tests and reproducible signatures.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub u64);
+
+impl Clock for FixedClock {
+    fn now(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A nonce in 0..2^31 from the operating system's random source.
+pub fn random_nonce() -> u64 {
+    let mut b = [0u8; 4];
+    match getrandom::fill(&mut b) {
+        Ok(()) => u64::from(u32::from_le_bytes(b) & 0x7fff_ffff),
+        // The OS source failing is near impossible; fall back to the clock's nanoseconds rather
+        // than failing the request.
+        Err(_) => u64::from(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+                & 0x7fff_ffff,
+        ),
+    }
+}
+
+/// Makes signatures for one set of credentials with a clock and fresh nonces.
+#[derive(Clone)]
+pub struct Signer {
+    creds: Credentials,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("creds", &self.creds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    pub fn new(creds: Credentials, clock: Arc<dyn Clock>) -> Signer {
+        Signer { creds, clock }
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.creds
+    }
+
+    /// The current time of this signer's clock.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// A reusable signature valid for `lifetime_secs` from now. `fileid` empty = not bound.
+    pub fn multi(&self, bucket: &str, fileid: &str, lifetime_secs: u64) -> String {
+        let now = self.clock.now();
+        self.sign(bucket, fileid, now.saturating_add(lifetime_secs), now)
+    }
+
+    /// A single-use signature bound to `fileid` (use [`crate::path::fileid`]).
+    pub fn once(&self, bucket: &str, fileid: &str) -> String {
+        self.sign(bucket, fileid, 0, self.clock.now())
+    }
+
+    fn sign(&self, bucket: &str, fileid: &str, expiry: u64, now: u64) -> String {
+        let fields = SignFields {
+            appid: self.creds.appid,
+            secret_id: &self.creds.secret_id,
+            expiry,
+            now,
+            nonce: random_nonce(),
+            fileid,
+            bucket,
+        };
+        sign_plaintext(self.creds.secret_key.0.as_bytes(), &plaintext(&fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_key_never_printed() {
+        let c = Credentials::new(1, "AKIDx", "topsecretvalue").unwrap();
+        let s = Signer::new(c.clone(), Arc::new(FixedClock(5)));
+        assert!(!format!("{c:?}").contains("topsecretvalue"));
+        assert!(!format!("{s:?}").contains("topsecretvalue"));
+    }
+
+    #[test]
+    fn credentials_are_checked() {
+        assert!(Credentials::new(0, "a", "b")
+            .unwrap_err()
+            .message()
+            .contains("appid"));
+        assert!(Credentials::new(1, "", "b")
+            .unwrap_err()
+            .message()
+            .contains("secret id"));
+        assert!(Credentials::new(1, "a", "")
+            .unwrap_err()
+            .message()
+            .contains("secret key"));
+        assert!(Credentials::new(1, "a\n", "b").is_err());
+    }
+
+    #[test]
+    fn nonce_is_in_range_and_varies() {
+        let n: Vec<u64> = (0..64).map(|_| random_nonce()).collect();
+        assert!(n.iter().all(|&x| x < (1 << 31)));
+        let first = n[0];
+        assert!(n.iter().any(|&x| x != first));
+    }
+
+    #[test]
+    fn signer_uses_its_clock() {
+        let c = Credentials::new(7, "id", "key").unwrap();
+        let s = Signer::new(c, Arc::new(FixedClock(1000)));
+        let sig = s.multi("bkt", "", 300);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap();
+        let text = std::str::from_utf8(&raw[20..]).unwrap();
+        assert!(text.starts_with("a=7&k=id&e=1300&t=1000&r="), "{text}");
+        assert!(text.ends_with("&f=&b=bkt"), "{text}");
+        assert_eq!(&raw[..20], &hmac_sha1(b"key", text.as_bytes()));
+        let once = s.once("bkt", "/7/bkt/x");
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(once)
+            .unwrap();
+        let text = std::str::from_utf8(&raw[20..]).unwrap();
+        assert!(text.contains("&e=0&t=1000&") && text.ends_with("&f=/7/bkt/x&b=bkt"));
+    }
+}
