@@ -146,7 +146,7 @@ impl DigestBuilder {
     /// `slice_size` must be a nonzero multiple of 64.
     pub fn new(size: u64, slice_size: u64) -> DigestBuilder {
         assert!(
-            slice_size > 0 && slice_size % 64 == 0,
+            slice_size > 0 && slice_size.is_multiple_of(64),
             "slice size must be a multiple of 64"
         );
         DigestBuilder {
@@ -166,7 +166,7 @@ impl DigestBuilder {
             self.hasher.update(&data[..take]);
             data = &data[take..];
             let pos = self.hasher.len();
-            if pos % self.slice_size == 0 && pos < self.size {
+            if pos.is_multiple_of(self.slice_size) && pos < self.size {
                 let datasha = self.hasher.state_hex().expect("boundary is block aligned");
                 self.parts.push(PartDigest {
                     offset: pos - self.slice_size,
