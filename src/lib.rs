@@ -2,13 +2,31 @@
 //!
 //! Files by what they hold: [`sign`] (v4 signatures), [`path`] (cos path rules and encoding),
 //! [`hash`] (SHA-1 and `uploadparts` states), [`wire`] (multipart bodies, the answer envelope),
-//! [`error`] (the error type and COS code classes).
+//! [`error`] (the error type and COS code classes), [`config`] (settings and defaults),
+//! `transport` (the ureq agent), [`upload`] (the engine), [`client`] (the operations).
+//!
+//! ```no_run
+//! use cosv4::{Client, Config, Credentials, Endpoint, UploadOptions};
+//! let mut cfg = Config::new(Credentials::new(1250000000, "AKID...", "secret")?);
+//! cfg.endpoint = Some(Endpoint::Region("gz".into()));
+//! let client = Client::new(cfg)?;
+//! let done = client.upload_file("mybucket", "/backups/db.tar", "db.tar", &UploadOptions::default())?;
+//! println!("{}", done.access_url);
+//! # Ok::<(), cosv4::Error>(())
+//! ```
 
+pub mod client;
+pub mod config;
 pub mod error;
 pub mod hash;
 pub mod path;
 pub mod sign;
+mod transport;
+pub mod upload;
 pub mod wire;
 
+pub use client::{Client, Stat};
+pub use config::{Config, Endpoint};
 pub use error::{Error, ErrorKind, Result};
 pub use sign::{Clock, Credentials, FixedClock, Signer, SystemClock};
+pub use upload::{CancelToken, Method, Outcome, Phase, Progress, UploadOptions};

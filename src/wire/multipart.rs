@@ -153,10 +153,10 @@ impl<R: Read> Read for MultipartBody<R> {
             if n == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
-                    format!(
-                        "content ended {} bytes early (the source became shorter)",
+                    crate::Error::integrity(format!(
+                        "the local data ended {} bytes early: the file became shorter during the upload",
                         self.content_left
-                    ),
+                    )),
                 ));
             }
             self.content_left -= n as u64;

@@ -1,0 +1,220 @@
+//! The client: configuration checked once, one shared agent, and the operations.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::sign::Signer;
+use crate::upload::{self, FileSource, Handler, MemSource, Outcome, UploadOptions};
+use crate::wire::envelope::{int_field, opt_str};
+use crate::wire::{Envelope, Form};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A client: built once, shared by any number of threads (`Send + Sync`, cheap to clone).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cfg: Config,
+    base_url: String,
+    signer: Signer,
+    /// For single requests (simple uploads, stat, delete). Slice uploads get a pool of their own
+    /// so that cancelling one interrupts its requests without touching the others.
+    agent: ureq::Agent,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("config", &self.inner.cfg)
+            .finish()
+    }
+}
+
+/// What `stat` reports of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stat {
+    /// Declared size.
+    pub filesize: u64,
+    /// Bytes stored so far (less than `filesize` while an upload is unfinished).
+    pub filelen: u64,
+    pub sha: String,
+    pub biz_attr: String,
+    pub ctime: i64,
+    pub mtime: i64,
+    pub access_url: String,
+    pub source_url: String,
+    pub authority: String,
+    /// The whole `data` object of the answer.
+    pub raw: Value,
+}
+
+impl Client {
+    /// Checks `cfg` and builds the client.
+    pub fn new(cfg: Config) -> Result<Client> {
+        let base_url = cfg.validate()?;
+        let signer = Signer::new(cfg.credentials.clone(), cfg.clock.clone());
+        let agent = crate::transport::new_agent(&cfg, cfg.workers);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                cfg,
+                base_url,
+                signer,
+                agent,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.cfg
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    /// Uploads a local file to `bucket` at `cos_path`.
+    pub fn upload_file(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        local: impl AsRef<Path>,
+        opts: &UploadOptions,
+    ) -> Result<Outcome> {
+        self.upload_file_inner(bucket, cos_path, local.as_ref(), opts, None)
+    }
+
+    /// Same as [`Client::upload_file`], calling `progress` on this thread as the upload goes.
+    pub fn upload_file_with_progress(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        local: impl AsRef<Path>,
+        opts: &UploadOptions,
+        progress: Handler<'_>,
+    ) -> Result<Outcome> {
+        self.upload_file_inner(bucket, cos_path, local.as_ref(), opts, Some(progress))
+    }
+
+    fn upload_file_inner(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        local: &Path,
+        opts: &UploadOptions,
+        progress: Option<Handler<'_>>,
+    ) -> Result<Outcome> {
+        let source = FileSource::open(local)?;
+        self.run(bucket, cos_path, &source, opts, progress)
+    }
+
+    /// Uploads bytes already in memory.
+    pub fn upload_bytes(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        data: &[u8],
+        opts: &UploadOptions,
+    ) -> Result<Outcome> {
+        self.run(bucket, cos_path, &MemSource(data), opts, None)
+    }
+
+    /// Same as [`Client::upload_bytes`] with a progress handler.
+    pub fn upload_bytes_with_progress(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        data: &[u8],
+        opts: &UploadOptions,
+        progress: Handler<'_>,
+    ) -> Result<Outcome> {
+        self.run(bucket, cos_path, &MemSource(data), opts, Some(progress))
+    }
+
+    fn run(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        source: &dyn upload::Source,
+        opts: &UploadOptions,
+        progress: Option<Handler<'_>>,
+    ) -> Result<Outcome> {
+        let i = &self.inner;
+        let parts = upload::ClientParts {
+            cfg: &i.cfg,
+            signer: &i.signer,
+            base_url: &i.base_url,
+            agent: &i.agent,
+        };
+        upload::run(parts, (bucket, cos_path), source, opts, progress)
+    }
+
+    /// Size, sha and attributes of a file.
+    pub fn stat(&self, bucket: &str, cos_path: &str) -> Result<Stat> {
+        crate::path::validate_bucket(bucket)?;
+        crate::path::validate_file(cos_path)?;
+        let i = &self.inner;
+        let url = self.object_url(bucket, cos_path);
+        stat_object(&i.cfg, &i.signer, &i.agent, &url, bucket)
+    }
+
+    /// Deletes a file (a once signature bound to it).
+    pub fn delete(&self, bucket: &str, cos_path: &str) -> Result<()> {
+        crate::path::validate_bucket(bucket)?;
+        crate::path::validate_file(cos_path)?;
+        let i = &self.inner;
+        let fileid = crate::path::fileid(i.signer.credentials().appid(), bucket, cos_path);
+        let auth = i.signer.once(bucket, &fileid);
+        let body = Form::new().text("op", "delete").finish();
+        crate::transport::post_form(&i.agent, &self.object_url(bucket, cos_path), &auth, body)?
+            .into_data()
+            .map(|_| ())
+    }
+
+    /// The API URL of an object.
+    pub fn object_url(&self, bucket: &str, cos_path: &str) -> String {
+        upload::object_url(
+            &self.inner.base_url,
+            self.inner.signer.credentials().appid(),
+            bucket,
+            cos_path,
+        )
+    }
+}
+
+/// `GET <url>?op=stat`.
+pub(crate) fn stat_object(
+    cfg: &Config,
+    signer: &Signer,
+    agent: &ureq::Agent,
+    url: &str,
+    bucket: &str,
+) -> Result<Stat> {
+    let auth = signer.multi(bucket, "", cfg.sign_lifetime.as_secs());
+    let data = crate::transport::get(agent, &format!("{url}?op=stat"), &auth)
+        .and_then(Envelope::into_data)?;
+    let num = |f: &str| int_field(&data, f);
+    let s = |f: &str| opt_str(&data, f).unwrap_or_default();
+    let filesize =
+        num("filesize").ok_or_else(|| Error::protocol("the stat answer has no filesize"))?;
+    Ok(Stat {
+        filesize: filesize.max(0) as u64,
+        filelen: num("filelen").unwrap_or(filesize).max(0) as u64,
+        sha: s("sha"),
+        biz_attr: s("biz_attr"),
+        ctime: num("ctime").unwrap_or(0),
+        mtime: num("mtime").unwrap_or(0),
+        access_url: s("access_url"),
+        source_url: s("source_url"),
+        authority: s("authority"),
+        raw: data,
+    })
+}

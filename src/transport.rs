@@ -1,0 +1,117 @@
+//! HTTP through ureq: agent settings, sending one request, reading and classifying its answer.
+//!
+//! Rules learnt the hard way (../shared/design/PERF-NOTES.md): 4xx/5xx bodies carry COS's JSON,
+//! so statuses are not errors; bodies are always read to the end so the connection returns to the
+//! pool; redirects are refused (a POST answered with one would be re-sent as a body-less GET);
+//! environment proxies are used only when asked; a request body has an explicit Content-Length.
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::wire::envelope::{Envelope, MAX_BODY};
+use crate::wire::MultipartBody;
+use std::io::Read;
+use ureq::Agent;
+
+/// Output buffer of each connection: large writes are what makes loopback and LAN uploads fast
+/// (measured ≈ 1700 → 2000+ MB/s with 1 MiB instead of the default, PERF-NOTES.md).
+const OUTPUT_BUFFER: usize = 1 << 20;
+
+/// A new agent for `cfg` whose pool keeps up to `pool` idle connections per host.
+pub fn new_agent(cfg: &Config, pool: usize) -> Agent {
+    let proxy = match (&cfg.proxy, cfg.env_proxy) {
+        (Some(p), _) => ureq::Proxy::new(p).ok(), // checked by Config::validate
+        (None, true) => ureq::Proxy::try_from_env(),
+        (None, false) => None,
+    };
+    let config = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(proxy)
+        .user_agent(cfg.user_agent.as_str())
+        .timeout_connect(Some(cfg.connect_timeout))
+        .timeout_per_read(Some(cfg.stall_timeout))
+        .timeout_per_write(Some(cfg.stall_timeout))
+        .timeout_per_call(Some(cfg.request_timeout))
+        .output_buffer_size(OUTPUT_BUFFER)
+        .max_idle_connections(pool.max(1) * 4)
+        .max_idle_connections_per_host(pool.max(1))
+        .build();
+    Agent::new_with_config(config)
+}
+
+/// POSTs a multipart body with the `Authorization` header; returns the parsed envelope.
+pub fn post_form<R: Read>(
+    agent: &Agent,
+    url: &str,
+    auth: &str,
+    mut body: MultipartBody<R>,
+) -> Result<Envelope> {
+    let response = agent
+        .post(url)
+        .header("Authorization", auth)
+        .header("Content-Type", body.content_type())
+        .header("Content-Length", body.content_length().to_string())
+        .send(ureq::SendBody::from_reader(&mut body));
+    answer(response, url)
+}
+
+/// GETs `url` with the `Authorization` header; returns the parsed envelope.
+pub fn get(agent: &Agent, url: &str, auth: &str) -> Result<Envelope> {
+    let response = agent.get(url).header("Authorization", auth).call();
+    answer(response, url)
+}
+
+fn answer(
+    response: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    url: &str,
+) -> Result<Envelope> {
+    let mut response = response.map_err(|e| from_ureq(e, url))?;
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY as u64 + 1)
+        .read_to_vec();
+    let body = match body {
+        Ok(b) => b,
+        Err(ureq::Error::BodyExceedsLimit(_)) => {
+            return Err(Error::protocol(format!(
+                "the answer from {url} is larger than {MAX_BODY} bytes"
+            ))
+            .with_http_status(status))
+        }
+        Err(e) => return Err(from_ureq(e, url).with_http_status(status)),
+    };
+    Envelope::parse(status, &body)
+}
+
+/// Classifies a ureq error; the message names the URL (which never carries a signature here).
+pub fn from_ureq(err: ureq::Error, url: &str) -> Error {
+    use ureq::Error as U;
+    // An error of ours that the body reader raised (source shrank, cancelled) comes back as is.
+    if let U::Io(e) = &err {
+        if let Some(ours) = e.get_ref().and_then(|r| r.downcast_ref::<Error>()) {
+            return ours.clone();
+        }
+    }
+    let (kind, what) = match &err {
+        U::Timeout(t) => (ErrorKind::Timeout, format!("timed out ({t:?})")),
+        U::Io(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+        {
+            (ErrorKind::Timeout, format!("timed out: {e}"))
+        }
+        U::HostNotFound => (ErrorKind::Transport, "host not found".to_string()),
+        U::ConnectionFailed => (ErrorKind::Transport, "connection failed".to_string()),
+        U::BadUri(u) => (ErrorKind::Usage, format!("bad URL {u}")),
+        U::RedirectFailed | U::TooManyRedirects => (
+            ErrorKind::Protocol,
+            "the server answered with a redirect, which uploads do not follow".to_string(),
+        ),
+        other => (ErrorKind::Transport, other.to_string()),
+    };
+    Error::new(kind, format!("request to {url} failed: {what}"))
+}

@@ -1,0 +1,240 @@
+//! The upload engine: plan → hash → a bounded window of workers → events to the caller.
+//!
+//! Files up to the simple-upload threshold go in one `op=upload` request ([`simple`]); larger
+//! ones through `upload_slice_init` → `upload_slice_data` × N → `upload_slice_finish`
+//! ([`session`] for the protocol steps, [`window`] for the parallel data phase). Everything runs
+//! on the calling thread except the data workers; progress is delivered on the calling thread.
+
+mod cancel;
+mod plan;
+mod progress;
+mod retry;
+mod session;
+mod simple;
+mod source;
+mod window;
+
+pub use cancel::CancelToken;
+pub use plan::Plan;
+pub use progress::{Handler, Phase, Progress, MIN_INTERVAL};
+pub use source::{FileSource, MemSource, Source};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::hash::{DigestBuilder, FileDigest};
+use crate::sign::Signer;
+use crate::wire::envelope::{opt_str, Envelope};
+use crate::wire::MultipartBody;
+use progress::Reporter;
+use retry::Stop;
+use serde_json::Value;
+use std::io::Read;
+use std::sync::atomic::AtomicBool;
+
+/// Per-upload choices.
+#[derive(Clone, Debug)]
+pub struct UploadOptions {
+    /// Free-form attribute stored with the object (`biz_attr`). Default empty.
+    pub biz_attr: String,
+    /// Refuse to overwrite an existing object with other content (`insertOnly=1`, code -177).
+    /// Default true, as in every official SDK.
+    pub insert_only: bool,
+    /// When an unfinished upload at the path cannot be resumed (other content: -4020, or another
+    /// size or slice size), delete it and start over instead of failing. Default false.
+    pub replace_stale: bool,
+    /// Cancels the upload from another thread.
+    pub cancel: Option<CancelToken>,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        UploadOptions {
+            biz_attr: String::new(),
+            insert_only: true,
+            replace_stale: false,
+            cancel: None,
+        }
+    }
+}
+
+/// How the object got to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// One `op=upload` request.
+    Simple,
+    /// Slice upload.
+    Slices,
+    /// The server already had the content (`access_url` answered at init).
+    Instant,
+}
+
+/// What a successful upload returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub access_url: String,
+    pub resource_path: String,
+    pub source_url: String,
+    pub url: String,
+    pub method: Method,
+    /// True when an unfinished earlier upload was continued.
+    pub resumed: bool,
+    pub bytes_total: u64,
+    /// Content bytes sent, retries included.
+    pub bytes_sent: u64,
+    pub slices_total: u64,
+    /// Slice requests that succeeded in this call.
+    pub slices_sent: u64,
+    /// Slices the server already had (after a resume).
+    pub slices_skipped: u64,
+    /// Requests sent again after a retryable failure.
+    pub retries: u32,
+    /// Slice size used (the server's answer wins over the configured one); 0 for simple uploads.
+    pub slice_size: u64,
+}
+
+impl Outcome {
+    fn from_answer(data: &Value, method: Method, bytes_total: u64) -> Outcome {
+        let s = |f: &str| opt_str(data, f).unwrap_or_default();
+        Outcome {
+            access_url: s("access_url"),
+            resource_path: s("resource_path"),
+            source_url: s("source_url"),
+            url: s("url"),
+            method,
+            resumed: false,
+            bytes_total,
+            bytes_sent: 0,
+            slices_total: 0,
+            slices_sent: 0,
+            slices_skipped: 0,
+            retries: 0,
+            slice_size: 0,
+        }
+    }
+}
+
+/// One upload in progress: everything the steps share.
+pub(crate) struct Job<'a> {
+    pub cfg: &'a Config,
+    pub signer: &'a Signer,
+    pub bucket: &'a str,
+    pub cos_path: &'a str,
+    /// The object's API URL.
+    pub url: String,
+    pub source: &'a dyn Source,
+    pub opts: &'a UploadOptions,
+    pub cancel: CancelToken,
+    /// Set to stop the workers (a slice failed for good, or the handler aborted).
+    pub halt: AtomicBool,
+}
+
+impl<'a> Job<'a> {
+    pub fn new(
+        cfg: &'a Config,
+        signer: &'a Signer,
+        base_url: &str,
+        bucket: &'a str,
+        cos_path: &'a str,
+        source: &'a dyn Source,
+        opts: &'a UploadOptions,
+    ) -> Job<'a> {
+        Job {
+            cfg,
+            signer,
+            bucket,
+            cos_path,
+            url: object_url(base_url, signer.credentials().appid(), bucket, cos_path),
+            source,
+            opts,
+            cancel: opts.cancel.clone().unwrap_or_default(),
+            halt: AtomicBool::new(false),
+        }
+    }
+
+    pub fn stop(&self) -> Stop<'_> {
+        Stop {
+            cancel: &self.cancel,
+            halt: &self.halt,
+        }
+    }
+
+    /// A fresh multi-effect signature (f empty: what most SDKs send for uploads).
+    pub fn auth(&self) -> String {
+        self.signer
+            .multi(self.bucket, "", self.cfg.sign_lifetime.as_secs())
+    }
+
+    /// POSTs `body` to the object URL and returns the answer's `data` or its error.
+    pub fn post<R: Read>(&self, agent: &ureq::Agent, body: MultipartBody<R>) -> Result<Value> {
+        crate::transport::post_form(agent, &self.url, &self.auth(), body)
+            .and_then(Envelope::into_data)
+    }
+
+    /// One sequential pass over the source: the sha and the `uploadparts` states.
+    pub fn hash(&self, slice_size: u64, reporter: &mut Reporter<'_>) -> Result<FileDigest> {
+        const CHUNK: usize = 1 << 20;
+        let size = self.source.len();
+        let mut digest = DigestBuilder::new(size, slice_size);
+        let mut buf = vec![0u8; CHUNK.min(size as usize).max(1)];
+        reporter.update(|p| p.phase = Phase::Hashing);
+        reporter.emit()?;
+        while digest.len() < size {
+            self.stop().check()?;
+            let want = (size - digest.len()).min(buf.len() as u64) as usize;
+            let n = self
+                .source
+                .read_at(&mut buf[..want], digest.len())
+                .map_err(|e| Error::local_io(&format!("read {}", self.source.describe()), &e))?;
+            if n == 0 {
+                return Err(Error::integrity(format!(
+                    "{} became shorter while it was being hashed",
+                    self.source.describe()
+                )));
+            }
+            digest.update(&buf[..n]);
+            let hashed = digest.len();
+            reporter.update(|p| p.bytes_hashed = hashed);
+            reporter.tick()?;
+        }
+        Ok(digest.finish())
+    }
+}
+
+/// `<base>/files/v2/<appid>/<bucket><encoded path>`.
+pub fn object_url(base_url: &str, appid: u64, bucket: &str, cos_path: &str) -> String {
+    format!(
+        "{base_url}/files/v2/{appid}/{bucket}{}",
+        crate::path::encode(cos_path)
+    )
+}
+
+/// What a client lends an upload.
+pub(crate) struct ClientParts<'a> {
+    pub cfg: &'a Config,
+    pub signer: &'a Signer,
+    pub base_url: &'a str,
+    /// The client's shared agent (simple uploads use it).
+    pub agent: &'a ureq::Agent,
+}
+
+/// Runs one upload of `source` to `bucket`/`cos_path`.
+pub(crate) fn run(
+    client: ClientParts<'_>,
+    target: (&str, &str),
+    source: &dyn Source,
+    opts: &UploadOptions,
+    handler: Option<Handler<'_>>,
+) -> Result<Outcome> {
+    let (bucket, cos_path) = target;
+    crate::path::validate_bucket(bucket)?;
+    crate::path::validate_file(cos_path)?;
+    let (cfg, signer) = (client.cfg, client.signer);
+    let job = Job::new(cfg, signer, client.base_url, bucket, cos_path, source, opts);
+    job.stop().check()?;
+    let mut reporter = Reporter::new(handler, source.len());
+    if source.len() <= cfg.simple_threshold {
+        simple::upload(&job, client.agent, &mut reporter)
+    } else {
+        session::upload(&job, &mut reporter)
+    }
+}

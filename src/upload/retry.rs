@@ -1,0 +1,125 @@
+//! Retrying one request: exponential backoff with jitter, never on non-retryable errors, and
+//! waits that end early when the upload is cancelled or stopped.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+const MAX_DELAY: Duration = Duration::from_secs(5);
+const POLL: Duration = Duration::from_millis(20);
+
+/// Stop conditions a retry loop watches.
+pub struct Stop<'a> {
+    pub cancel: &'a super::CancelToken,
+    /// Set when another part of the upload failed or the handler aborted.
+    pub halt: &'a AtomicBool,
+}
+
+impl Stop<'_> {
+    pub fn check(&self) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            return Err(Error::cancelled());
+        }
+        if self.halt.load(Ordering::SeqCst) {
+            return Err(Error::new(
+                crate::ErrorKind::Cancelled,
+                "stopped: another part of the upload failed",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or runs out of retries. Returns the result
+/// and the number of retries made.
+pub fn with_retries<T>(
+    cfg: &Config,
+    stop: &Stop<'_>,
+    mut attempt: impl FnMut() -> Result<T>,
+) -> (Result<T>, u32) {
+    let mut retries = 0;
+    loop {
+        if let Err(e) = stop.check() {
+            return (Err(e), retries);
+        }
+        match attempt() {
+            Ok(v) => return (Ok(v), retries),
+            Err(e) if !e.is_retryable() || retries >= cfg.retries => {
+                // A request interrupted by cancel surfaces as a transport error: say cancelled.
+                let e = if stop.cancel.is_cancelled() {
+                    Error::cancelled()
+                } else {
+                    e
+                };
+                return (Err(e), retries);
+            }
+            Err(_) => {
+                if let Err(e) = sleep(backoff(cfg.retry_base_delay, retries), stop) {
+                    return (Err(e), retries);
+                }
+                retries += 1;
+            }
+        }
+    }
+}
+
+/// base × 2^attempt, capped, with ±50 % jitter.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.min(16)).min(MAX_DELAY);
+    let jitter = (crate::sign::random_nonce() % 1000) as f64 / 1000.0; // 0..1
+    exp.mul_f64(0.5 + jitter)
+}
+
+fn sleep(d: Duration, stop: &Stop<'_>) -> Result<()> {
+    let end = std::time::Instant::now() + d;
+    loop {
+        stop.check()?;
+        let now = std::time::Instant::now();
+        if now >= end {
+            return Ok(());
+        }
+        std::thread::sleep((end - now).min(POLL));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = Duration::from_millis(100);
+        for _ in 0..20 {
+            let d0 = backoff(b, 0);
+            assert!(d0 >= Duration::from_millis(50) && d0 <= Duration::from_millis(150));
+            assert!(backoff(b, 10) <= MAX_DELAY.mul_f64(1.5));
+        }
+    }
+
+    #[test]
+    fn stops_on_permanent_errors_and_counts_retries() {
+        let mut cfg = Config::new(crate::Credentials::new(1, "a", "b").unwrap());
+        cfg.retry_base_delay = Duration::from_millis(1);
+        let cancel = super::super::CancelToken::new();
+        let halt = AtomicBool::new(false);
+        let stop = Stop {
+            cancel: &cancel,
+            halt: &halt,
+        };
+        let mut n = 0;
+        let (r, retries) = with_retries(&cfg, &stop, || {
+            n += 1;
+            Err::<(), _>(Error::new(crate::ErrorKind::Transport, "reset"))
+        });
+        assert!(r.is_err());
+        assert_eq!((n, retries), (4, 3));
+        let mut n = 0;
+        let (r, retries) = with_retries(&cfg, &stop, || {
+            n += 1;
+            Err::<(), _>(Error::usage("bad"))
+        });
+        assert!(r.is_err());
+        assert_eq!((n, retries), (1, 0));
+    }
+}
