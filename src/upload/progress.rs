@@ -83,7 +83,16 @@ impl<'a> Reporter<'a> {
         }
     }
 
-    /// Delivers the current state now, whatever the time (phase changes, the final event).
+    /// Delivers the final 100 % event. The upload is complete by then, so a request to stop
+    /// is moot and ignored.
+    pub fn emit_final(&mut self) {
+        self.current.phase = Phase::Done;
+        self.current.bytes_done = self.current.bytes_total;
+        self.current.slices_done = self.current.slices_total;
+        let _ = self.emit();
+    }
+
+    /// Delivers the current state now, whatever the time (phase changes).
     pub fn emit(&mut self) -> Result<()> {
         self.dirty = false;
         let Some(handler) = self.handler.as_mut() else {

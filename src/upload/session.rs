@@ -43,11 +43,7 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     let start = start(job, &agent, digest.as_ref(), &mut retries)?;
     let (session, slice_size, serial, done, resumed) = match start {
         Start::Instant(data) => {
-            reporter.update(|p| {
-                p.phase = super::Phase::Done;
-                p.bytes_done = size;
-            });
-            reporter.emit()?;
+            reporter.emit_final();
             let mut outcome = Outcome::from_answer(&data, Method::Instant, size);
             outcome.retries = retries;
             return Ok(outcome);
@@ -90,8 +86,7 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     outcome.slices_skipped = skipped;
     outcome.retries = retries;
     outcome.slice_size = slice_size;
-    reporter.update(|p| p.phase = Phase::Done);
-    reporter.emit()?;
+    reporter.emit_final();
     Ok(outcome)
 }
 

@@ -45,11 +45,6 @@ pub(crate) fn upload(
     outcome.slices_total = 1;
     outcome.slices_sent = 1;
     outcome.retries = retries;
-    reporter.update(|p| {
-        p.phase = Phase::Done;
-        p.bytes_done = size;
-        p.slices_done = 1;
-    });
-    reporter.emit()?;
+    reporter.emit_final();
     Ok(outcome)
 }
