@@ -85,7 +85,7 @@ pub fn verify(signature: &str, expected: &Expected, now: u64) -> Result<Signatur
     let Ok(plaintext) = std::str::from_utf8(plain_bytes) else {
         return fail(-97, "signature plaintext is not UTF-8");
     };
-    let mut field = |key: &str| -> String {
+    let field = |key: &str| -> String {
         plaintext
             .split('&')
             .filter_map(|pair| pair.split_once('='))
@@ -136,7 +136,10 @@ pub fn check_scope(sig: &Signature, target: &str, require_once: bool) -> Result<
         }
     } else {
         if require_once {
-            return fail(-63, "delete requires a once signature (e=0) bound to the file");
+            return fail(
+                -63,
+                "delete requires a once signature (e=0) bound to the file",
+            );
         }
         if !bound.is_empty() && !target.starts_with(&bound) {
             return fail(
@@ -163,11 +166,17 @@ mod tests {
     fn known_answer_from_tencent_doc() {
         let plain = "a=200001&k=AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv&e=1437995704&t=1437995644&r=2081660421&f=&b=newbucket";
         let s = sign(EXP.secret_key, plain);
-        assert!(s.starts_with("vxzLR6vzMNhBMUVzMTWKUB+LMeVhPTIwMDAwMSZr"), "{s}");
+        assert!(
+            s.starts_with("vxzLR6vzMNhBMUVzMTWKUB+LMeVhPTIwMDAwMSZr"),
+            "{s}"
+        );
         let v = verify(&s, &EXP, 1437995700).unwrap();
         assert_eq!(v.expiry, 1437995704);
         assert_eq!(verify(&s, &EXP, 1437995704).unwrap_err().code, -59);
-        assert_eq!(verify(&s.replace('+', " "), &EXP, 0).unwrap().plaintext, plain);
+        assert_eq!(
+            verify(&s.replace('+', " "), &EXP, 0).unwrap().plaintext,
+            plain
+        );
     }
 
     #[test]
@@ -179,14 +188,34 @@ mod tests {
         let s = sign(EXP.secret_key, good);
         let v = verify(&s, &EXP, 5).unwrap();
         assert!(check_scope(&v, "/200001/newbucket/x", true).is_ok());
-        assert_eq!(check_scope(&v, "/200001/newbucket/y", true).unwrap_err().code, -63);
+        assert_eq!(
+            check_scope(&v, "/200001/newbucket/y", true)
+                .unwrap_err()
+                .code,
+            -63
+        );
         assert_eq!(verify(&sign("wrong", good), &EXP, 0).unwrap_err().code, -97);
         let other_id = good.replace("AKIDUf", "AKIDXX");
-        assert_eq!(verify(&sign(EXP.secret_key, &other_id), &EXP, 0).unwrap_err().code, -79);
+        assert_eq!(
+            verify(&sign(EXP.secret_key, &other_id), &EXP, 0)
+                .unwrap_err()
+                .code,
+            -79
+        );
         let other_a = good.replace("a=200001", "a=1");
-        assert_eq!(verify(&sign(EXP.secret_key, &other_a), &EXP, 0).unwrap_err().code, -70);
+        assert_eq!(
+            verify(&sign(EXP.secret_key, &other_a), &EXP, 0)
+                .unwrap_err()
+                .code,
+            -70
+        );
         let other_b = good.replace("b=newbucket", "b=x");
-        assert_eq!(verify(&sign(EXP.secret_key, &other_b), &EXP, 0).unwrap_err().code, -61);
+        assert_eq!(
+            verify(&sign(EXP.secret_key, &other_b), &EXP, 0)
+                .unwrap_err()
+                .code,
+            -61
+        );
     }
 
     #[test]
@@ -194,7 +223,17 @@ mod tests {
         let plain = "a=200001&k=AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv&e=100&t=1&r=1&f=/200001/newbucket/dir%20a&b=newbucket";
         let v = verify(&sign(EXP.secret_key, plain), &EXP, 5).unwrap();
         assert!(check_scope(&v, "/200001/newbucket/dir a/f", false).is_ok());
-        assert_eq!(check_scope(&v, "/200001/newbucket/other", false).unwrap_err().code, -63);
-        assert_eq!(check_scope(&v, "/200001/newbucket/dir a/f", true).unwrap_err().code, -63);
+        assert_eq!(
+            check_scope(&v, "/200001/newbucket/other", false)
+                .unwrap_err()
+                .code,
+            -63
+        );
+        assert_eq!(
+            check_scope(&v, "/200001/newbucket/dir a/f", true)
+                .unwrap_err()
+                .code,
+            -63
+        );
     }
 }

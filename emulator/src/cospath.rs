@@ -29,7 +29,9 @@ pub enum PathError {
 
 /// Percent-decode bytes into a string (lossless for valid UTF-8, lossy otherwise).
 pub fn decode(raw: &str) -> String {
-    percent_decode(raw.as_bytes()).decode_utf8_lossy().into_owned()
+    percent_decode(raw.as_bytes())
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Percent-encode a decoded COS path for URLs and fileids.

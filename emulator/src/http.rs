@@ -29,7 +29,7 @@ pub struct Request<'a> {
     /// Raw query string (without `?`), possibly empty.
     pub query: &'a str,
     /// Header names lower-cased.
-    pub headers: Vec<(String, String)>,
+    pub headers: &'a [(String, String)],
     pub body: &'a [u8],
 }
 
@@ -83,12 +83,12 @@ pub struct Server {
 }
 
 impl Server {
+    /// Serve `listener` (already bound, so the caller knows its address up front).
     pub fn start<H: Handler>(
-        listen: SocketAddr,
+        listener: TcpListener,
         handler: Arc<H>,
         counters: Arc<Counters>,
     ) -> io::Result<Server> {
-        let listener = TcpListener::bind(listen)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
@@ -354,7 +354,10 @@ impl Connection {
             Ok(h) => h,
             Err(HeadError::Closed) => return Ok(false),
             Err(HeadError::TooLarge) => {
-                self.respond(handler.protocol_error(431, "request header too large"), false)?;
+                self.respond(
+                    handler.protocol_error(431, "request header too large"),
+                    false,
+                )?;
                 return Ok(false);
             }
             Err(HeadError::Bad(msg)) => {
@@ -420,7 +423,7 @@ impl Connection {
             method: &head.method,
             path,
             query,
-            headers: head.headers.clone(),
+            headers: &head.headers,
             body: if chunked {
                 &self.chunked_body
             } else {

@@ -99,7 +99,10 @@ fn delimiter_tail(rest: &[u8]) -> Option<(bool, usize)> {
     if rest.starts_with(b"--") {
         return Some((true, 2));
     }
-    let ws = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let ws = rest
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
     if rest[ws..].starts_with(b"\r\n") {
         Some((false, ws + 2))
     } else {
@@ -205,7 +208,9 @@ mod tests {
             b.extend_from_slice(format!("--XyZ\r\n{p}").as_bytes());
             b.extend_from_slice(b"\r\n");
         }
-        b.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"filecontent\"\r\n\r\n");
+        b.extend_from_slice(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"filecontent\"\r\n\r\n",
+        );
         b.extend_from_slice(data);
         b.extend_from_slice(b"\r\n--XyZ--\r\n");
         b
@@ -218,7 +223,11 @@ mod tests {
     #[test]
     fn binary_containing_crlf_dashes_survives() {
         let data = b"a\r\n--\r\n--XyZZ\r\n--Xy\r\n--XyZx--z\r\n\r\n";
-        let b = body(&["Content-Disposition: form-data; name=\"op\"\r\n\r\nupload"], data, "");
+        let b = body(
+            &["Content-Disposition: form-data; name=\"op\"\r\n\r\nupload"],
+            data,
+            "",
+        );
         let parts = parse(CT, &b).unwrap();
         assert_eq!(field(&parts, "op"), b"upload");
         assert_eq!(field(&parts, "filecontent"), data);
@@ -244,7 +253,10 @@ mod tests {
             "",
         );
         let parts = parse("multipart/form-data; boundary=\"XyZ\"; charset=UTF-8", &b).unwrap();
-        assert_eq!(parts[0].content_type.as_deref(), Some("text/plain; charset=UTF-8"));
+        assert_eq!(
+            parts[0].content_type.as_deref(),
+            Some("text/plain; charset=UTF-8")
+        );
         assert_eq!(field(&parts, "op"), b"stat");
         assert_eq!(field(&parts, "filecontent"), b"");
     }
@@ -267,7 +279,11 @@ mod tests {
     #[test]
     fn net_leading_crlf_and_preamble() {
         for prefix in ["\r\n", "preamble text\r\n"] {
-            let b = body(&["Content-Disposition: form-data; name=\"op\"\r\n\r\nx"], b"d", prefix);
+            let b = body(
+                &["Content-Disposition: form-data; name=\"op\"\r\n\r\nx"],
+                b"d",
+                prefix,
+            );
             let parts = parse(CT, &b).unwrap();
             assert_eq!(field(&parts, "op"), b"x");
         }
@@ -295,7 +311,11 @@ mod tests {
         assert!(parse(CT, b"--XyZ\r\nNo-Colon\r\n\r\nx\r\n--XyZ--").is_err());
         assert!(parse(CT, b"--XyZ\r\nContent-Type: a\r\n\r\nx\r\n--XyZ--").is_err());
         // Arbitrary prefixes never panic.
-        let full = body(&["Content-Disposition: form-data; name=\"op\"\r\n\r\nupload"], b"\r\n--", "");
+        let full = body(
+            &["Content-Disposition: form-data; name=\"op\"\r\n\r\nupload"],
+            b"\r\n--",
+            "",
+        );
         for n in 0..full.len() {
             let _ = parse(CT, &full[..n]);
         }

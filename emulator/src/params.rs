@@ -45,9 +45,8 @@ impl<'a> Params<'a> {
                 }
             }
             "application/json" if !body.iter().all(u8::is_ascii_whitespace) => {
-                let obj: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_slice(body)
-                        .map_err(|e| format!("body is not a JSON object: {e}"))?;
+                let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
+                    .map_err(|e| format!("body is not a JSON object: {e}"))?;
                 for (k, v) in obj {
                     let text = match v {
                         serde_json::Value::String(s) => s,

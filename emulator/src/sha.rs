@@ -3,7 +3,13 @@
 
 use sha1::block_api::compress;
 
-const INIT: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+const INIT: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
 
 #[derive(Clone)]
 pub struct ChainSha1 {
@@ -109,7 +115,10 @@ mod tests {
             h.update(&data[split..]);
             assert_eq!(h.finish(), "7f24f7278b3693cf9fe1fd4eb48eb51532e587d0");
         }
-        assert_eq!(sha1_hex(&content(26585)), "9cfa6477265233231b7e48d9fae396d68ad31b8b");
+        assert_eq!(
+            sha1_hex(&content(26585)),
+            "9cfa6477265233231b7e48d9fae396d68ad31b8b"
+        );
     }
 
     #[test]
@@ -117,9 +126,15 @@ mod tests {
         let data = content(2 * 1_048_576);
         let mut h = ChainSha1::default();
         h.update(&data[..1_048_576]);
-        assert_eq!(h.state_hex().unwrap(), "ab9a20fd6c98fc1f8f0c985cd552ff14c6feacfd");
+        assert_eq!(
+            h.state_hex().unwrap(),
+            "ab9a20fd6c98fc1f8f0c985cd552ff14c6feacfd"
+        );
         h.update(&data[1_048_576..]);
-        assert_eq!(h.state_hex().unwrap(), "2ccc5923b75f46ebd8ccb78e8c413c18025178b9");
+        assert_eq!(
+            h.state_hex().unwrap(),
+            "2ccc5923b75f46ebd8ccb78e8c413c18025178b9"
+        );
         h.update(b"x");
         assert!(h.state_hex().is_none());
     }

@@ -1,0 +1,143 @@
+//! Operations. Each takes a [`Ctx`] (validated path, parameters, the app) and returns the
+//! `data` object of a success answer, a reset (fault injection) or an [`ApiError`].
+
+mod objects;
+mod slice;
+mod upload;
+
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::cospath;
+use crate::params::Params;
+use crate::reply::ApiError;
+use crate::state::{Index, ObjectMeta};
+
+pub enum Outcome {
+    Data(Value),
+    /// Close the connection with RST, no answer.
+    Reset,
+}
+
+pub type OpResult = Result<Outcome, ApiError>;
+
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    /// Decoded, validated COS path.
+    pub path: &'a str,
+    pub params: &'a Params<'a>,
+}
+
+/// Largest simple upload (DOC-6066: 20 MB).
+pub const MAX_SIMPLE_UPLOAD: usize = 20 * 1000 * 1000;
+
+pub fn dispatch(op: &str, cx: &Ctx) -> OpResult {
+    match op {
+        "upload" => upload::upload(cx),
+        "upload_slice_init" => slice::init(cx),
+        "upload_slice_data" => slice::data(cx),
+        "upload_slice_list" => slice::list(cx),
+        "upload_slice_finish" => slice::finish(cx),
+        "stat" => objects::stat(cx),
+        "delete" => objects::delete(cx),
+        "" => Err(ApiError::param("missing op")),
+        other => Err(ApiError::param(format!("unknown op {other:?}"))),
+    }
+}
+
+impl Ctx<'_> {
+    /// The path, which must name a file (not end in `/`).
+    fn file_path(&self) -> Result<&str, ApiError> {
+        if self.path.ends_with('/') {
+            return Err(ApiError::param(
+                "this operation needs a file path (not ending in '/')",
+            ));
+        }
+        Ok(self.path)
+    }
+
+    /// Optional `sha`: 40 hex digits, answered lower-case.
+    fn sha(&self) -> Result<Option<String>, ApiError> {
+        match self.params.text("sha").filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(Some(s.to_ascii_lowercase()))
+            }
+            Some(s) => Err(ApiError::param(format!(
+                "sha must be 40 hex digits, got {s:?}"
+            ))),
+        }
+    }
+
+    /// `insertOnly`: anything but "0" (default "1") forbids overwriting different content.
+    fn insert_only(&self) -> bool {
+        self.params.text("insertOnly").as_deref() != Some("0")
+    }
+
+    fn biz_attr(&self) -> String {
+        self.params.text("biz_attr").unwrap_or_default()
+    }
+
+    fn required_u64(&self, name: &str) -> Result<u64, ApiError> {
+        self.params
+            .u64(name)
+            .map_err(ApiError::param)?
+            .ok_or_else(|| ApiError::param(format!("{name} is required")))
+    }
+
+    /// Answer `data` of a completed upload.
+    fn urls(&self) -> Value {
+        let app = self.app;
+        let enc = cospath::encode(self.path);
+        let (appid, bucket) = (app.cfg.appid, &app.cfg.bucket);
+        let access = format!("{}/{bucket}-{appid}{enc}", app.base_url);
+        json!({
+            "access_url": access,
+            "resource_path": format!("/{appid}/{bucket}{enc}"),
+            "source_url": access,
+            "url": format!("{}/files/v2/{appid}/{bucket}{enc}", app.base_url),
+        })
+    }
+
+    fn new_meta(&self, size: u64, sha: Option<&str>, ctime: Option<u64>) -> ObjectMeta {
+        let now = self.app.cfg.now();
+        ObjectMeta {
+            size,
+            sha: sha.unwrap_or_default().to_string(),
+            biz_attr: self.biz_attr(),
+            ctime: ctime.unwrap_or(now),
+            mtime: now,
+        }
+    }
+}
+
+/// What is stored at the target path already, for the insertOnly rule.
+enum Existing {
+    None,
+    /// Same size and sha: the upload may complete without storing anything.
+    Identical(ObjectMeta),
+    /// Different content, to be overwritten (insertOnly=0); keeps its ctime.
+    Replace(ObjectMeta),
+}
+
+fn existing(
+    idx: &Index,
+    path: &str,
+    sha: Option<&str>,
+    size: u64,
+    insert_only: bool,
+) -> Result<Existing, ApiError> {
+    let Some(meta) = idx.objects.get(path) else {
+        return Ok(Existing::None);
+    };
+    if meta.size == size && !meta.sha.is_empty() && Some(meta.sha.as_str()) == sha {
+        Ok(Existing::Identical(meta.clone()))
+    } else if insert_only {
+        Err(ApiError::conflict(
+            -177,
+            "ERROR_CMD_COS_FILE_EXIST: a different file already exists at this path (insertOnly=1)",
+        ))
+    } else {
+        Ok(Existing::Replace(meta.clone()))
+    }
+}

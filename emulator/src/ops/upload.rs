@@ -1,0 +1,63 @@
+//! `op=upload`: simple upload of at most 20 MB in one multipart request.
+
+use super::{existing, Ctx, Existing, OpResult, Outcome, MAX_SIMPLE_UPLOAD};
+use crate::reply::ApiError;
+use crate::sha::sha1_hex;
+
+pub fn upload(cx: &Ctx) -> OpResult {
+    let path = cx.file_path()?;
+    let content = cx
+        .params
+        .bytes("filecontent")
+        .ok_or_else(|| ApiError::param("filecontent is required"))?;
+    if content.len() > MAX_SIMPLE_UPLOAD {
+        return Err(ApiError::param(format!(
+            "file of {} bytes is larger than the {MAX_SIMPLE_UPLOAD} byte simple-upload limit; use slice upload",
+            content.len()
+        )));
+    }
+    let declared = cx.sha()?;
+    let sha = sha1_hex(content);
+    if declared.as_ref().is_some_and(|d| *d != sha) {
+        return Err(ApiError::conflict(
+            -4016,
+            format!("sha check failed: content sha {sha} != declared sha"),
+        ));
+    }
+    let size = content.len() as u64;
+    let insert_only = cx.insert_only();
+    let store = &cx.app.store;
+    // Reject early without writing, then re-check when committing.
+    existing(&store.lock(), path, Some(&sha), size, insert_only)?;
+    let staged = store.stage(content)?;
+    let committed = commit(cx, path, &staged, &sha, size, insert_only);
+    let _ = std::fs::remove_file(&staged); // gone already when it was renamed into place
+    committed.map(|()| Outcome::Data(cx.urls()))
+}
+
+fn commit(
+    cx: &Ctx,
+    path: &str,
+    staged: &std::path::Path,
+    sha: &str,
+    size: u64,
+    insert_only: bool,
+) -> Result<(), ApiError> {
+    let store = &cx.app.store;
+    let mut idx = store.lock();
+    match existing(&idx, path, Some(sha), size, insert_only)? {
+        Existing::Identical(old) => store.touch(
+            &mut idx,
+            path,
+            cx.new_meta(size, Some(sha), Some(old.ctime)),
+        )?,
+        Existing::Replace(old) => {
+            let meta = cx.new_meta(size, Some(sha), Some(old.ctime));
+            store.commit(&mut idx, path, staged, meta)?
+        }
+        Existing::None => {
+            store.commit(&mut idx, path, staged, cx.new_meta(size, Some(sha), None))?
+        }
+    }
+    Ok(())
+}
