@@ -255,7 +255,8 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        let cases: Vec<(Box<dyn Fn(&mut Config)>, &str)> = vec![
+        type Case = (Box<dyn Fn(&mut Config)>, &'static str);
+        let cases: Vec<Case> = vec![
             (Box::new(|c| c.slice_size = 1000), "slice size"),
             (Box::new(|c| c.workers = 0), "worker count"),
             (Box::new(|c| c.workers = 10_000), "worker count"),

@@ -1,0 +1,98 @@
+//! Shared set-up for the integration tests: an emulator on 127.0.0.1 and a client for it.
+#![allow(dead_code)]
+
+use cosv4::{Client, Config, Credentials, Endpoint};
+use cosv4_emulator::{Config as EmuConfig, Emulator};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub const APPID: u64 = 1250000000;
+pub const BUCKET: &str = "testbucket";
+pub const SECRET_ID: &str = "AKIDtestSecretId0123456789";
+pub const SECRET_KEY: &str = "testSecretKey0123456789abcdef";
+pub const MIB: u64 = 1 << 20;
+
+pub fn emulator() -> Emulator {
+    emulator_with(|_| {})
+}
+
+pub fn emulator_with(f: impl FnOnce(&mut EmuConfig)) -> Emulator {
+    let mut cfg = EmuConfig::new(APPID, BUCKET, SECRET_ID, SECRET_KEY);
+    f(&mut cfg);
+    Emulator::start(cfg).expect("emulator starts")
+}
+
+/// Client settings for the emulator: fast retries, short stall timeout.
+pub fn config(emu: &Emulator) -> Config {
+    let mut cfg = Config::new(Credentials::new(APPID, SECRET_ID, SECRET_KEY).unwrap());
+    cfg.endpoint = Some(Endpoint::BaseUrl(emu.base_url()));
+    cfg.retry_base_delay = Duration::from_millis(5);
+    cfg.stall_timeout = Duration::from_secs(20);
+    cfg
+}
+
+pub fn client(emu: &Emulator) -> Client {
+    Client::new(config(emu)).unwrap()
+}
+
+pub fn client_with(emu: &Emulator, f: impl FnOnce(&mut Config)) -> Client {
+    let mut cfg = config(emu);
+    f(&mut cfg);
+    Client::new(cfg).unwrap()
+}
+
+/// Deterministic pseudo-random content (xorshift64*), different per seed.
+pub fn content(len: u64, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
+    let mut out = Vec::with_capacity(len as usize + 8);
+    while (out.len() as u64) < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545F4914F6CDD1D).to_le_bytes());
+    }
+    out.truncate(len as usize);
+    out
+}
+
+/// A directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "t{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    /// Writes `data` to a file in the directory and returns its path.
+    pub fn file(&self, name: &str, data: &[u8]) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Offsets of the `upload_slice_data` requests in the emulator's log that succeeded.
+pub fn data_offsets(emu: &Emulator) -> Vec<u64> {
+    let mut v: Vec<u64> = emu
+        .log()
+        .iter()
+        .filter(|e| e.op == "upload_slice_data" && e.status == 200)
+        .filter_map(|e| e.offset)
+        .collect();
+    v.sort_unstable();
+    v
+}
