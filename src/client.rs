@@ -20,8 +20,8 @@ struct Inner {
     cfg: Config,
     base_url: String,
     signer: Signer,
-    /// For single requests (simple uploads, stat, delete). Slice uploads get a pool of their own
-    /// so that cancelling one interrupts its requests without touching the others.
+    /// One agent (one connection pool) for every request of every upload; a cancel interrupts
+    /// only its own upload's requests (`transport::interrupt`).
     agent: ureq::Agent,
 }
 

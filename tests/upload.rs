@@ -589,3 +589,73 @@ fn one_client_shared_by_threads() {
         }
     });
 }
+
+#[test]
+fn cancelling_one_upload_leaves_the_others_on_the_same_client_alone() {
+    let emu = emulator_with(|c| c.faults.delay_ms = 50);
+    let client = client(&emu);
+    let keep = content(30 * MIB, 1);
+    let drop_ = content(30 * MIB, 2);
+    let token = CancelToken::new();
+    std::thread::scope(|s| {
+        let other =
+            s.spawn(|| client.upload_bytes(BUCKET, "/keep.bin", &keep, &UploadOptions::default()));
+        let t2 = token.clone();
+        s.spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            t2.cancel();
+        });
+        let opts = UploadOptions {
+            cancel: Some(token.clone()),
+            ..Default::default()
+        };
+        let err = client
+            .upload_bytes(BUCKET, "/drop.bin", &drop_, &opts)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+        let out = other.join().unwrap().unwrap();
+        assert_eq!(
+            out.retries, 0,
+            "the other upload's requests were not interrupted"
+        );
+    });
+    assert!(emu.object("/keep.bin").unwrap() == keep);
+}
+
+#[test]
+fn cancel_interrupts_a_request_waiting_for_a_silent_server() {
+    // A server that accepts and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(1));
+        drop(conn);
+    });
+    let mut cfg =
+        cosv4::Config::new(cosv4::Credentials::new(APPID, SECRET_ID, SECRET_KEY).unwrap());
+    cfg.endpoint = Some(cosv4::Endpoint::BaseUrl(format!("http://{addr}")));
+    cfg.integrity = false;
+    let client = cosv4::Client::new(cfg).unwrap();
+    let token = CancelToken::new();
+    let t2 = token.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        t2.cancel();
+        Instant::now()
+    });
+    let opts = UploadOptions {
+        cancel: Some(token),
+        ..Default::default()
+    };
+    let err = client
+        .upload_bytes(BUCKET, "/silent.bin", b"hello", &opts)
+        .unwrap_err();
+    let lag = Instant::now().duration_since(canceller.join().unwrap());
+    assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+    assert!(
+        lag < Duration::from_millis(250),
+        "returned {lag:?} after cancel (stall timeout is 30 s)"
+    );
+    held.join().unwrap();
+}

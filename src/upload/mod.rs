@@ -29,7 +29,6 @@ use progress::Reporter;
 use retry::Stop;
 use serde_json::Value;
 use std::io::Read;
-use std::sync::atomic::AtomicBool;
 
 /// Per-upload choices.
 #[derive(Clone, Debug)]
@@ -123,31 +122,46 @@ pub(crate) struct Job<'a> {
     pub url: String,
     pub source: &'a dyn Source,
     pub opts: &'a UploadOptions,
+    /// The client's shared agent.
+    pub agent: &'a ureq::Agent,
+    /// The caller's token (or a private one).
     pub cancel: CancelToken,
-    /// Set to stop the workers (a slice failed for good, or the handler aborted).
-    pub halt: AtomicBool,
+    /// Stops this upload's work and interrupts its requests: cancelled by `cancel`, by a slice
+    /// failing for good, or by the progress handler asking to stop.
+    pub halt: CancelToken,
+    _link: cancel::HookGuard,
 }
 
 impl<'a> Job<'a> {
     pub fn new(
-        cfg: &'a Config,
-        signer: &'a Signer,
-        base_url: &str,
-        bucket: &'a str,
-        cos_path: &'a str,
+        client: ClientParts<'a>,
+        target: (&'a str, &'a str),
         source: &'a dyn Source,
         opts: &'a UploadOptions,
     ) -> Job<'a> {
+        let (bucket, cos_path) = target;
+        let signer = client.signer;
+        let cancel = opts.cancel.clone().unwrap_or_default();
+        let halt = CancelToken::new();
+        let linked = halt.clone();
+        let _link = cancel.on_cancel(move || linked.cancel());
         Job {
-            cfg,
+            cfg: client.cfg,
             signer,
             bucket,
             cos_path,
-            url: object_url(base_url, signer.credentials().appid(), bucket, cos_path),
+            url: object_url(
+                client.base_url,
+                signer.credentials().appid(),
+                bucket,
+                cos_path,
+            ),
             source,
             opts,
-            cancel: opts.cancel.clone().unwrap_or_default(),
-            halt: AtomicBool::new(false),
+            agent: client.agent,
+            cancel,
+            halt,
+            _link,
         }
     }
 
@@ -165,9 +179,16 @@ impl<'a> Job<'a> {
     }
 
     /// POSTs `body` to the object URL and returns the answer's `data` or its error.
-    pub fn post<R: Read>(&self, agent: &ureq::Agent, body: MultipartBody<R>) -> Result<Value> {
-        crate::transport::post_form(agent, &self.url, &self.auth(), body)
-            .and_then(Envelope::into_data)
+    pub fn post<R: Read>(&self, body: MultipartBody<R>) -> Result<Value> {
+        self.post_signed(&self.auth(), body)
+    }
+
+    /// The same with a signature of the caller's choosing. `halt` interrupts the request.
+    pub fn post_signed<R: Read>(&self, auth: &str, body: MultipartBody<R>) -> Result<Value> {
+        crate::transport::with_cancel(&self.halt, || {
+            crate::transport::post_form(self.agent, &self.url, auth, body)
+        })
+        .and_then(Envelope::into_data)
     }
 
     /// One sequential pass over the source: the sha and the `uploadparts` states.
@@ -209,6 +230,7 @@ pub fn object_url(base_url: &str, appid: u64, bucket: &str, cos_path: &str) -> S
 }
 
 /// What a client lends an upload.
+#[derive(Clone, Copy)]
 pub(crate) struct ClientParts<'a> {
     pub cfg: &'a Config,
     pub signer: &'a Signer,
@@ -228,12 +250,12 @@ pub(crate) fn run(
     let (bucket, cos_path) = target;
     crate::path::validate_bucket(bucket)?;
     crate::path::validate_file(cos_path)?;
-    let (cfg, signer) = (client.cfg, client.signer);
-    let job = Job::new(cfg, signer, client.base_url, bucket, cos_path, source, opts);
+    let threshold = client.cfg.simple_threshold;
+    let job = Job::new(client, (bucket, cos_path), source, opts);
     job.stop().check()?;
     let mut reporter = Reporter::new(handler, source.len());
-    if source.len() <= cfg.simple_threshold {
-        simple::upload(&job, client.agent, &mut reporter)
+    if source.len() <= threshold {
+        simple::upload(&job, &mut reporter)
     } else {
         session::upload(&job, &mut reporter)
     }

@@ -3,7 +3,6 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const MAX_DELAY: Duration = Duration::from_secs(5);
@@ -12,8 +11,8 @@ const POLL: Duration = Duration::from_millis(20);
 /// Stop conditions a retry loop watches.
 pub struct Stop<'a> {
     pub cancel: &'a super::CancelToken,
-    /// Set when another part of the upload failed or the handler aborted.
-    pub halt: &'a AtomicBool,
+    /// Cancelled when another part of the upload failed or the handler aborted.
+    pub halt: &'a super::CancelToken,
 }
 
 impl Stop<'_> {
@@ -21,7 +20,7 @@ impl Stop<'_> {
         if self.cancel.is_cancelled() {
             return Err(Error::cancelled());
         }
-        if self.halt.load(Ordering::SeqCst) {
+        if self.halt.is_cancelled() {
             return Err(Error::new(
                 crate::ErrorKind::Cancelled,
                 "stopped: another part of the upload failed",
@@ -102,7 +101,7 @@ mod tests {
         let mut cfg = Config::new(crate::Credentials::new(1, "a", "b").unwrap());
         cfg.retry_base_delay = Duration::from_millis(1);
         let cancel = super::super::CancelToken::new();
-        let halt = AtomicBool::new(false);
+        let halt = super::super::CancelToken::new();
         let stop = Stop {
             cancel: &cancel,
             halt: &halt,

@@ -33,14 +33,9 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     } else {
         None
     };
-    // A pool of its own, sized to the window: cancel shuts it down, which interrupts this
-    // upload's requests in flight without touching other uploads of the client.
-    let agent = crate::transport::new_agent(job.cfg, job.cfg.workers);
-    let shutdown = agent.clone();
-    let _hook = job.cancel.on_cancel(move || shutdown.clone().shutdown());
     let mut retries = 0;
 
-    let start = start(job, &agent, digest.as_ref(), &mut retries)?;
+    let start = start(job, digest.as_ref(), &mut retries)?;
     let (session, slice_size, serial, done, resumed) = match start {
         Start::Instant(data) => {
             reporter.emit_final();
@@ -73,11 +68,11 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     reporter.emit()?;
 
     let workers = if serial { 1 } else { job.cfg.workers };
-    let sent = window::send(job, &agent, &session, plan, &pending, workers, reporter)?;
+    let sent = window::send(job, &session, plan, &pending, workers, reporter)?;
     retries += sent.retries;
 
     job.source.check_unchanged()?;
-    let data = finish(job, &agent, &session, digest.as_ref(), &mut retries)?;
+    let data = finish(job, &session, digest.as_ref(), &mut retries)?;
     let mut outcome = Outcome::from_answer(&data, Method::Slices, size);
     outcome.resumed = resumed;
     outcome.bytes_sent = sent.bytes;
@@ -91,20 +86,15 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
 }
 
 /// init, and on -4019 the list that resumes; -4020 or a mismatch may replace the stale upload.
-fn start(
-    job: &Job<'_>,
-    agent: &ureq::Agent,
-    digest: Option<&FileDigest>,
-    retries: &mut u32,
-) -> Result<Start> {
+fn start(job: &Job<'_>, digest: Option<&FileDigest>, retries: &mut u32) -> Result<Start> {
     let mut replaced = false;
     // Bounded: each turn either returns, or replaces the stale upload (once), or finds the
     // unfinished upload gone between init and list (rare; three turns at most).
     for _ in 0..3 {
-        let stale = match call(job, retries, || init(job, agent, digest)) {
+        let stale = match call(job, retries, || init(job, digest)) {
             Ok(data) => return started(&data, job.cfg.slice_size),
             Err(e) if e.cos_code() == Some(codes::UNFINISHED_SAME) => {
-                match call(job, retries, || list(job, agent)) {
+                match call(job, retries, || list(job)) {
                     Ok(data) => match resume(job, &data, digest) {
                         Ok(start) => return Ok(start),
                         Err(e) => e,
@@ -123,7 +113,7 @@ fn start(
             return Err(stale.context("set replace_stale to delete it and start over"));
         }
         replaced = true;
-        call(job, retries, || delete(job, agent))?;
+        call(job, retries, || delete(job))?;
     }
     Err(Error::new(
         ErrorKind::Service,
@@ -141,7 +131,7 @@ fn call<T>(job: &Job<'_>, retries: &mut u32, f: impl FnMut() -> Result<T>) -> Re
     r
 }
 
-fn init(job: &Job<'_>, agent: &ureq::Agent, digest: Option<&FileDigest>) -> Result<Value> {
+fn init(job: &Job<'_>, digest: Option<&FileDigest>) -> Result<Value> {
     let mut form = Form::new()
         .text("op", "upload_slice_init")
         .text("filesize", &job.source.len().to_string())
@@ -154,19 +144,17 @@ fn init(job: &Job<'_>, agent: &ureq::Agent, digest: Option<&FileDigest>) -> Resu
     let form = form
         .text("biz_attr", &job.opts.biz_attr)
         .text("insertOnly", if job.opts.insert_only { "1" } else { "0" });
-    job.post(agent, form.finish())
+    job.post(form.finish())
 }
 
-fn list(job: &Job<'_>, agent: &ureq::Agent) -> Result<Value> {
-    job.post(agent, Form::new().text("op", "upload_slice_list").finish())
+fn list(job: &Job<'_>) -> Result<Value> {
+    job.post(Form::new().text("op", "upload_slice_list").finish())
 }
 
-fn delete(job: &Job<'_>, agent: &ureq::Agent) -> Result<Value> {
+fn delete(job: &Job<'_>) -> Result<Value> {
     let fileid = crate::path::fileid(job.signer.credentials().appid(), job.bucket, job.cos_path);
     let auth = job.signer.once(job.bucket, &fileid);
-    let body = Form::new().text("op", "delete").finish();
-    crate::transport::post_form(agent, &job.url, &auth, body)
-        .and_then(crate::wire::Envelope::into_data)
+    job.post_signed(&auth, Form::new().text("op", "delete").finish())
 }
 
 /// The answer of a successful init: instant upload, or a new session.
@@ -278,7 +266,6 @@ fn checked_slice_size(n: i64, op: &str) -> Result<u64> {
 
 fn finish(
     job: &Job<'_>,
-    agent: &ureq::Agent,
     session: &str,
     digest: Option<&FileDigest>,
     retries: &mut u32,
@@ -293,13 +280,13 @@ fn finish(
         if let Some(d) = digest {
             form = form.text("sha", &d.sha);
         }
-        job.post(agent, form.finish())
+        job.post(form.finish())
     });
     match result {
         // A finish whose answer was lost completed the object; the retry then finds no session.
         // Believe the object only if it is there with our size (and sha, when we have one).
         Err(e) if attempts > 1 && e.kind() == ErrorKind::Service => {
-            match crate::client::stat_object(job.cfg, job.signer, agent, &job.url, job.bucket) {
+            match crate::client::stat_object(job.cfg, job.signer, job.agent, &job.url, job.bucket) {
                 Ok(st)
                     if st.filesize == job.source.len()
                         && st.filelen == st.filesize

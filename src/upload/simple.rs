@@ -7,11 +7,7 @@ use super::{Job, Method, Outcome};
 use crate::error::Result;
 use crate::wire::Form;
 
-pub(crate) fn upload(
-    job: &Job<'_>,
-    agent: &ureq::Agent,
-    reporter: &mut Reporter<'_>,
-) -> Result<Outcome> {
+pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outcome> {
     let size = job.source.len();
     // One slice spanning the file: DigestBuilder then yields just the sha.
     let sha = if job.cfg.integrity {
@@ -35,8 +31,8 @@ pub(crate) fn upload(
             .text("biz_attr", &job.opts.biz_attr)
             .text("insertOnly", if job.opts.insert_only { "1" } else { "0" });
         bytes_sent += size;
-        let reader = RangeReader::new(job.source, 0, size, &job.cancel);
-        job.post(agent, form.with_content("filecontent", size, reader))
+        let reader = RangeReader::new(job.source, 0, size, &job.halt);
+        job.post(form.with_content("filecontent", size, reader))
     });
     let data = answer?;
     job.source.check_unchanged()?;

@@ -4,7 +4,8 @@
 //! Each worker takes the next pending offset, streams that slice straight from the source with
 //! positional reads into the request (no slice buffer of ours: memory is the agent's output
 //! buffers, one per connection, whatever the file size), and checks the echoed offset. A slice
-//! that fails after its retries sets `halt`: no new slices start, in-flight ones finish.
+//! that fails after its retries cancels `halt`: no new slices start, and the requests in flight
+//! are interrupted.
 
 use super::plan::Plan;
 use super::progress::Reporter;
@@ -37,7 +38,6 @@ struct Event {
 /// Sends the `pending` slices with up to `workers` in flight.
 pub(crate) fn send(
     job: &Job<'_>,
-    agent: &ureq::Agent,
     session: &str,
     plan: Plan,
     pending: &[u64],
@@ -52,7 +52,7 @@ pub(crate) fn send(
         for _ in 0..workers.min(pending.len()) {
             let tx = tx.clone();
             let next = &next;
-            scope.spawn(move || worker(job, agent, session, plan, pending, next, tx));
+            scope.spawn(move || worker(job, session, plan, pending, next, tx));
         }
         drop(tx);
         loop {
@@ -73,7 +73,7 @@ pub(crate) fn send(
                             });
                         }
                         Err(e) => {
-                            job.halt.store(true, Ordering::SeqCst);
+                            job.halt.cancel();
                             if failure.is_none() {
                                 let n = ev.offset / plan.slice_size + 1;
                                 failure = Some(e.context(format!(
@@ -91,8 +91,7 @@ pub(crate) fn send(
             if failure.is_none() {
                 if let Err(e) = reporter.tick() {
                     // The handler asked to stop: interrupt the requests in flight.
-                    job.halt.store(true, Ordering::SeqCst);
-                    agent.clone().shutdown();
+                    job.halt.cancel();
                     failure = Some(e);
                 }
             }
@@ -109,7 +108,6 @@ pub(crate) fn send(
 
 fn worker(
     job: &Job<'_>,
-    agent: &ureq::Agent,
     session: &str,
     plan: Plan,
     pending: &[u64],
@@ -129,7 +127,7 @@ fn worker(
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
             with_retries(job.cfg, &job.stop(), || {
                 attempts += 1;
-                post_slice(job, agent, session, offset, len)
+                post_slice(job, session, offset, len)
             })
             .0
         }));
@@ -149,20 +147,14 @@ fn worker(
 }
 
 /// One `upload_slice_data` request; checks that the answer echoes this slice.
-fn post_slice(
-    job: &Job<'_>,
-    agent: &ureq::Agent,
-    session: &str,
-    offset: u64,
-    len: u64,
-) -> Result<()> {
+fn post_slice(job: &Job<'_>, session: &str, offset: u64, len: u64) -> Result<()> {
     job.source.check_unchanged()?;
     let form = Form::new()
         .text("op", "upload_slice_data")
         .text("session", session)
         .text("offset", &offset.to_string());
-    let reader = RangeReader::new(job.source, offset, len, &job.cancel);
-    let data = job.post(agent, form.with_content("filecontent", len, reader))?;
+    let reader = RangeReader::new(job.source, offset, len, &job.halt);
+    let data = job.post(form.with_content("filecontent", len, reader))?;
     if let Some(echo) = int_field(&data, "offset") {
         if echo != offset as i64 {
             return Err(Error::protocol(format!(

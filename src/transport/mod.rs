@@ -12,6 +12,9 @@ use crate::wire::MultipartBody;
 use std::io::Read;
 use ureq::Agent;
 
+mod interrupt;
+pub use interrupt::with_cancel;
+
 /// Output buffer of each connection: large writes are what makes loopback and LAN uploads fast
 /// (measured ≈ 1700 → 2000+ MB/s with 1 MiB instead of the default, PERF-NOTES.md).
 const OUTPUT_BUFFER: usize = 1 << 20;
@@ -36,7 +39,11 @@ pub fn new_agent(cfg: &Config, pool: usize) -> Agent {
         .max_idle_connections(pool.max(1) * 4)
         .max_idle_connections_per_host(pool.max(1))
         .build();
-    Agent::new_with_config(config)
+    Agent::with_parts(
+        config,
+        interrupt::InterruptibleConnector::default(),
+        ureq::unversioned::resolver::DefaultResolver::default(),
+    )
 }
 
 /// POSTs a multipart body with the `Authorization` header; returns the parsed envelope.
