@@ -33,11 +33,9 @@ fn main() {
         let client = Client::new(cfg)?;
         let mut last = 0;
         let mut progress = |p: &cosv4::Progress| {
-            let pct = if p.bytes_total == 0 {
-                100
-            } else {
-                p.bytes_done * 100 / p.bytes_total
-            };
+            let pct = (p.bytes_done * 100)
+                .checked_div(p.bytes_total)
+                .unwrap_or(100);
             if pct / 10 != last / 10 {
                 eprintln!("{pct:3}% {:?}", p.phase);
                 last = pct;

@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::sign::Signer;
-use crate::upload::{self, FileSource, Handler, MemSource, Outcome, UploadOptions};
+use crate::upload::{self, Content, FileSource, Handler, MemSource, Outcome, UploadOptions};
 use crate::wire::envelope::{int_field, opt_str};
 use crate::wire::{Envelope, Form};
 use serde_json::Value;
@@ -81,6 +81,33 @@ impl Client {
         &self.inner.signer
     }
 
+    /// Uploads `content` to `bucket` at `cos_path`, calling `progress` (if any) on this thread
+    /// as the upload goes. The other upload methods are shorthands for this one.
+    pub fn upload(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        content: Content<'_>,
+        opts: &UploadOptions,
+        progress: Option<Handler<'_>>,
+    ) -> Result<Outcome> {
+        let i = &self.inner;
+        let parts = upload::ClientParts {
+            cfg: &i.cfg,
+            signer: &i.signer,
+            base_url: &i.base_url,
+            agent: &i.agent,
+        };
+        let target = (bucket, cos_path);
+        match content {
+            Content::File(path) => {
+                let source = FileSource::open(path)?;
+                upload::run(parts, target, &source, opts, progress)
+            }
+            Content::Bytes(data) => upload::run(parts, target, &MemSource(data), opts, progress),
+        }
+    }
+
     /// Uploads a local file to `bucket` at `cos_path`.
     pub fn upload_file(
         &self,
@@ -89,7 +116,7 @@ impl Client {
         local: impl AsRef<Path>,
         opts: &UploadOptions,
     ) -> Result<Outcome> {
-        self.upload_file_inner(bucket, cos_path, local.as_ref(), opts, None)
+        self.upload(bucket, cos_path, Content::File(local.as_ref()), opts, None)
     }
 
     /// Same as [`Client::upload_file`], calling `progress` on this thread as the upload goes.
@@ -101,19 +128,8 @@ impl Client {
         opts: &UploadOptions,
         progress: Handler<'_>,
     ) -> Result<Outcome> {
-        self.upload_file_inner(bucket, cos_path, local.as_ref(), opts, Some(progress))
-    }
-
-    fn upload_file_inner(
-        &self,
-        bucket: &str,
-        cos_path: &str,
-        local: &Path,
-        opts: &UploadOptions,
-        progress: Option<Handler<'_>>,
-    ) -> Result<Outcome> {
-        let source = FileSource::open(local)?;
-        self.run(bucket, cos_path, &source, opts, progress)
+        let content = Content::File(local.as_ref());
+        self.upload(bucket, cos_path, content, opts, Some(progress))
     }
 
     /// Uploads bytes already in memory.
@@ -124,7 +140,7 @@ impl Client {
         data: &[u8],
         opts: &UploadOptions,
     ) -> Result<Outcome> {
-        self.run(bucket, cos_path, &MemSource(data), opts, None)
+        self.upload(bucket, cos_path, Content::Bytes(data), opts, None)
     }
 
     /// Same as [`Client::upload_bytes`] with a progress handler.
@@ -136,25 +152,7 @@ impl Client {
         opts: &UploadOptions,
         progress: Handler<'_>,
     ) -> Result<Outcome> {
-        self.run(bucket, cos_path, &MemSource(data), opts, Some(progress))
-    }
-
-    fn run(
-        &self,
-        bucket: &str,
-        cos_path: &str,
-        source: &dyn upload::Source,
-        opts: &UploadOptions,
-        progress: Option<Handler<'_>>,
-    ) -> Result<Outcome> {
-        let i = &self.inner;
-        let parts = upload::ClientParts {
-            cfg: &i.cfg,
-            signer: &i.signer,
-            base_url: &i.base_url,
-            agent: &i.agent,
-        };
-        upload::run(parts, (bucket, cos_path), source, opts, progress)
+        self.upload(bucket, cos_path, Content::Bytes(data), opts, Some(progress))
     }
 
     /// Size, sha and attributes of a file.

@@ -659,3 +659,38 @@ fn cancel_interrupts_a_request_waiting_for_a_silent_server() {
     );
     held.join().unwrap();
 }
+
+#[test]
+fn an_unfinished_upload_of_another_size_is_a_conflict_not_resumed() {
+    let emu = emulator_with(|c| c.faults.delay_ms = 30);
+    // Without integrity the init carries no sha, so the service answers -4019 and only the
+    // list shows that the unfinished upload is of another file.
+    let client = client_with(&emu, |c| {
+        c.workers = 2;
+        c.integrity = false;
+    });
+    let dir = TempDir::new();
+    let a = dir.file("a.bin", &content(12 * MIB, 1));
+    let b_data = content(10 * MIB, 2);
+    let b = dir.file("b.bin", &b_data);
+    upload_cancelled_after(&client, "/y.bin", &a, 2);
+    let err = client
+        .upload_file(BUCKET, "/y.bin", &b, &UploadOptions::default())
+        .unwrap_err();
+    assert_eq!(
+        (err.cos_code(), err.http_status()),
+        (Some(-4019), Some(409)),
+        "{err}"
+    );
+    assert!(
+        err.message().contains("does not match the local file"),
+        "{err}"
+    );
+    assert!(err.message().contains("replace_stale"), "{err}");
+    let opts = UploadOptions {
+        replace_stale: true,
+        ..Default::default()
+    };
+    client.upload_file(BUCKET, "/y.bin", &b, &opts).unwrap();
+    assert!(emu.object("/y.bin").unwrap() == b_data);
+}

@@ -56,6 +56,15 @@ impl Default for UploadOptions {
     }
 }
 
+/// What to upload.
+#[derive(Debug, Clone, Copy)]
+pub enum Content<'a> {
+    /// A local file, read with positional reads (never loaded whole).
+    File(&'a std::path::Path),
+    /// Bytes already in memory.
+    Bytes(&'a [u8]),
+}
+
 /// How the object got to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

@@ -97,7 +97,9 @@ fn start(job: &Job<'_>, digest: Option<&FileDigest>, retries: &mut u32) -> Resul
                 match call(job, retries, || list(job)) {
                     Ok(data) => match resume(job, &data, digest) {
                         Ok(start) => return Ok(start),
-                        Err(e) => e,
+                        // Keep the service's -4019 (and its status) on the mismatch.
+                        Err(m) if m.kind() == ErrorKind::Integrity => e.context(m.message()),
+                        Err(other) => return Err(other),
                     },
                     Err(e) if e.cos_code() == Some(codes::NOT_FOUND) => continue,
                     Err(e) => return Err(e),
