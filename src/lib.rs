@@ -18,6 +18,7 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod ffi;
 pub mod hash;
 pub mod path;
 pub mod sign;
@@ -29,4 +30,4 @@ pub use client::{Client, Stat};
 pub use config::{Config, Endpoint};
 pub use error::{Error, ErrorKind, Result};
 pub use sign::{Clock, Credentials, FixedClock, Signer, SystemClock};
-pub use upload::{CancelToken, Method, Outcome, Phase, Progress, UploadOptions};
+pub use upload::{CancelToken, Content, Method, Outcome, Phase, Progress, UploadOptions};

@@ -1,0 +1,458 @@
+/*
+ * cosv4-upload: upload one file to Tencent COS (v4 JSON API) with libcosv4.
+ *
+ *   cosv4-upload [options] LOCAL_FILE COS_PATH
+ *
+ * Credentials and target come from the environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY,
+ * COS_BUCKET, and COS_ENDPOINT (a base URL such as http://127.0.0.1:8080) or COS_REGION (gz, sh,
+ * ...). Ctrl-C cancels cleanly (exit 130); running the same command again resumes the upload.
+ *
+ * Build: cc -Iinclude examples-c/cosv4-upload.c target/release/libcosv4.a \
+ *           -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o cosv4-upload
+ *    or: cc -Iinclude examples-c/cosv4-upload.c -Ltarget/release -lcosv4 -lpthread
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cosv4.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+
+typedef struct {
+    uint64_t slice_size; /* 0: library default */
+    uint32_t threads;    /* 0: library default */
+    int no_sha, overwrite, replace_stale, quiet, json;
+    const char *biz_attr;
+    const char *local, *cos_path;
+} options;
+
+/* ---- signals: the handler only writes to a pipe; a watcher thread cancels ---- */
+
+static int wake_pipe[2] = {-1, -1};
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_signal(int sig) {
+    int saved = errno;
+    char c = 'c';
+    (void)sig;
+    interrupted = 1;
+    if (write(wake_pipe[1], &c, 1) < 0) { /* nothing else is async-signal-safe to do */
+    }
+    errno = saved;
+}
+
+/* Waits for a byte: 'c' (a signal) cancels the token, 'q' ends the watcher. */
+static void *watcher(void *arg) {
+    const cosv4_cancel_token *token = (const cosv4_cancel_token *)arg;
+    for (;;) {
+        char c;
+        ssize_t n = read(wake_pipe[0], &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || c == 'q') return NULL;
+        cosv4_cancel_token_cancel(token);
+    }
+}
+
+static int install_signals(void) {
+    struct sigaction sa;
+    if (pipe(wake_pipe) != 0) return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) return -1;
+    return 0;
+}
+
+/* ---- progress ---- */
+
+typedef struct {
+    int tty, quiet;
+    double start, last_draw;
+    uint32_t last_phase;
+    int last_decile; /* non-tty: the last 10 % step printed */
+    int drawn;       /* a \r line is on screen */
+} progress_state;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 1536 -> "1.5 KiB" */
+static void human(double bytes, char *out, size_t len) {
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024.0 && u < 4) {
+        bytes /= 1024.0;
+        u++;
+    }
+    snprintf(out, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+static int32_t on_progress(void *userdata, const cosv4_progress *p) {
+    progress_state *s = (progress_state *)userdata;
+    double now = now_s(), elapsed = now - s->start;
+    int phase_changed = p->phase != s->last_phase;
+    uint64_t total = p->bytes_total ? p->bytes_total : 1;
+    uint64_t done = p->phase == COSV4_PHASE_HASHING ? p->bytes_hashed : p->bytes_done;
+    int percent = (int)(done * 100 / total);
+    char d[32], t[32], speed[32];
+
+    if (p->bytes_total == 0) percent = p->phase == COSV4_PHASE_DONE ? 100 : 0;
+    if (s->quiet) return 0;
+    if (!s->tty) {
+        int decile = percent / 10;
+        if (phase_changed || decile > s->last_decile) {
+            const char *what = p->phase == COSV4_PHASE_HASHING ? "hashing" : "uploading";
+            if (p->phase == COSV4_PHASE_DONE) what = "done";
+            fprintf(stderr, "%s %d%% (%" PRIu64 "/%" PRIu64 " bytes)\n", what, percent, done,
+                    p->bytes_total);
+            s->last_decile = decile;
+        }
+        s->last_phase = p->phase;
+        return 0;
+    }
+    /* A terminal: redraw at most 10 times a second, and at every phase change. */
+    if (!phase_changed && p->phase != COSV4_PHASE_DONE && now - s->last_draw < 0.1) return 0;
+    if (phase_changed && s->drawn) fputc('\n', stderr);
+    s->last_draw = now;
+    s->last_phase = p->phase;
+    human((double)done, d, sizeof d);
+    human((double)p->bytes_total, t, sizeof t);
+    if (p->phase == COSV4_PHASE_HASHING) {
+        fprintf(stderr, "\rhashing   %3d%% %s / %s\x1b[K", percent, d, t);
+    } else {
+        char bar[31];
+        int i, fill = percent * 30 / 100;
+        double rate = elapsed > 0 ? (double)p->bytes_done / elapsed : 0;
+        for (i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
+        bar[30] = '\0';
+        human(rate, speed, sizeof speed);
+        fprintf(stderr, "\r[%s] %3d%% %s / %s  %s/s", bar, percent, d, t, speed);
+        if (p->phase == COSV4_PHASE_DONE) {
+            fprintf(stderr, "  done in %.1fs\x1b[K\n", elapsed);
+            s->drawn = 0;
+            return 0;
+        }
+        if (rate > 0 && p->bytes_total > p->bytes_done) {
+            double eta = (double)(p->bytes_total - p->bytes_done) / rate;
+            fprintf(stderr, "  ETA %dm%02ds", (int)eta / 60, (int)eta % 60);
+        }
+        fputs("\x1b[K", stderr);
+    }
+    s->drawn = 1;
+    fflush(stderr);
+    return 0;
+}
+
+/* ---- output ---- */
+
+static void json_string(FILE *f, const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    fputc('"', f);
+    for (; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\b': fputs("\\b", f); break;
+        case '\f': fputs("\\f", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
+            else fputc(*p, f); /* UTF-8 passes through */
+        }
+    }
+    fputc('"', f);
+}
+
+static const char *method_name(uint32_t m) {
+    switch (m) {
+    case COSV4_METHOD_SIMPLE: return "simple";
+    case COSV4_METHOD_SLICES: return "slices";
+    case COSV4_METHOD_INSTANT: return "instant";
+    default: return "unknown";
+    }
+}
+
+static void print_result(const options *o, const cosv4_upload_result *r) {
+    if (o->json) {
+        printf("{\"ok\":true,\"cos_path\":");
+        json_string(stdout, o->cos_path);
+        printf(",\"access_url\":");
+        json_string(stdout, cosv4_upload_result_access_url(r));
+        printf(",\"resource_path\":");
+        json_string(stdout, cosv4_upload_result_resource_path(r));
+        printf(",\"source_url\":");
+        json_string(stdout, cosv4_upload_result_source_url(r));
+        printf(",\"url\":");
+        json_string(stdout, cosv4_upload_result_url(r));
+        printf(",\"method\":\"%s\",\"resumed\":%s,\"bytes_total\":%" PRIu64
+               ",\"bytes_sent\":%" PRIu64 ",\"slices_total\":%" PRIu64
+               ",\"slices_sent\":%" PRIu64 ",\"slices_skipped\":%" PRIu64
+               ",\"retries\":%u,\"slice_size\":%" PRIu64 "}\n",
+               method_name(cosv4_upload_result_method(r)),
+               cosv4_upload_result_resumed(r) ? "true" : "false",
+               cosv4_upload_result_bytes_total(r), cosv4_upload_result_bytes_sent(r),
+               cosv4_upload_result_slices_total(r), cosv4_upload_result_slices_sent(r),
+               cosv4_upload_result_slices_skipped(r), cosv4_upload_result_retries(r),
+               cosv4_upload_result_slice_size(r));
+    } else if (!o->quiet) {
+        printf("uploaded %s (%" PRIu64 " bytes, %s%s)\n%s\n", o->cos_path,
+               cosv4_upload_result_bytes_total(r), method_name(cosv4_upload_result_method(r)),
+               cosv4_upload_result_resumed(r) ? ", resumed" : "",
+               cosv4_upload_result_access_url(r));
+    }
+}
+
+/* One stderr line always; with --json also an object on stdout. */
+static void print_error(const options *o, cosv4_result rc, const cosv4_error *err) {
+    const char *message = err ? cosv4_error_message(err) : cosv4_strerror(rc);
+    char cos[32] = "none";
+    if (cosv4_error_has_cos_code(err))
+        snprintf(cos, sizeof cos, "%" PRId64, cosv4_error_cos_code(err));
+    fprintf(stderr, "cosv4-upload: %s (COS code %s, HTTP status %u): %s\n",
+            cosv4_result_name(rc), cos, cosv4_error_http_status(err), message);
+    if (o->json) {
+        printf("{\"ok\":false,\"result\":%u,\"result_name\":", (unsigned)rc);
+        json_string(stdout, cosv4_result_name(rc));
+        printf(",\"http_status\":%u,\"cos_code\":", cosv4_error_http_status(err));
+        if (cosv4_error_has_cos_code(err)) printf("%" PRId64, cosv4_error_cos_code(err));
+        else printf("null");
+        printf(",\"cos_message\":");
+        json_string(stdout, cosv4_error_cos_message(err));
+        printf(",\"request_id\":");
+        json_string(stdout, cosv4_error_request_id(err));
+        printf(",\"message\":");
+        json_string(stdout, message);
+        printf("}\n");
+    }
+}
+
+/* ---- command line ---- */
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: cosv4-upload [options] LOCAL_FILE COS_PATH\n"
+            "\n"
+            "Uploads LOCAL_FILE to COS_PATH (e.g. /dir/name.bin) in $COS_BUCKET.\n"
+            "Environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
+            "COS_ENDPOINT (base URL) or COS_REGION (gz, sh, tj, sgp, ...).\n"
+            "\n"
+            "  --slice-size BYTES  524288, 1048576 (default), 2097152 or 3145728\n"
+            "  --threads N         slices in flight, 1 to 32 (default 4)\n"
+            "  --no-sha            do not send the SHA-1 (skips hashing the file)\n"
+            "  --biz-attr TEXT     attribute stored with the object\n"
+            "  --overwrite         replace an existing object (insertOnly=0)\n"
+            "  --replace-stale     delete an unfinished upload that cannot be resumed\n"
+            "  --quiet             no progress and no summary\n"
+            "  --json              print the outcome or the error as one JSON object\n"
+            "  --help, --version\n"
+            "\n"
+            "Ctrl-C cancels (exit 130); running the same command again resumes.\n"
+            "Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.\n");
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+    char *end;
+    unsigned long long v;
+    if (!s || !*s || *s == '-') return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end) return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* Returns -1 to exit with 0 (help/version), 0 to go on, EXIT_USAGE on an error. */
+static int parse_args(int argc, char **argv, options *o) {
+    int i, positional = 0, only_positional = 0;
+    memset(o, 0, sizeof *o);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        uint64_t n;
+        if (!only_positional && a[0] == '-' && a[1] == '-') {
+            if (!strcmp(a, "--")) only_positional = 1;
+            else if (!strcmp(a, "--help")) { usage(stdout); return -1; }
+            else if (!strcmp(a, "--version")) {
+                printf("cosv4-upload (libcosv4 %s, header %s)\n", cosv4_version(),
+                       COSV4_VERSION_STRING);
+                return -1;
+            } else if (!strcmp(a, "--no-sha")) o->no_sha = 1;
+            else if (!strcmp(a, "--overwrite")) o->overwrite = 1;
+            else if (!strcmp(a, "--replace-stale")) o->replace_stale = 1;
+            else if (!strcmp(a, "--quiet")) o->quiet = 1;
+            else if (!strcmp(a, "--json")) o->json = 1;
+            else if (!strcmp(a, "--slice-size") || !strcmp(a, "--threads") ||
+                     !strcmp(a, "--biz-attr")) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "cosv4-upload: %s needs a value\n", a);
+                    return EXIT_USAGE;
+                }
+                if (!strcmp(a, "--biz-attr")) { o->biz_attr = argv[++i]; continue; }
+                if (parse_u64(argv[++i], &n) != 0 || n == 0 ||
+                    (!strcmp(a, "--threads") && n > UINT32_MAX)) {
+                    fprintf(stderr, "cosv4-upload: %s: not a positive number: %s\n", a, argv[i]);
+                    return EXIT_USAGE;
+                }
+                if (!strcmp(a, "--threads")) o->threads = (uint32_t)n;
+                else o->slice_size = n;
+            } else {
+                fprintf(stderr, "cosv4-upload: unknown option %s (see --help)\n", a);
+                return EXIT_USAGE;
+            }
+        } else if (positional == 0) { o->local = a; positional++; }
+        else if (positional == 1) { o->cos_path = a; positional++; }
+        else {
+            fprintf(stderr, "cosv4-upload: too many arguments (see --help)\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (positional != 2) {
+        fprintf(stderr, "cosv4-upload: need LOCAL_FILE and COS_PATH (see --help)\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Usage-band codes (1xx) exit with 2, the rest with 1. */
+static int exit_code(cosv4_result rc) {
+    if (rc == COSV4_RESULT_CANCELLED && interrupted) return EXIT_INTERRUPTED;
+    return rc >= 100 && rc < 200 ? EXIT_USAGE : 1;
+}
+
+static const char *env(const char *name) {
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Records the first failing step of a setup sequence and what it was about. */
+static void step(cosv4_result *rc, const char **what, cosv4_result r, const char *text) {
+    if (*rc == COSV4_RESULT_OK && r != COSV4_RESULT_OK) {
+        *rc = r;
+        *what = text;
+    }
+}
+
+/* A config from the environment and the options; fails with a code and a message. */
+static cosv4_result make_config(const options *o, cosv4_config **out, const char **what) {
+    cosv4_config *cfg = NULL;
+    uint64_t appid = 0;
+    cosv4_result rc;
+    *what = "COS_APPID, COS_SECRET_ID and COS_SECRET_KEY must be set (COS_APPID a number)";
+    if (!env("COS_APPID") || parse_u64(env("COS_APPID"), &appid) != 0 ||
+        !env("COS_SECRET_ID") || !env("COS_SECRET_KEY"))
+        return COSV4_RESULT_INVALID_CONFIG;
+    rc = cosv4_config_new(appid, env("COS_SECRET_ID"), env("COS_SECRET_KEY"), &cfg);
+    if (rc) return rc;
+    if (env("COS_ENDPOINT"))
+        step(&rc, what, cosv4_config_set_endpoint(cfg, env("COS_ENDPOINT")), "bad COS_ENDPOINT");
+    else if (env("COS_REGION"))
+        step(&rc, what, cosv4_config_set_region(cfg, env("COS_REGION")), "bad COS_REGION");
+    else
+        step(&rc, what, COSV4_RESULT_INVALID_CONFIG,
+             "COS_ENDPOINT (a base URL) or COS_REGION must be set");
+    if (o->slice_size)
+        step(&rc, what, cosv4_config_set_slice_size(cfg, o->slice_size),
+             "bad --slice-size (524288, 1048576, 2097152 or 3145728)");
+    if (o->threads)
+        step(&rc, what, cosv4_config_set_workers(cfg, o->threads), "bad --threads (1 to 32)");
+    if (o->no_sha)
+        step(&rc, what, cosv4_config_set_integrity(cfg, 0), "cannot turn off the SHA-1");
+    if (rc) {
+        cosv4_config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return COSV4_RESULT_OK;
+}
+
+int main(int argc, char **argv) {
+    options o;
+    cosv4_config *cfg = NULL;
+    cosv4_client *client = NULL;
+    cosv4_upload_options *uopts = NULL;
+    cosv4_cancel_token *token = NULL;
+    cosv4_upload_result *result = NULL;
+    cosv4_error *err = NULL;
+    progress_state ps;
+    pthread_t watch_thread;
+    const char *what = NULL, *bucket = env("COS_BUCKET");
+    cosv4_result rc;
+    int parsed = parse_args(argc, argv, &o), code;
+
+    if (parsed) return parsed < 0 ? 0 : parsed;
+    if (!bucket) {
+        fprintf(stderr, "cosv4-upload: COS_BUCKET must be set\n");
+        return EXIT_USAGE;
+    }
+    rc = make_config(&o, &cfg, &what);
+    if (rc) {
+        fprintf(stderr, "cosv4-upload: %s: %s\n", cosv4_result_name(rc), what);
+        return exit_code(rc);
+    }
+    rc = cosv4_client_new(cfg, &client, &err); /* consumes cfg */
+    if (rc) {
+        print_error(&o, rc, err);
+        cosv4_error_free(err);
+        return exit_code(rc);
+    }
+
+    memset(&ps, 0, sizeof ps);
+    ps.tty = isatty(STDERR_FILENO);
+    ps.quiet = o.quiet;
+    ps.start = now_s();
+    ps.last_decile = -1;
+    if (cosv4_upload_options_new(&uopts) || cosv4_cancel_token_new(&token) ||
+        cosv4_upload_options_set_cancel_token(uopts, token) ||
+        cosv4_upload_options_set_progress(uopts, on_progress, &ps) ||
+        cosv4_upload_options_set_insert_only(uopts, o.overwrite ? 0 : 1) ||
+        cosv4_upload_options_set_replace_stale(uopts, o.replace_stale ? 1 : 0) ||
+        (o.biz_attr && (rc = cosv4_upload_options_set_biz_attr(uopts, o.biz_attr)) != 0)) {
+        fprintf(stderr, "cosv4-upload: cannot set up the upload: %s\n",
+                rc ? cosv4_strerror(rc) : "out of memory");
+        return rc ? exit_code(rc) : 1;
+    }
+    if (install_signals() != 0 ||
+        pthread_create(&watch_thread, NULL, watcher, token) != 0) {
+        perror("cosv4-upload: signal setup");
+        return 1;
+    }
+
+    rc = cosv4_client_upload_file(client, bucket, o.cos_path, o.local, uopts, &result, &err);
+
+    /* Stop the watcher (a signal arriving now only sets the flag), then report. */
+    {
+        char q = 'q';
+        if (write(wake_pipe[1], &q, 1) == 1) pthread_join(watch_thread, NULL);
+    }
+    if (ps.drawn) fputc('\n', stderr);
+    if (rc == COSV4_RESULT_OK) {
+        print_result(&o, result);
+        code = 0;
+    } else {
+        print_error(&o, rc, err);
+        code = exit_code(rc);
+        if (code == EXIT_INTERRUPTED && !o.quiet)
+            fprintf(stderr, "cosv4-upload: interrupted; run the same command again to resume\n");
+    }
+    cosv4_upload_result_free(result);
+    cosv4_error_free(err);
+    cosv4_upload_options_free(uopts);
+    cosv4_cancel_token_free(token);
+    cosv4_client_free(client);
+    return code;
+}

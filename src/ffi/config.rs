@@ -1,0 +1,283 @@
+//! `cosv4_config`: the settings a client is built from.
+
+use super::{arg_bool, arg_mut, arg_opt_str, arg_str, non_null, run, write_out};
+use super::{cosv4_result, BoxHandle, Failure, FfiResult};
+use crate::{Config, Credentials, Endpoint};
+use std::ffi::c_char;
+use std::time::Duration;
+
+/// Settings for a client: credentials, endpoint, and tuning knobs (each setter names its
+/// default). Created with cosv4_config_new, consumed by
+/// cosv4_client_new (or freed with cosv4_config_free). Not thread-safe: one thread at a time.
+pub struct cosv4_config {
+    pub(crate) cfg: Config,
+}
+
+impl BoxHandle for cosv4_config {}
+
+/// Creates a configuration for these credentials, with every setting at its default. The
+/// endpoint (cosv4_config_set_region or cosv4_config_set_endpoint) must still be set.
+/// `secret_id` and `secret_key` are copied. On success writes a new config to `*out`;
+/// COSV4_RESULT_INVALID_CONFIG when appid is 0 or a secret is empty or contains a control
+/// character or '&'.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_new(
+    appid: u64,
+    secret_id: *const c_char,
+    secret_key: *const c_char,
+    out: *mut *mut cosv4_config,
+) -> cosv4_result {
+    run(|| {
+        let id = unsafe { arg_str(secret_id, "secret_id") }?;
+        let key = unsafe { arg_str(secret_key, "secret_key") }?;
+        non_null(out, "out")?;
+        let creds = Credentials::new(appid, id, key)
+            .map_err(|e| Failure::core_as(cosv4_result::InvalidConfig, e))?;
+        unsafe {
+            write_out(
+                out,
+                cosv4_config {
+                    cfg: Config::new(creds),
+                }
+                .into_raw(),
+            )
+        };
+        Ok(())
+    })
+}
+
+/// Frees a configuration that was not passed to cosv4_client_new. NULL does nothing.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_free(cfg: *mut cosv4_config) {
+    super::guard((), || unsafe { cosv4_config::free_raw(cfg) })
+}
+
+/// Applies `change` to the config if the result passes the core's checks; otherwise the
+/// config stays as it was and the result is INVALID_CONFIG. Every setter goes through here, so
+/// a config only ever holds valid values and a failed check names the value just set.
+unsafe fn apply(cfg: *mut cosv4_config, change: impl FnOnce(&mut Config)) -> FfiResult {
+    let cfg = unsafe { arg_mut(cfg, "cfg") }?;
+    let mut probe = cfg.cfg.clone();
+    change(&mut probe);
+    let mut check = probe.clone();
+    // The endpoint may legitimately still be missing; stand in a valid one for the check.
+    check
+        .endpoint
+        .get_or_insert_with(|| Endpoint::BaseUrl("http://127.0.0.1".into()));
+    check
+        .validate()
+        .map_err(|e| Failure::core_as(cosv4_result::InvalidConfig, e))?;
+    cfg.cfg = probe;
+    Ok(())
+}
+
+/// One setter: `convert` checks the C value and turns it into the core's, `store` puts it in.
+unsafe fn set<A, V>(
+    cfg: *mut cosv4_config,
+    arg: A,
+    convert: impl FnOnce(A) -> FfiResult<V>,
+    store: impl FnOnce(&mut Config, V),
+) -> cosv4_result {
+    run(|| {
+        let v = convert(arg)?;
+        unsafe { apply(cfg, |c| store(c, v)) }
+    })
+}
+
+/// The same for a string argument (copied).
+unsafe fn set_text(
+    cfg: *mut cosv4_config,
+    arg: *const c_char,
+    name: &str,
+    store: impl FnOnce(&mut Config, String),
+) -> cosv4_result {
+    run(|| {
+        let v = unsafe { arg_str(arg, name) }?.to_string();
+        unsafe { apply(cfg, |c| store(c, v)) }
+    })
+}
+
+fn millis(v: u64) -> FfiResult<Duration> {
+    Ok(Duration::from_millis(v))
+}
+
+fn secs(v: u64) -> FfiResult<Duration> {
+    Ok(Duration::from_secs(v))
+}
+
+fn plain<T>(v: T) -> FfiResult<T> {
+    Ok(v)
+}
+
+fn flag(v: u32) -> FfiResult<bool> {
+    arg_bool(v, "on")
+}
+
+fn count(v: u32) -> FfiResult<usize> {
+    usize::try_from(v).map_err(|_| Failure::new(cosv4_result::InvalidConfig, "too large"))
+}
+
+/// Sets the endpoint to a COS region: a code such as "gz", "sh", "tj", "sgp" or a long name
+/// ("guangzhou", "shanghai", ...). Requests go to http(s)://<region>.file.myqcloud.com.
+/// Replaces an endpoint set before. COSV4_RESULT_INVALID_CONFIG when it is not a region code.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_region(
+    cfg: *mut cosv4_config,
+    region: *const c_char,
+) -> cosv4_result {
+    unsafe {
+        set_text(cfg, region, "region", |c, v| {
+            c.endpoint = Some(Endpoint::Region(v))
+        })
+    }
+}
+
+/// Sets an explicit base URL, `http(s)://host[:port][/prefix]` (a private deployment, the
+/// emulator). Replaces an endpoint set before. COSV4_RESULT_INVALID_CONFIG when it is not such
+/// a URL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_endpoint(
+    cfg: *mut cosv4_config,
+    base_url: *const c_char,
+) -> cosv4_result {
+    unsafe {
+        set_text(cfg, base_url, "base_url", |c, v| {
+            c.endpoint = Some(Endpoint::BaseUrl(v))
+        })
+    }
+}
+
+/// Use https (1, the default when built with TLS) or http (0) for a region endpoint.
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_https(cfg: *mut cosv4_config, on: u32) -> cosv4_result {
+    unsafe { set(cfg, on, flag, |c, v| c.https = v) }
+}
+
+/// Slice size for slice uploads: 524288, 1048576 (default), 2097152 or 3145728 bytes.
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_slice_size(
+    cfg: *mut cosv4_config,
+    bytes: u64,
+) -> cosv4_result {
+    unsafe { set(cfg, bytes, plain, |c, v| c.slice_size = v) }
+}
+
+/// Slices in flight per upload: 1 to 32 (default 4).
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_workers(
+    cfg: *mut cosv4_config,
+    workers: u32,
+) -> cosv4_result {
+    unsafe { set(cfg, workers, count, |c, v| c.workers = v) }
+}
+
+/// Send the SHA-1 of the content so the service checks it (1, default) or not (0; saves
+/// reading the file twice).
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_integrity(
+    cfg: *mut cosv4_config,
+    on: u32,
+) -> cosv4_result {
+    unsafe { set(cfg, on, flag, |c, v| c.integrity = v) }
+}
+
+/// Files up to this size (default 8388608, at most 20000000) go in one request; larger ones
+/// in slices.
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_simple_threshold(
+    cfg: *mut cosv4_config,
+    bytes: u64,
+) -> cosv4_result {
+    unsafe { set(cfg, bytes, plain, |c, v| c.simple_threshold = v) }
+}
+
+/// Extra attempts per request after a retryable failure: 0 to 10 (default 3).
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_retries(
+    cfg: *mut cosv4_config,
+    retries: u32,
+) -> cosv4_result {
+    unsafe { set(cfg, retries, plain, |c, v| c.retries = v) }
+}
+
+/// Connect time limit in milliseconds (default 10000; 0 is rejected).
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_connect_timeout_ms(
+    cfg: *mut cosv4_config,
+    ms: u64,
+) -> cosv4_result {
+    unsafe { set(cfg, ms, millis, |c, v| c.connect_timeout = v) }
+}
+
+/// Longest wait for any single read or write on a connection, in milliseconds (default
+/// 30000; 0 is rejected).
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_stall_timeout_ms(
+    cfg: *mut cosv4_config,
+    ms: u64,
+) -> cosv4_result {
+    unsafe { set(cfg, ms, millis, |c, v| c.stall_timeout = v) }
+}
+
+/// Time limit of one whole request in milliseconds (default 300000; 0 is rejected).
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_request_timeout_ms(
+    cfg: *mut cosv4_config,
+    ms: u64,
+) -> cosv4_result {
+    unsafe { set(cfg, ms, millis, |c, v| c.request_timeout = v) }
+}
+
+/// Lifetime of the signatures sent with requests, in seconds (default 300; 1 to 7776000).
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_sign_lifetime(
+    cfg: *mut cosv4_config,
+    seconds: u64,
+) -> cosv4_result {
+    unsafe { set(cfg, seconds, secs, |c, v| c.sign_lifetime = v) }
+}
+
+/// Read HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY from the environment (1) or not (0,
+/// default). An explicit cosv4_config_set_proxy wins.
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_env_proxy(
+    cfg: *mut cosv4_config,
+    on: u32,
+) -> cosv4_result {
+    unsafe { set(cfg, on, flag, |c, v| c.env_proxy = v) }
+}
+
+/// Sets the User-Agent header (default "cosv4/<version>"); copied. INVALID_CONFIG when it
+/// contains a control character.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_user_agent(
+    cfg: *mut cosv4_config,
+    user_agent: *const c_char,
+) -> cosv4_result {
+    unsafe { set_text(cfg, user_agent, "user_agent", |c, v| c.user_agent = v) }
+}
+
+/// Sends requests through a proxy: "http://host:port" (CONNECT) or "socks5://host:port"
+/// (also https://, socks4://, socks4a://); NULL removes it (the default: no proxy). Copied.
+/// INVALID_CONFIG when it is not such a URL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_proxy(
+    cfg: *mut cosv4_config,
+    proxy: *const c_char,
+) -> cosv4_result {
+    run(|| {
+        let proxy = unsafe { arg_opt_str(proxy, "proxy") }?.map(str::to_string);
+        unsafe { apply(cfg, |c| c.proxy = proxy) }
+    })
+}

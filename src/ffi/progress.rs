@@ -1,0 +1,114 @@
+//! Progress events for C: `cosv4_progress`, the phase constants, the callback type, and the
+//! thread-local flag that refuses uploads started from inside a callback.
+
+use crate::{Phase, Progress};
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::ops::ControlFlow;
+
+/// The phase of an upload in cosv4_progress.phase.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum cosv4_phase {
+    /// Computing the SHA-1 of the content (bytes_hashed grows).
+    Hashing = 1,
+    /// Sending data (bytes_done and slices_done grow).
+    Uploading = 2,
+    /// Everything is on the server; the upload succeeds when the callback returns 0.
+    Done = 3,
+}
+
+/// One progress event. All counts are cumulative and never decrease.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct cosv4_progress {
+    /// A cosv4_phase value (COSV4_PHASE_HASHING, COSV4_PHASE_UPLOADING, COSV4_PHASE_DONE).
+    pub phase: u32,
+    /// Size of the content.
+    pub bytes_total: u64,
+    /// Bytes the server has confirmed (including those it had from an earlier attempt).
+    pub bytes_done: u64,
+    /// Bytes hashed so far (bytes_total once hashing is over; 0 when integrity is off).
+    pub bytes_hashed: u64,
+    /// Number of slices (1 for a simple upload; 0 before it is known).
+    pub slices_total: u64,
+    /// Slices the server has confirmed.
+    pub slices_done: u64,
+}
+
+impl From<&Progress> for cosv4_progress {
+    fn from(p: &Progress) -> cosv4_progress {
+        let phase = match p.phase {
+            Phase::Hashing => cosv4_phase::Hashing,
+            Phase::Uploading => cosv4_phase::Uploading,
+            Phase::Done => cosv4_phase::Done,
+        };
+        cosv4_progress {
+            phase: phase as u32,
+            bytes_total: p.bytes_total,
+            bytes_done: p.bytes_done,
+            bytes_hashed: p.bytes_hashed,
+            slices_total: p.slices_total,
+            slices_done: p.slices_done,
+        }
+    }
+}
+
+/// A progress callback: `userdata` is the pointer given with it, `progress` is valid only
+/// during the call. Return 0 to continue; any other value stops the upload, which fails with
+/// COSV4_RESULT_ABORTED_BY_CALLBACK and keeps the value in cosv4_error_callback_value. Runs on
+/// the thread that called cosv4_client_upload_*, never after that call returned; must not
+/// start another upload on that thread (COSV4_RESULT_RECURSIVE_API_CALL).
+pub type cosv4_progress_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, progress: *const cosv4_progress) -> i32>;
+
+thread_local! {
+    /// Set while a C progress callback runs on this thread.
+    static IN_CALLBACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True while a progress callback runs on the calling thread.
+pub(crate) fn in_callback() -> bool {
+    IN_CALLBACK.with(Cell::get)
+}
+
+/// Marks this thread as inside a callback until dropped (also on unwinding).
+struct CallbackScope;
+
+impl CallbackScope {
+    fn enter() -> CallbackScope {
+        IN_CALLBACK.with(|f| f.set(true));
+        CallbackScope
+    }
+}
+
+impl Drop for CallbackScope {
+    fn drop(&mut self) {
+        IN_CALLBACK.with(|f| f.set(false));
+    }
+}
+
+/// A C callback with its userdata, as the core's progress handler.
+pub(crate) struct CCallback {
+    pub cb: unsafe extern "C" fn(*mut c_void, *const cosv4_progress) -> i32,
+    pub userdata: *mut c_void,
+    /// What the callback returned when it stopped the upload (0: it did not).
+    pub stopped_with: i32,
+}
+
+impl CCallback {
+    /// Delivers one event on this thread.
+    pub fn deliver(&mut self, p: &Progress) -> ControlFlow<()> {
+        let event = cosv4_progress::from(p);
+        let rc = {
+            let _scope = CallbackScope::enter();
+            unsafe { (self.cb)(self.userdata, &event) }
+        };
+        if rc == 0 {
+            ControlFlow::Continue(())
+        } else {
+            self.stopped_with = rc;
+            ControlFlow::Break(())
+        }
+    }
+}
