@@ -13,6 +13,7 @@ use std::io::Read;
 use ureq::Agent;
 
 mod interrupt;
+mod resolve;
 pub use interrupt::with_cancel;
 
 /// Output buffer of each connection: large writes are what makes loopback and LAN uploads fast
@@ -42,7 +43,7 @@ pub fn new_agent(cfg: &Config, pool: usize) -> Agent {
     Agent::with_parts(
         config,
         interrupt::InterruptibleConnector::default(),
-        ureq::unversioned::resolver::DefaultResolver::default(),
+        resolve::CachingResolver::default(),
     )
 }
 

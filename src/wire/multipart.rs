@@ -20,7 +20,7 @@ impl Default for Form {
 }
 
 impl Form {
-    /// A new form with a random boundary (124 bits from the OS source: it cannot plausibly occur
+    /// A new form with a random boundary (128 bits from the OS source: it cannot plausibly occur
     /// in the content).
     pub fn new() -> Form {
         let r = crate::sign::random_nonce;
@@ -130,11 +130,9 @@ impl<R: Read> MultipartBody<R> {
     }
 }
 
-impl<R: Read> Read for MultipartBody<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
+impl<R: Read> MultipartBody<R> {
+    /// One step of [`Read::read`]: bytes from the part the position is in.
+    fn read_step(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.head_pos < self.head.len() {
             let n = (self.head.len() - self.head_pos).min(buf.len());
             buf[..n].copy_from_slice(&self.head[self.head_pos..self.head_pos + n]);
@@ -169,6 +167,21 @@ impl<R: Read> Read for MultipartBody<R> {
     }
 }
 
+impl<R: Read> Read for MultipartBody<R> {
+    /// Fills `buf` as far as the body goes, across part boundaries, so the HTTP client sends
+    /// the head, the content and the tail in as few socket writes as its buffer allows.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.read_step(&mut buf[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        Ok(filled)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +210,17 @@ mod tests {
         let mut out = Vec::new();
         let e = body.read_to_end(&mut out).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn one_read_fills_the_buffer_across_parts() {
+        let mut body = Form::with_boundary("b".into())
+            .text("op", "x")
+            .with_content("f", 3, &b"abc"[..]);
+        let mut buf = vec![0u8; 4096];
+        let n = body.read(&mut buf).unwrap();
+        assert_eq!(n as u64, body.content_length());
+        assert_eq!(body.read(&mut buf).unwrap(), 0);
     }
 
     #[test]
