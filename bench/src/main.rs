@@ -1,0 +1,385 @@
+//! `cosv4-bench`: how close cosv4 comes to the limits of this machine.
+//!
+//! Starts the emulator as a child process, creates page-cached test files, and measures, per
+//! size: one SHA-1 pass (`limit_sha`), a minimal raw sender of the same slices (`limit_wire`),
+//! cosv4 through its Rust API with integrity on and off, and the C CLI as a whole process; then
+//! a workers × slice-size throughput table. Results go to stdout, `results.md` and `results.csv`.
+//!
+//! The measured runs use an emulator started with `--no-verify`: the service checks the sha on
+//! its own machines, while here a verifying emulator's finish-time SHA-1 pass (≈ 0.6 s/GiB)
+//! would run on the same two cores as the client and be counted against it. The verifying
+//! emulator is measured alongside (`*_verify` rows) so its cost stays visible.
+//!
+//! Files: `emulator` (child process), `files` (test files), `limits` (SHA-1 pass, raw sender),
+//! `runs` (API and CLI measurements, rusage), `report` (tables, Markdown, CSV).
+
+mod emulator;
+mod files;
+mod limits;
+mod report;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command};
+
+use emulator::Emulator;
+use report::Sample;
+use runs::Target;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
+
+const USAGE: &str = "\
+usage: cargo run --release -p cosv4-bench -- [options]
+
+options:
+  --sizes LIST    file sizes, e.g. 64M,1G (K/M/G = KiB/MiB/GiB; default 64M,1G)
+  --with-5g       add a 5 GiB run (checks free space and memory first)
+  --runs N        repetitions of each measurement (default 3)
+  --quick         64M only, 2 runs, small throughput table (a smoke run, < 60 s)
+  --out DIR       where results.md and results.csv go (default bench/results)
+  --cli PATH      a built cosv4-upload (default: build it from examples-c/cosv4-upload.c
+                  and libcosv4.a when both exist; otherwise CLI rows are skipped)
+  --skip-table    skip the workers x slice-size throughput table
+  --help          this text";
+
+struct Args {
+    sizes: Vec<u64>,
+    runs: usize,
+    runs_explicit: bool,
+    quick: bool,
+    out: PathBuf,
+    cli: Option<PathBuf>,
+    skip_table: bool,
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("cosv4-bench: {msg}\n(try --help)");
+    exit(2)
+}
+
+/// `64M`, `1G`, `512K` or plain bytes.
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mul) = match s.char_indices().last()? {
+        (i, 'K' | 'k') => (&s[..i], KIB),
+        (i, 'M' | 'm') => (&s[..i], MIB),
+        (i, 'G' | 'g') => (&s[..i], GIB),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok()?.checked_mul(mul).filter(|&n| n > 0)
+}
+
+fn parse_args() -> Args {
+    let root = workspace_root();
+    let mut a = Args {
+        sizes: vec![64 * MIB, GIB],
+        runs: 3,
+        runs_explicit: false,
+        quick: false,
+        out: root.join("bench/results"),
+        cli: None,
+        skip_table: false,
+    };
+    let mut with_5g = false;
+    let mut sizes_given = false;
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .unwrap_or_else(|| fail(&format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                exit(0)
+            }
+            "--sizes" => {
+                let v = value();
+                a.sizes = v
+                    .split(',')
+                    .map(|s| parse_size(s).unwrap_or_else(|| fail(&format!("bad size {s:?}"))))
+                    .collect();
+                sizes_given = true;
+            }
+            "--with-5g" => with_5g = true,
+            "--runs" => {
+                let v = value();
+                a.runs = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .unwrap_or_else(|| fail(&format!("bad run count {v:?}")));
+                a.runs_explicit = true;
+            }
+            "--quick" => a.quick = true,
+            "--out" => a.out = value().into(),
+            "--cli" => a.cli = Some(value().into()),
+            "--skip-table" => a.skip_table = true,
+            other => fail(&format!("unknown argument {other:?}")),
+        }
+    }
+    if a.quick {
+        if !sizes_given {
+            a.sizes = vec![64 * MIB];
+        }
+        if !a.runs_explicit {
+            a.runs = 2;
+        }
+    }
+    if with_5g && !a.sizes.contains(&(5 * GIB)) {
+        a.sizes.push(5 * GIB);
+    }
+    a.sizes.sort_unstable();
+    a.sizes.dedup();
+    a
+}
+
+/// The workspace root (the bench crate lives in `<root>/bench`).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bench has a parent directory")
+        .to_path_buf()
+}
+
+/// The directory holding this binary (`<target>/release`): the emulator is built there too.
+fn exe_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("current_exe: {e}")));
+    exe.parent().expect("exe has a directory").to_path_buf()
+}
+
+/// `cargo build --release -p <pkgs>` into this binary's own target directory.
+fn cargo_build(args: &[&str]) -> bool {
+    let dir = exe_dir();
+    let target = dir.parent().expect("profile dir has a parent");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .current_dir(workspace_root())
+        .env("CARGO_TARGET_DIR", target)
+        .args(["build", "--release", "--quiet"])
+        .args(args)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Builds (or finds) the emulator binary next to this one.
+fn emulator_binary() -> PathBuf {
+    if !cargo_build(&["-p", "cosv4-emulator", "--bin", "cosv4-emulator"]) {
+        fail("could not build cosv4-emulator");
+    }
+    let bin = exe_dir().join("cosv4-emulator");
+    if !bin.is_file() {
+        fail(&format!("{} is missing after the build", bin.display()));
+    }
+    bin
+}
+
+/// The C CLI: the given one, or built from examples-c with libcosv4.a; `Err` = why not.
+fn cli_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(p) = given {
+        return p
+            .is_file()
+            .then_some(p.clone())
+            .ok_or_else(|| format!("--cli {} is not a file", p.display()));
+    }
+    let root = workspace_root();
+    let source = root.join("examples-c/cosv4-upload.c");
+    if !source.is_file() {
+        return Err("examples-c/cosv4-upload.c does not exist yet".into());
+    }
+    // Prefer a fresh static library in our own target dir; fall back to target/release.
+    let built = cargo_build(&["-p", "cosv4", "--lib"]);
+    let lib = [
+        exe_dir().join("libcosv4.a"),
+        root.join("target/release/libcosv4.a"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .ok_or_else(|| {
+        format!(
+            "no libcosv4.a (cargo build -p cosv4 {})",
+            if built { "ok" } else { "failed" }
+        )
+    })?;
+    let out = exe_dir().join("cosv4-upload-bench");
+    let status = Command::new("cc")
+        .current_dir(&root)
+        .args(["-O2", "-Iinclude", "examples-c/cosv4-upload.c"])
+        .arg(&lib)
+        .args([
+            "-lgcc_s",
+            "-lutil",
+            "-lrt",
+            "-lpthread",
+            "-lm",
+            "-ldl",
+            "-lc",
+            "-o",
+        ])
+        .arg(&out)
+        .status()
+        .map_err(|e| format!("cc: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "cc failed to build the CLI against {}",
+            lib.display()
+        ));
+    }
+    Ok(out)
+}
+
+/// `/dev/shm` when present (tmpfs), else the temp dir.
+fn data_root() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// Removes a directory tree when dropped (panics and early exits included).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(parent: &Path, name: &str) -> TempDir {
+        let p = parent.join(format!("cosv4-bench-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn main() {
+    // Everything is dropped (children killed, temp dirs removed) before the exit.
+    exit(run())
+}
+
+/// After the emulators start, errors panic (unwinding runs the drops) instead of `fail`.
+fn run() -> i32 {
+    let args = parse_args();
+    let facts = report::MachineFacts::collect();
+    eprintln!("== cosv4-bench: {}", facts.one_line());
+    let emu_bin = emulator_binary();
+    let cli = cli_binary(args.cli.clone());
+    let mut notes = Vec::new();
+    if let Err(why) = &cli {
+        let note = format!("CLI rows skipped: {why}");
+        eprintln!("note: {note}");
+        notes.push(note);
+    }
+    let cli = cli.ok();
+
+    let files_dir = TempDir::new(&std::env::temp_dir(), "files");
+    let shm = data_root();
+    let data_verify = TempDir::new(&shm, "emu-verify");
+    let data_noverify = TempDir::new(&shm, "emu-noverify");
+    let emu = Emulator::start(&emu_bin, &data_verify.0, true);
+    let emu_nv = Emulator::start(&emu_bin, &data_noverify.0, false);
+    eprintln!(
+        "emulator (verify) {}, (--no-verify) {}",
+        emu.base_url, emu_nv.base_url
+    );
+
+    // The largest size below 5 GiB keeps its file for the throughput table.
+    let table_size = args.sizes.iter().copied().filter(|&s| s < 5 * GIB).max();
+    let mut table_file = None;
+    let mut samples: Vec<Sample> = Vec::new();
+    for &size in &args.sizes {
+        if let Err(why) = files::room_for(size, &files_dir.0, &shm) {
+            let note = format!("size {} skipped: {why}", report::size_label(size));
+            eprintln!("note: {note}");
+            notes.push(note);
+            continue;
+        }
+        let file = files_dir.0.join(format!("test-{size}.bin"));
+        files::create(&file, size).unwrap_or_else(|e| panic!("create test file: {e}"));
+        files::warm(&file).unwrap_or_else(|e| panic!("read test file: {e}"));
+        let target = Target {
+            emu: &emu_nv,
+            emu_verify: &emu,
+            file: &file,
+            size,
+        };
+        for run in 1..=args.runs {
+            eprintln!("-- {} run {run}/{}", report::size_label(size), args.runs);
+            // Re-warm: this kernel's DAMON may page out page-cache data cold for a minute.
+            files::warm(&file).unwrap_or_else(|e| panic!("read test file: {e}"));
+            busy_note(
+                &mut notes,
+                &format!("{} run {run}", report::size_label(size)),
+            );
+            samples.extend(runs::one_round(&target, run, cli.as_deref(), &mut notes));
+        }
+        if Some(size) == table_size && !args.skip_table {
+            table_file = Some((file, size));
+        } else {
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+
+    if let Some((file, size)) = table_file {
+        let (workers, slices): (&[usize], &[u64]) = if args.quick {
+            (&[1, 4], &[MIB, 3 * MIB])
+        } else {
+            (&[1, 2, 4, 8], &[512 * KIB, MIB, 2 * MIB, 3 * MIB])
+        };
+        let runs = if args.runs_explicit { args.runs } else { 1 };
+        files::warm(&file).unwrap_or_else(|e| panic!("read test file: {e}"));
+        eprintln!("-- throughput table on {}", report::size_label(size));
+        busy_note(&mut notes, "the throughput table");
+        let target = Target {
+            emu: &emu_nv,
+            emu_verify: &emu,
+            file: &file,
+            size,
+        };
+        samples.extend(runs::table(&target, workers, slices, runs, &mut notes));
+        let _ = std::fs::remove_file(&file);
+    }
+    drop(emu);
+    drop(emu_nv);
+
+    let md = report::markdown(&facts, &args_line(&args), &samples, &notes);
+    println!("{md}");
+    if let Err(e) = report::write(&args.out, &md, &samples) {
+        eprintln!(
+            "cosv4-bench: writing results to {}: {e}",
+            args.out.display()
+        );
+        return 1;
+    }
+    eprintln!("wrote {}", args.out.join("results.md").display());
+    0
+}
+
+/// Notes (and prints) other processes' CPU use above 10 % before a round.
+fn busy_note(notes: &mut Vec<String>, what: &str) {
+    let busy = runs::foreign_load();
+    if busy > 0.10 {
+        let note = format!(
+            "before {what}: other processes used {:.0} % of the CPUs (results noisier)",
+            busy * 100.0
+        );
+        eprintln!("note: {note}");
+        notes.push(note);
+    }
+}
+
+fn args_line(a: &Args) -> String {
+    let sizes: Vec<String> = a.sizes.iter().map(|&s| report::size_label(s)).collect();
+    format!(
+        "sizes {}, runs {}{}{}",
+        sizes.join(","),
+        a.runs,
+        if a.quick { ", quick" } else { "" },
+        if a.skip_table { ", no table" } else { "" }
+    )
+}

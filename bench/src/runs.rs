@@ -1,0 +1,305 @@
+//! Measurements through cosv4 (Rust API, C CLI) and of the limits, one round at a time.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use cosv4::{Client, Config, Credentials, Endpoint, Method, UploadOptions};
+
+use crate::emulator::{Emulator, APPID, BUCKET, SECRET_ID, SECRET_KEY};
+use crate::limits;
+use crate::report::Sample;
+
+/// cosv4's defaults, which the limits use too.
+pub const WORKERS: usize = 4;
+pub const SLICE: u64 = 1 << 20;
+
+/// What a round uploads and where.
+pub struct Target<'a> {
+    /// `--no-verify` emulator: every measured run goes to it.
+    pub emu: &'a Emulator,
+    /// The same emulator with content verification on (the real service's cost, on our CPUs).
+    pub emu_verify: &'a Emulator,
+    pub file: &'a Path,
+    pub size: u64,
+}
+
+/// (busy, total) jiffies of all CPUs from the `cpu` line of /proc/stat.
+fn cpu_jiffies() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let v: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = v.iter().take(8).sum();
+    let idle = v.get(3)? + v.get(4)?;
+    Some((total - idle, total))
+}
+
+/// Fraction of the machine's CPU that others used during 300 ms while this bench was idle:
+/// measurements taken while it is high (someone compiling) are noisy.
+pub fn foreign_load() -> f64 {
+    let Some((b0, t0)) = cpu_jiffies() else {
+        return 0.0;
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let Some((b1, t1)) = cpu_jiffies() else {
+        return 0.0;
+    };
+    (b1 - b0) as f64 / (t1 - t0).max(1) as f64
+}
+
+/// User + system CPU seconds of this process so far.
+fn cpu_self() -> f64 {
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a properly sized out-parameter.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+fn tv(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 + t.tv_usec as f64 / 1e6
+}
+
+fn client(base_url: &str, integrity: bool, workers: usize, slice: u64) -> Result<Client, String> {
+    let creds = Credentials::new(APPID, SECRET_ID, SECRET_KEY).map_err(|e| e.to_string())?;
+    let mut cfg = Config::new(creds);
+    cfg.endpoint = Some(Endpoint::BaseUrl(base_url.to_string()));
+    cfg.integrity = integrity;
+    cfg.workers = workers;
+    cfg.slice_size = slice;
+    Client::new(cfg).map_err(|e| e.to_string())
+}
+
+/// Checks the stored object has the file's size, then deletes it (frees tmpfs, and keeps a
+/// later upload of the same content from being an instant upload).
+fn check_and_delete(emu: &Emulator, cos_path: &str, size: u64) -> Result<(), String> {
+    let c = client(&emu.base_url, false, 1, SLICE)?;
+    let st = c.stat(BUCKET, cos_path).map_err(|e| format!("stat: {e}"))?;
+    let deleted = c
+        .delete(BUCKET, cos_path)
+        .map_err(|e| format!("delete: {e}"));
+    if st.filesize != size || st.filelen != size {
+        return Err(format!(
+            "stored object has {} / {} bytes, expected {size}",
+            st.filesize, st.filelen
+        ));
+    }
+    deleted
+}
+
+fn cos_path(name: &str, size: u64, run: usize, workers: usize, slice: u64) -> String {
+    format!("/bench/{name}-{size}-w{workers}-s{slice}-r{run}.bin")
+}
+
+/// Runs `f` and measures wall time, this process's CPU and the emulator's CPU.
+fn measured<T>(
+    emu: Option<&Emulator>,
+    f: impl FnOnce() -> Result<T, String>,
+) -> Result<(T, [f64; 3]), String> {
+    let srv0 = emu.map_or(0.0, Emulator::cpu_seconds);
+    let cpu0 = cpu_self();
+    let t0 = Instant::now();
+    let out = f()?;
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu = cpu_self() - cpu0;
+    let srv = emu.map_or(0.0, |e| e.cpu_seconds() - srv0);
+    Ok((out, [secs, cpu, srv]))
+}
+
+fn sample(name: &str, t: &Target, run: usize, workers: usize, slice: u64, m: [f64; 3]) -> Sample {
+    Sample {
+        name: name.to_string(),
+        size: t.size,
+        workers,
+        slice,
+        run,
+        secs: m[0],
+        cpu_s: m[1],
+        rss_kib: None,
+        server_cpu_s: m[2],
+    }
+}
+
+fn limit_sha(t: &Target, run: usize) -> Result<Sample, String> {
+    let (_, m) = measured(None, || limits::sha_pass(t.file).map_err(|e| e.to_string()))?;
+    Ok(sample("limit_sha", t, run, 1, SLICE, m))
+}
+
+fn limit_wire(t: &Target, emu: &Emulator, run: usize) -> Result<Sample, String> {
+    let name = if emu.verify {
+        "limit_wire_verify"
+    } else {
+        "limit_wire"
+    };
+    let path = cos_path(name, t.size, run, WORKERS, SLICE);
+    let (_, m) = measured(Some(emu), || {
+        limits::raw_upload(emu.addr(), t.file, t.size, &path, SLICE, WORKERS)
+    })?;
+    check_and_delete(emu, &path, t.size)?;
+    Ok(sample(name, t, run, WORKERS, SLICE, m))
+}
+
+/// One upload through `Client::upload_file` (the client is built before the clock starts).
+fn api(
+    t: &Target,
+    emu: &Emulator,
+    name: &str,
+    integrity: bool,
+    run: usize,
+    workers: usize,
+    slice: u64,
+) -> Result<Sample, String> {
+    let c = client(&emu.base_url, integrity, workers, slice)?;
+    let path = cos_path(name, t.size, run, workers, slice);
+    let opts = UploadOptions::default();
+    let (out, m) = measured(Some(emu), || {
+        c.upload_file(BUCKET, &path, t.file, &opts)
+            .map_err(|e| e.to_string())
+    })?;
+    if out.method != Method::Slices {
+        return Err(format!("expected a slice upload, got {:?}", out.method));
+    }
+    check_and_delete(emu, &path, t.size)?;
+    Ok(sample(name, t, run, workers, slice, m))
+}
+
+/// One run of the C CLI as a whole process: wall, its user+sys CPU and peak RSS (wait4).
+fn cli(t: &Target, bin: &Path, no_sha: bool, run: usize) -> Result<Sample, String> {
+    let name = if no_sha {
+        "cli_no_sha"
+    } else {
+        "cli_integrity_on"
+    };
+    let path = cos_path(name, t.size, run, WORKERS, SLICE);
+    let mut cmd = Command::new(bin);
+    cmd.arg("--quiet");
+    if no_sha {
+        cmd.arg("--no-sha");
+    }
+    cmd.arg(t.file)
+        .arg(&path)
+        .env("COS_APPID", APPID.to_string())
+        .env("COS_SECRET_ID", SECRET_ID)
+        .env("COS_SECRET_KEY", SECRET_KEY)
+        .env("COS_BUCKET", BUCKET)
+        .env("COS_ENDPOINT", &t.emu.base_url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    for v in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(v);
+    }
+    let srv0 = t.emu.cpu_seconds();
+    let t0 = Instant::now();
+    let child = cmd.spawn().map_err(|e| format!("{}: {e}", bin.display()))?;
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: the pid is our unreaped child; `status` and `ru` are valid out-parameters.
+        let r = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
+        if r >= 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("wait4: {e}"));
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let srv = t.emu.cpu_seconds() - srv0;
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(format!("{name} failed (wait status {status:#x})"));
+    }
+    check_and_delete(t.emu, &path, t.size)?;
+    let mut s = sample(
+        name,
+        t,
+        run,
+        WORKERS,
+        SLICE,
+        [secs, tv(ru.ru_utime) + tv(ru.ru_stime), srv],
+    );
+    s.rss_kib = Some(ru.ru_maxrss as u64);
+    Ok(s)
+}
+
+/// Keeps successful samples; failures are printed and returned as notes.
+fn keep(out: &mut Vec<Sample>, notes: &mut Vec<String>, what: &str, r: Result<Sample, String>) {
+    match r {
+        Ok(s) => {
+            eprintln!(
+                "   {:<26} w{} {:>7} {:>8.3} s {:>6.0} MB/s",
+                s.name,
+                s.workers,
+                crate::report::size_label(s.slice),
+                s.secs,
+                s.mbps()
+            );
+            out.push(s);
+        }
+        Err(e) => {
+            let note = format!("{what} failed: {e}");
+            eprintln!("   {note}");
+            notes.push(note);
+        }
+    }
+}
+
+/// Every measurement once for one file.
+pub fn one_round(
+    t: &Target,
+    run: usize,
+    cli_bin: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Vec<Sample> {
+    let mut out = Vec::new();
+    let label = crate::report::size_label(t.size);
+    let mut k = |what: &str, r| keep(&mut out, notes, &format!("{what} {label} run {run}"), r);
+    let (emu, verify) = (t.emu, t.emu_verify);
+    k("limit_sha", limit_sha(t, run));
+    k("limit_wire", limit_wire(t, emu, run));
+    k("limit_wire_verify", limit_wire(t, verify, run));
+    let on = "api_integrity_on";
+    k(on, api(t, emu, on, true, run, WORKERS, SLICE));
+    let off = "api_integrity_off";
+    k(off, api(t, emu, off, false, run, WORKERS, SLICE));
+    let on_v = "api_integrity_on_verify";
+    k(on_v, api(t, verify, on_v, true, run, WORKERS, SLICE));
+    if let Some(bin) = cli_bin {
+        k("cli_integrity_on", cli(t, bin, false, run));
+        k("cli_no_sha", cli(t, bin, true, run));
+    }
+    out
+}
+
+/// The workers × slice-size matrix: API, integrity off, against the `--no-verify` emulator so
+/// that the server's finish-time SHA-1 pass (a constant) does not flatten the differences.
+pub fn table(
+    t: &Target,
+    workers: &[usize],
+    slices: &[u64],
+    runs: usize,
+    notes: &mut Vec<String>,
+) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for &w in workers {
+        for &s in slices {
+            for run in 1..=runs {
+                let what = format!("table w{w} s{s} run {run}");
+                let r = api(t, t.emu, "table", false, run, w, s);
+                keep(&mut out, notes, &what, r);
+            }
+        }
+    }
+    out
+}
