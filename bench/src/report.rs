@@ -90,7 +90,7 @@ fn find(samples: &[Sample], name: &str, size: u64) -> Option<Stat> {
     stat(samples.iter().filter(|s| s.name == name && s.size == size))
 }
 
-const ROWS: [(&str, &str); 8] = [
+const ROWS: [(&str, &str); 9] = [
     (
         "limit_sha",
         "limit_sha: one SHA-1 pass (sha1 0.11, 1 MiB reads)",
@@ -101,6 +101,10 @@ const ROWS: [(&str, &str); 8] = [
     ),
     ("api_integrity_on", "cosv4 API, integrity on"),
     ("api_integrity_off", "cosv4 API, integrity off"),
+    (
+        "api_integrity_off_progress",
+        "cosv4 API, integrity off, with a progress handler",
+    ),
     (
         "limit_wire_verify",
         "(info) limit_wire vs the verifying emulator",
@@ -269,6 +273,17 @@ fn ratios(out: &mut String, samples: &[Sample]) {
                 out,
                 "| integrity-off wall / limit_wire | {l} | {r:.3} | ≤ 1.15 | {} |",
                 mark(r <= 1.15)
+            );
+        }
+        if let (Some(with), Some(without)) = (
+            secs("api_integrity_off_progress", size),
+            secs("api_integrity_off", size),
+        ) {
+            let r = with / without;
+            let _ = writeln!(
+                out,
+                "| with progress handler / without (integrity off) | {l} | {r:.3} | ≤ 1.01 | {} |",
+                mark(r <= 1.01)
             );
         }
         for (name, what) in [("api_integrity_off", "integrity-off MB/s")] {

@@ -143,25 +143,47 @@ fn limit_wire(t: &Target, emu: &Emulator, run: usize) -> Result<Sample, String> 
     Ok(sample(name, t, run, WORKERS, SLICE, m))
 }
 
-/// One upload through `Client::upload_file` (the client is built before the clock starts).
+/// How an API run uploads: integrity on, off, or off with a progress handler.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    On,
+    Off,
+    /// Integrity off, with a progress handler that counts events (the cost of progress).
+    OffWithProgress,
+}
+
+/// One upload through `Client::upload` (the client is built before the clock starts).
 fn api(
     t: &Target,
     emu: &Emulator,
     name: &str,
-    integrity: bool,
+    mode: Mode,
     run: usize,
     workers: usize,
     slice: u64,
 ) -> Result<Sample, String> {
-    let c = client(&emu.base_url, integrity, workers, slice)?;
+    let c = client(&emu.base_url, mode == Mode::On, workers, slice)?;
     let path = cos_path(name, t.size, run, workers, slice);
     let opts = UploadOptions::default();
+    let mut events = 0u64;
+    let mut count = |_: &cosv4::Progress| {
+        events += 1;
+        std::ops::ControlFlow::Continue(())
+    };
     let (out, m) = measured(Some(emu), || {
-        c.upload_file(BUCKET, &path, t.file, &opts)
+        let progress: Option<cosv4::upload::Handler<'_>> = match mode {
+            Mode::OffWithProgress => Some(&mut count),
+            _ => None,
+        };
+        let content = cosv4::Content::File(t.file);
+        c.upload(BUCKET, &path, content, &opts, progress)
             .map_err(|e| e.to_string())
     })?;
     if out.method != Method::Slices {
         return Err(format!("expected a slice upload, got {:?}", out.method));
+    }
+    if mode == Mode::OffWithProgress && events < 2 {
+        return Err(format!("the progress handler saw only {events} events"));
     }
     check_and_delete(emu, &path, t.size)?;
     Ok(sample(name, t, run, workers, slice, m))
@@ -270,11 +292,16 @@ pub fn one_round(
     k("limit_wire", limit_wire(t, emu, run));
     k("limit_wire_verify", limit_wire(t, verify, run));
     let on = "api_integrity_on";
-    k(on, api(t, emu, on, true, run, WORKERS, SLICE));
+    k(on, api(t, emu, on, Mode::On, run, WORKERS, SLICE));
     let off = "api_integrity_off";
-    k(off, api(t, emu, off, false, run, WORKERS, SLICE));
+    k(off, api(t, emu, off, Mode::Off, run, WORKERS, SLICE));
+    let prog = "api_integrity_off_progress";
+    k(
+        prog,
+        api(t, emu, prog, Mode::OffWithProgress, run, WORKERS, SLICE),
+    );
     let on_v = "api_integrity_on_verify";
-    k(on_v, api(t, verify, on_v, true, run, WORKERS, SLICE));
+    k(on_v, api(t, verify, on_v, Mode::On, run, WORKERS, SLICE));
     if let Some(bin) = cli_bin {
         k("cli_integrity_on", cli(t, bin, false, run));
         k("cli_no_sha", cli(t, bin, true, run));
@@ -296,7 +323,7 @@ pub fn table(
         for &s in slices {
             for run in 1..=runs {
                 let what = format!("table w{w} s{s} run {run}");
-                let r = api(t, t.emu, "table", false, run, w, s);
+                let r = api(t, t.emu, "table", Mode::Off, run, w, s);
                 keep(&mut out, notes, &what, r);
             }
         }
