@@ -310,8 +310,6 @@ fn run() -> i32 {
         };
         for run in 1..=args.runs {
             eprintln!("-- {} run {run}/{}", report::size_label(size), args.runs);
-            // Re-warm: this kernel's DAMON may page out page-cache data cold for a minute.
-            files::warm(&file).unwrap_or_else(|e| panic!("read test file: {e}"));
             busy_note(
                 &mut notes,
                 &format!("{} run {run}", report::size_label(size)),
