@@ -31,21 +31,15 @@ pub struct FileSource {
 impl FileSource {
     pub fn open(path: &Path) -> Result<FileSource> {
         let shown = path.display().to_string();
+        // Check the type before opening: opening a FIFO blocks until a writer appears.
+        let before =
+            std::fs::metadata(path).map_err(|e| Error::local_io(&format!("stat {shown}"), &e))?;
+        regular(&before, &shown)?;
         let file = File::open(path).map_err(|e| Error::local_io(&format!("open {shown}"), &e))?;
         let meta = file
             .metadata()
             .map_err(|e| Error::local_io(&format!("stat {shown}"), &e))?;
-        if !meta.is_file() {
-            let what = if meta.is_dir() {
-                "a directory"
-            } else {
-                "not a regular file"
-            };
-            return Err(Error::new(
-                crate::ErrorKind::LocalIo,
-                format!("{shown} is {what}; only regular files can be uploaded"),
-            ));
-        }
+        regular(&meta, &shown)?;
         Ok(FileSource {
             file,
             path: shown,
@@ -89,6 +83,22 @@ impl Source for FileSource {
     fn describe(&self) -> String {
         self.path.clone()
     }
+}
+
+/// Only regular files can be uploaded (not directories, FIFOs, devices, sockets).
+fn regular(meta: &std::fs::Metadata, shown: &str) -> Result<()> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    Err(Error::new(
+        crate::ErrorKind::LocalIo,
+        format!("{shown} is {what}; only regular files can be uploaded"),
+    ))
 }
 
 /// Bytes already in memory.
