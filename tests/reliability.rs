@@ -110,9 +110,10 @@ fn settled_log(emu: &Emulator) -> (Vec<LogEntry>, bool) {
 /// Client stall timeout of the soak; injected stalls last 500 ms longer.
 const SOAK_STALL: Duration = Duration::from_secs(1);
 
-/// The soak's faults on `upload_slice_data` (the emulator injects them only there). The seed is
-/// one whose draws put every kind of fault among the first 40 slice requests (a stall at the
-/// 4th), so even the short CI run sees each.
+/// The soak's faults. The emulator injects them into `upload_slice_data` and `op=upload`
+/// requests, each from its own stream of draws; the seed is one whose draws put every kind of
+/// fault among the first 40 slice requests (a stall at the 4th), so even the short CI run sees
+/// each.
 fn soak_faults() -> Faults {
     Faults {
         seed: 84,
@@ -273,6 +274,10 @@ fn soak(n: usize) {
     let count = |f: &dyn Fn(&LogEntry) -> bool| slices.iter().filter(|e| f(e)).count() as u64;
     let log_resets = count(&|e| e.status == 0);
     let log_5xx = count(&|e| e.status >= 500);
+    let simple_faults = log
+        .iter()
+        .filter(|e| e.op == "upload" && (e.status == 0 || e.status >= 500))
+        .count();
     let stored_ok = count(&|e| e.status == 200);
     let distinct: HashSet<(&str, Option<u64>)> = slices
         .iter()
@@ -287,7 +292,8 @@ fn soak(n: usize) {
          faults injected: {h5} HTTP 5xx (log: {log_5xx}), {rb} resets before store + {ra} after \
          store (log status 0: {log_resets}), {st} stalls of {stall_ms} ms; retries reported by \
          the outcomes: {retries}; slices stored more than once: {duplicates}; slice requests \
-         beyond one per slice: {resent}{unsettled}",
+         beyond one per slice: {resent}; simple-upload requests answered 5xx or reset: \
+         {simple_faults}{unsettled}",
         ok = n - failures.len(),
         simple = methods[Method::Simple as usize],
         sliced = methods[Method::Slices as usize],

@@ -35,6 +35,8 @@ pub struct App {
     faults: Mutex<Faults>,
     /// Sequence number of `upload_slice_data` requests (drives fault draws).
     pub slice_requests: AtomicU64,
+    /// `op=upload` requests so far (their faults come from a stream of their own).
+    pub simple_requests: AtomicU64,
     /// Alternates injected 503/500 answers.
     pub injected_5xx: AtomicBool,
     pub stopping: AtomicBool,
@@ -56,6 +58,7 @@ impl App {
             base_url,
             store,
             slice_requests: AtomicU64::new(0),
+            simple_requests: AtomicU64::new(0),
             injected_5xx: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             log: Mutex::new(Vec::new()),

@@ -35,6 +35,10 @@ impl Draws {
     }
 }
 
+/// Added to the request number of `op=upload` requests, so that simple uploads draw from a
+/// stream of their own and the slice-data stream stays what it was for a given seed.
+pub const SIMPLE_STREAM: u64 = 1 << 63;
+
 pub fn decide(faults: &Faults, request_number: u64) -> Decision {
     let mut draws = Draws(faults.seed ^ request_number);
     let http_5xx = draws.hit(faults.http_5xx_rate);

@@ -168,13 +168,18 @@ pub fn data(cx: &Ctx) -> OpResult {
     result
 }
 
+/// An injected 5xx: 503 -71 and 500 -195 alternately.
+pub(super) fn injected_5xx(cx: &Ctx) -> ApiError {
+    if !cx.app.injected_5xx.fetch_xor(true, Ordering::SeqCst) {
+        ApiError::new(503, -71, "too many requests (injected fault)")
+    } else {
+        ApiError::new(500, -195, "backend storage error (injected fault)")
+    }
+}
+
 fn store_slice(cx: &Ctx, session: &Session, decision: &faults::Decision) -> OpResult {
     if decision.http_5xx {
-        return Err(if !cx.app.injected_5xx.fetch_xor(true, Ordering::SeqCst) {
-            ApiError::new(503, -71, "too many requests (injected fault)")
-        } else {
-            ApiError::new(500, -195, "backend storage error (injected fault)")
-        });
+        return Err(injected_5xx(cx));
     }
     if decision.drop_before_store {
         return Ok(Outcome::Reset);

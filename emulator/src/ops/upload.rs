@@ -1,10 +1,36 @@
-//! `op=upload`: simple upload of at most 20 MB in one multipart request.
+//! `op=upload`: simple upload of at most 20 MB in one multipart request. Faults are injected
+//! here as on slice data (5xx, reset before or after storing, delay and stalls), from a stream
+//! of their own ([`faults::SIMPLE_STREAM`]).
 
 use super::{existing, Ctx, Existing, OpResult, Outcome, MAX_SIMPLE_UPLOAD};
+use crate::faults;
 use crate::reply::ApiError;
 use crate::sha::sha1_hex;
+use std::sync::atomic::Ordering;
 
 pub fn upload(cx: &Ctx) -> OpResult {
+    let n = cx.app.simple_requests.fetch_add(1, Ordering::SeqCst);
+    let decision = faults::decide(&cx.app.faults(), faults::SIMPLE_STREAM | n);
+    let result = if decision.http_5xx {
+        Err(super::slice::injected_5xx(cx))
+    } else if decision.drop_before_store {
+        Ok(Outcome::Reset)
+    } else {
+        store(cx).map(|answer| {
+            if decision.drop_after_store {
+                Outcome::Reset
+            } else {
+                answer
+            }
+        })
+    };
+    if !matches!(result, Ok(Outcome::Reset)) {
+        cx.app.sleep_ms(decision.sleep_ms);
+    }
+    result
+}
+
+fn store(cx: &Ctx) -> OpResult {
     let path = cx.file_path()?;
     let content = cx
         .params
