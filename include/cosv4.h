@@ -513,6 +513,25 @@ cosv4_result cosv4_config_set_user_agent(struct cosv4_config *cfg, const char *u
 cosv4_result cosv4_config_set_proxy(struct cosv4_config *cfg, const char *proxy);
 
 /**
+ * Trusts the CA certificates in this PEM file for https endpoints *instead of* the built-in
+ * Mozilla roots (default: NULL = the built-in roots; NULL also removes a file set before). Use
+ * it for a private CA or the emulator's `ca.pem`. The path is copied and the file is read and
+ * checked now (and again by cosv4_client_new). COSV4_RESULT_INVALID_CONFIG (config unchanged)
+ * when the file cannot be read, holds no certificate or an unusable one, or the library was
+ * built without TLS; COSV4_RESULT_INVALID_UTF8 when the path is not UTF-8.
+ */
+cosv4_result cosv4_config_set_tls_ca_file(struct cosv4_config *cfg, const char *path);
+
+/**
+ * INSECURE, for tests only: 1 accepts any server certificate without checking it (anyone on
+ * the network path can then read and change the traffic); 0 (the default) verifies
+ * certificates. Wins over cosv4_config_set_tls_ca_file.
+ * COSV4_RESULT_INVALID_ARGUMENT when `on` is not 0 or 1; COSV4_RESULT_INVALID_CONFIG when the
+ * library was built without TLS (config unchanged either way).
+ */
+cosv4_result cosv4_config_set_tls_insecure_skip_verify(struct cosv4_config *cfg, uint32_t on);
+
+/**
  * Checks `cfg` and builds a client from it. `cfg` is consumed on every path, success or
  * failure (also when `out` is NULL): do not use or free it afterwards. On success writes a
  * new client to `*out`. COSV4_RESULT_INVALID_CONFIG when the configuration is incomplete (no

@@ -57,7 +57,7 @@ impl Client {
     pub fn new(cfg: Config) -> Result<Client> {
         let base_url = cfg.validate()?;
         let signer = Signer::new(cfg.credentials.clone(), cfg.clock.clone());
-        let agent = crate::transport::new_agent(&cfg, cfg.workers);
+        let agent = crate::transport::new_agent(&cfg, cfg.workers)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 cfg,

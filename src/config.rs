@@ -15,9 +15,12 @@
 //! | signature lifetime | 300 s | a fresh signature per request, so a long upload never sends an expired one |
 //! | user agent | `cosv4/<version>` | |
 //! | proxy | none | `http://host:port` (CONNECT) or `socks5://...`; environment proxies only on request |
+//! | TLS trust roots | Mozilla's (webpki-roots, built in) | `tls_ca_file`: a PEM file whose certificates are trusted *instead* |
+//! | TLS verification | on | `tls_insecure_skip_verify` turns it off (testing only) |
 
 use crate::error::{Error, Result};
 use crate::sign::{Clock, Credentials, SystemClock, MAX_LIFETIME_SECS};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +66,14 @@ pub struct Config {
     pub proxy: Option<String>,
     /// Read `HTTP_PROXY`/`ALL_PROXY`/... from the environment (off by default).
     pub env_proxy: bool,
+    /// A PEM file of CA certificates to trust for `https` endpoints *instead of* the built-in
+    /// Mozilla roots (webpki-roots), e.g. a private CA or the emulator's `ca.pem`. Read and
+    /// checked when the client is built; `None` (default) = the built-in roots.
+    pub tls_ca_file: Option<PathBuf>,
+    /// Accept any server certificate without checking it — INSECURE: anyone on the path can
+    /// read and change the traffic and steal signatures. For tests only; default `false`.
+    /// Wins over `tls_ca_file`.
+    pub tls_insecure_skip_verify: bool,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -76,6 +87,8 @@ impl std::fmt::Debug for Config {
             .field("integrity", &self.integrity)
             .field("simple_threshold", &self.simple_threshold)
             .field("retries", &self.retries)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("tls_insecure_skip_verify", &self.tls_insecure_skip_verify)
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +113,8 @@ impl Config {
             user_agent: format!("cosv4/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
             env_proxy: false,
+            tls_ca_file: None,
+            tls_insecure_skip_verify: false,
             clock: Arc::new(SystemClock),
         }
     }
@@ -165,11 +180,30 @@ impl Config {
                 )));
             }
         }
+        self.validate_tls()?;
         match &self.endpoint {
             None => Err(Error::usage("no endpoint: set a region or a base URL")),
             Some(Endpoint::Region(r)) => region_url(r, self.https),
             Some(Endpoint::BaseUrl(u)) => base_url(u),
         }
+    }
+}
+
+impl Config {
+    /// The TLS options need a TLS build, and the CA file must hold usable certificates.
+    fn validate_tls(&self) -> Result<()> {
+        if (self.tls_ca_file.is_some() || self.tls_insecure_skip_verify) && !cfg!(feature = "https")
+        {
+            return Err(Error::usage(
+                "tls_ca_file / tls_insecure_skip_verify were set but this build has no TLS \
+                 (the `https` feature is off)",
+            ));
+        }
+        #[cfg(feature = "https")]
+        if let Some(path) = &self.tls_ca_file {
+            crate::transport::load_ca_file(path)?;
+        }
+        Ok(())
     }
 }
 

@@ -11,15 +11,25 @@ use hmac::{KeyInit, Mac};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+use zeroize::Zeroizing;
 
 type HmacSha1 = hmac::Hmac<sha1::Sha1>;
 
 /// Longest signature lifetime the service accepts (about three months, PROTOCOL.md §2.3).
 pub const MAX_LIFETIME_SECS: u64 = 90 * 24 * 3600;
 
-/// The secret key. Its `Debug` form is redacted so it cannot leak into logs or errors.
+/// The secret key. Its `Debug` form is redacted so it cannot leak into logs or errors, and its
+/// bytes are overwritten with zeros when it is dropped ([`Zeroizing`]): every copy — in a
+/// [`Credentials`], a [`Signer`], a `Config`, a `Client` — wipes its own buffer when it goes.
+/// (The HMAC state derived from the key is wiped too: `hmac`'s `zeroize` feature.)
 #[derive(Clone)]
-pub struct SecretKey(String);
+pub struct SecretKey(Zeroizing<String>);
+
+impl SecretKey {
+    fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
 
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,7 +67,7 @@ impl Credentials {
         Ok(Credentials {
             appid,
             secret_id: secret_id.to_string(),
-            secret_key: SecretKey(secret_key.to_string()),
+            secret_key: SecretKey(Zeroizing::new(secret_key.to_string())),
         })
     }
 
@@ -204,7 +214,7 @@ impl Signer {
             fileid,
             bucket,
         };
-        sign_plaintext(self.creds.secret_key.0.as_bytes(), &plaintext(&fields))
+        sign_plaintext(self.creds.secret_key.as_bytes(), &plaintext(&fields))
     }
 }
 

@@ -47,6 +47,9 @@ pub struct Config {
     pub verify_content: bool,
     /// Print one line per request to stderr.
     pub log_requests: bool,
+    /// Serve HTTPS with a certificate made at start by a fresh CA whose certificate is written
+    /// to `<data_dir>/ca.pem` (see [`crate::Emulator::ca_pem_path`]); default false (plain HTTP).
+    pub tls: bool,
 }
 
 impl Config {
@@ -64,6 +67,7 @@ impl Config {
             clock: None,
             verify_content: true,
             log_requests: false,
+            tls: false,
         }
     }
 

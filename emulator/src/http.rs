@@ -6,6 +6,12 @@
 //! into a per-connection reusable buffer, multipart is parsed in place and the slice is
 //! written to disk straight from that buffer, and each answer goes out in one `write_all`
 //! (with TCP_NODELAY) so there are no delayed-ACK stalls.
+//!
+//! HTTPS (`Server::start` with a rustls config) runs the same code over
+//! `rustls::StreamOwned<ServerConnection, TcpStream>`: [`Connection`] is generic over its stream
+//! ([`Stream`]), so the plain path is compiled on its own, with no indirection or extra copy,
+//! and fault injection still acts on the raw socket underneath (RST through SO_LINGER 0).
+//! The TLS handshake happens on the connection's own thread, at its first read.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -16,6 +22,32 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use memchr::memmem;
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+/// What a connection reads requests from and writes answers to: a plain socket or TLS over one.
+pub trait Stream: Read + Write + Send {
+    /// The socket underneath (options, linger for RST).
+    fn tcp(&self) -> &TcpStream;
+    /// Ends the connection politely (TLS: send close_notify); not used on a reset.
+    fn close(&mut self) {}
+}
+
+impl Stream for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Stream for StreamOwned<ServerConnection, TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        &self.sock
+    }
+
+    fn close(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+    }
+}
 
 pub const MAX_HEAD: usize = 64 * 1024;
 pub const MAX_BODY: usize = 40 * 1024 * 1024;
@@ -83,11 +115,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serve `listener` (already bound, so the caller knows its address up front).
+    /// Serve `listener` (already bound, so the caller knows its address up front); over TLS
+    /// when `tls` is given.
     pub fn start<H: Handler>(
         listener: TcpListener,
         handler: Arc<H>,
         counters: Arc<Counters>,
+        tls: Option<Arc<ServerConfig>>,
     ) -> io::Result<Server> {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -99,7 +133,7 @@ impl Server {
         let sh = shared.clone();
         let acceptor = std::thread::Builder::new()
             .name("cosv4-emu-accept".into())
-            .spawn(move || accept_loop(listener, sh, handler))?;
+            .spawn(move || accept_loop(listener, sh, handler, tls))?;
         Ok(Server {
             addr,
             shared,
@@ -145,7 +179,12 @@ pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn accept_loop<H: Handler>(listener: TcpListener, shared: Arc<Shared>, handler: Arc<H>) {
+fn accept_loop<H: Handler>(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    handler: Arc<H>,
+    tls: Option<Arc<ServerConfig>>,
+) {
     let mut next_id = 0u64;
     for stream in listener.incoming() {
         if shared.stop.load(Ordering::SeqCst) {
@@ -162,11 +201,17 @@ fn accept_loop<H: Handler>(listener: TcpListener, shared: Arc<Shared>, handler: 
         let open = c.open_connections.fetch_add(1, Ordering::SeqCst) + 1;
         c.max_open_connections.fetch_max(open, Ordering::SeqCst);
         lock(&shared.conns).insert(id, registered);
-        let (sh, h) = (shared.clone(), handler.clone());
+        let (sh, h, tls) = (shared.clone(), handler.clone(), tls.clone());
         let spawned = std::thread::Builder::new()
             .name(format!("cosv4-emu-conn-{id}"))
             .spawn(move || {
-                let reset = Connection::new(stream).serve(&*h, &sh.counters);
+                let reset = match tls {
+                    None => Some(Connection::new(stream).serve(&*h, &sh.counters)),
+                    Some(config) => ServerConnection::new(config).ok().map(|conn| {
+                        let tls = StreamOwned::new(conn, stream);
+                        Connection::new(tls).serve(&*h, &sh.counters).sock
+                    }),
+                };
                 // Drop the registry clone first so that closing our handle really closes
                 // the socket (and sends RST when linger was set to zero).
                 let registered = lock(&sh.conns).remove(&id);
@@ -180,6 +225,14 @@ fn accept_loop<H: Handler>(listener: TcpListener, shared: Arc<Shared>, handler: 
             threads.push(t);
         }
     }
+}
+
+/// What happens to a connection after a request.
+enum Next {
+    Continue,
+    Close,
+    /// Already armed for RST (linger 0): close without any more bytes.
+    Reset,
 }
 
 /// How the body of the current request is framed.
@@ -202,17 +255,17 @@ enum HeadError {
     Bad(&'static str),
 }
 
-struct Connection {
-    stream: TcpStream,
+struct Connection<S> {
+    stream: S,
     buf: Vec<u8>,
     filled: usize,
     chunked_body: Vec<u8>,
 }
 
-impl Connection {
-    fn new(stream: TcpStream) -> Connection {
-        let _ = stream.set_nodelay(true);
-        let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
+impl<S: Stream> Connection<S> {
+    fn new(stream: S) -> Connection<S> {
+        let _ = stream.tcp().set_nodelay(true);
+        let _ = stream.tcp().set_read_timeout(Some(IDLE_TIMEOUT));
         Connection {
             stream,
             buf: vec![0; 16 * 1024],
@@ -223,11 +276,15 @@ impl Connection {
 
     /// Serve requests until the peer closes, an error occurs or a reset is requested.
     /// Returns the stream so the caller decides when it is closed.
-    fn serve<H: Handler>(mut self, handler: &H, counters: &Counters) -> TcpStream {
+    fn serve<H: Handler>(mut self, handler: &H, counters: &Counters) -> S {
         loop {
             match self.one_request(handler, counters) {
-                Ok(true) => continue,
-                Ok(false) | Err(_) => return self.stream,
+                Ok(Next::Continue) => continue,
+                Ok(Next::Close) => {
+                    self.stream.close();
+                    return self.stream;
+                }
+                Ok(Next::Reset) | Err(_) => return self.stream,
             }
         }
     }
@@ -256,6 +313,14 @@ impl Connection {
 
     fn read_head(&mut self) -> Result<Head, HeadError> {
         let head_len = loop {
+            // A TLS handshake record (0x16) where a request line should be: an https client
+            // on a plain-HTTP port. Answer at once (the client fails its handshake on the
+            // answer) instead of waiting for a blank line that never comes.
+            if self.filled > 0 && self.buf[0] == 0x16 {
+                return Err(HeadError::Bad(
+                    "a TLS handshake arrived on a plain-HTTP port (use http://)",
+                ));
+            }
             let window = &self.buf[..self.filled.min(MAX_HEAD + 4)];
             if let Some(i) = memmem::find(window, b"\r\n\r\n") {
                 break i + 4;
@@ -348,21 +413,21 @@ impl Connection {
         }
     }
 
-    /// Handle one request. Ok(true) = keep the connection open.
-    fn one_request<H: Handler>(&mut self, handler: &H, counters: &Counters) -> io::Result<bool> {
+    /// Handle one request; says whether the connection stays open.
+    fn one_request<H: Handler>(&mut self, handler: &H, counters: &Counters) -> io::Result<Next> {
         let head = match self.read_head() {
             Ok(h) => h,
-            Err(HeadError::Closed) => return Ok(false),
+            Err(HeadError::Closed) => return Ok(Next::Close),
             Err(HeadError::TooLarge) => {
                 self.respond(
                     handler.protocol_error(431, "request header too large"),
                     false,
                 )?;
-                return Ok(false);
+                return Ok(Next::Close);
             }
             Err(HeadError::Bad(msg)) => {
                 self.respond(handler.protocol_error(400, msg), false)?;
-                return Ok(false);
+                return Ok(Next::Close);
             }
         };
         counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -382,7 +447,7 @@ impl Connection {
                 Some(Ok(n)) => Framing::Length(n),
                 Some(Err(_)) => {
                     self.respond(handler.protocol_error(400, "bad Content-Length"), false)?;
-                    return Ok(false);
+                    return Ok(Next::Close);
                 }
             }
         };
@@ -390,7 +455,7 @@ impl Connection {
             if n > MAX_BODY {
                 let msg = format!("request body of {n} bytes exceeds the {MAX_BODY} byte limit");
                 self.respond(handler.protocol_error(413, &msg), false)?;
-                return Ok(false);
+                return Ok(Next::Close);
             }
         }
         let body_needed = !matches!(framing, Framing::Length(0));
@@ -411,7 +476,7 @@ impl Connection {
                 None => {
                     let msg = format!("chunked request body exceeds the {MAX_BODY} byte limit");
                     self.respond(handler.protocol_error(413, &msg), false)?;
-                    return Ok(false);
+                    return Ok(Next::Close);
                 }
             },
         };
@@ -437,11 +502,15 @@ impl Connection {
         match reply {
             Reply::Respond(resp) => {
                 self.respond(resp, head.keep_alive)?;
-                Ok(head.keep_alive)
+                Ok(if head.keep_alive {
+                    Next::Continue
+                } else {
+                    Next::Close
+                })
             }
             Reply::Reset => {
-                let _ = socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
-                Ok(false)
+                let _ = socket2::SockRef::from(self.stream.tcp()).set_linger(Some(Duration::ZERO));
+                Ok(Next::Reset)
             }
         }
     }

@@ -17,6 +17,7 @@ pub mod multipart;
 pub mod params;
 pub mod reply;
 pub mod sha;
+pub mod tls;
 
 mod app;
 mod ops;
@@ -64,6 +65,7 @@ pub struct Emulator {
     counters: Arc<Counters>,
     data_dir: PathBuf,
     remove_data_dir: bool,
+    ca_pem_path: Option<PathBuf>,
 }
 
 impl Emulator {
@@ -75,21 +77,37 @@ impl Emulator {
         let store = Store::open(&data_dir)?;
         let listener = TcpListener::bind(cfg.listen)?;
         let addr = listener.local_addr()?;
-        let app = Arc::new(App::new(cfg, format!("http://{addr}"), store));
+        let (tls, ca_pem_path) = if cfg.tls {
+            let tls = tls::generate()?;
+            let path = data_dir.join("ca.pem");
+            std::fs::write(&path, &tls.ca_pem)?;
+            (Some(tls.config), Some(path))
+        } else {
+            (None, None)
+        };
+        let scheme = if cfg.tls { "https" } else { "http" };
+        let app = Arc::new(App::new(cfg, format!("{scheme}://{addr}"), store));
         let counters = Arc::new(Counters::default());
-        let server = Server::start(listener, app.clone(), counters.clone())?;
+        let server = Server::start(listener, app.clone(), counters.clone(), tls)?;
         Ok(Emulator {
             app,
             server,
             counters,
             data_dir,
             remove_data_dir,
+            ca_pem_path,
         })
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` with [`Config::tls`].
     pub fn base_url(&self) -> String {
         self.app.base_url.clone()
+    }
+
+    /// With [`Config::tls`]: the PEM file of the CA that signed the server certificate
+    /// (`<data_dir>/ca.pem`), for a client to trust. `None` for plain HTTP.
+    pub fn ca_pem_path(&self) -> Option<&Path> {
+        self.ca_pem_path.as_deref()
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -27,10 +27,13 @@ options:
   --fault-delay-ms N            delay before answering every slice
   --fault-stall R               rate of slice answers stalled by --fault-stall-ms
   --fault-stall-ms N            stall duration
+  --tls                         serve HTTPS: a CA made at start signs a certificate for
+                                127.0.0.1/localhost; the CA is written to DATA_DIR/ca.pem
+                                (path printed on stderr) for clients to trust
   --log                         print one line per request to stderr
   --help                        this text
 
-The first line on stdout is `listening on http://HOST:PORT`.";
+The first line on stdout is `listening on http://HOST:PORT` (https:// with --tls).";
 
 fn fail(msg: &str) -> ! {
     eprintln!("cosv4-emulator: {msg}\n(try --help)");
@@ -76,6 +79,7 @@ fn main() {
             "--slice-size" => cfg.slice_size_override = Some(parse(&flag, &value())),
             "--no-verify" => cfg.verify_content = false,
             "--log" => cfg.log_requests = true,
+            "--tls" => cfg.tls = true,
             "--seed" => faults.seed = parse(&flag, &value()),
             "--fault-5xx" => faults.http_5xx_rate = rate(&flag, &value()),
             "--fault-drop" => faults.drop_before_store_rate = rate(&flag, &value()),
@@ -100,6 +104,9 @@ fn main() {
         eprintln!("cosv4-emulator: cannot start: {e}");
         exit(1)
     });
+    if let Some(ca) = emu.ca_pem_path() {
+        eprintln!("cosv4-emulator: TLS CA certificate: {}", ca.display());
+    }
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on {}", emu.base_url());
     let _ = out.flush();

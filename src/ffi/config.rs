@@ -281,3 +281,33 @@ pub unsafe extern "C" fn cosv4_config_set_proxy(
         unsafe { apply(cfg, |c| c.proxy = proxy) }
     })
 }
+
+/// Trusts the CA certificates in this PEM file for https endpoints *instead of* the built-in
+/// Mozilla roots (default: NULL = the built-in roots; NULL also removes a file set before). Use
+/// it for a private CA or the emulator's `ca.pem`. The path is copied and the file is read and
+/// checked now (and again by cosv4_client_new). COSV4_RESULT_INVALID_CONFIG (config unchanged)
+/// when the file cannot be read, holds no certificate or an unusable one, or the library was
+/// built without TLS; COSV4_RESULT_INVALID_UTF8 when the path is not UTF-8.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_tls_ca_file(
+    cfg: *mut cosv4_config,
+    path: *const c_char,
+) -> cosv4_result {
+    run(|| {
+        let path = unsafe { arg_opt_str(path, "path") }?.map(std::path::PathBuf::from);
+        unsafe { apply(cfg, |c| c.tls_ca_file = path) }
+    })
+}
+
+/// INSECURE, for tests only: 1 accepts any server certificate without checking it (anyone on
+/// the network path can then read and change the traffic); 0 (the default) verifies
+/// certificates. Wins over cosv4_config_set_tls_ca_file.
+/// COSV4_RESULT_INVALID_ARGUMENT when `on` is not 0 or 1; COSV4_RESULT_INVALID_CONFIG when the
+/// library was built without TLS (config unchanged either way).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_tls_insecure_skip_verify(
+    cfg: *mut cosv4_config,
+    on: u32,
+) -> cosv4_result {
+    unsafe { set(cfg, on, flag, |c, v| c.tls_insecure_skip_verify = v) }
+}
