@@ -27,8 +27,7 @@ const PROGRAM: &str = "tests/c/bad_input.c";
 const CLI: &str = "examples-c/cosv4-upload.c";
 
 /// Rows that fail today, with the library problem behind each (see docs/BAD-INPUT.md).
-const KNOWN_FAILING: &[(u32, &str)] =
-    &[(49, "a TLS handshake failure is reported without saying TLS")];
+const KNOWN_FAILING: &[(u32, &str)] = &[];
 
 /// One row of the table.
 #[derive(Debug, Clone)]

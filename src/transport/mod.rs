@@ -175,16 +175,34 @@ pub fn from_ureq(err: ureq::Error, url: &str) -> Error {
             ErrorKind::Protocol,
             "the server answered with a redirect, which uploads do not follow".to_string(),
         ),
-        other => {
-            let mut what = other.to_string();
-            if what.contains("certificate") || what.contains("UnknownIssuer") {
-                what.push_str(
-                    " (the server's TLS certificate is not trusted: give its CA with \
-                     tls_ca_file if it is a private one)",
-                );
-            }
-            (ErrorKind::Transport, what)
+        U::Io(e) if e.to_string().contains("failed to lookup address") => {
+            (ErrorKind::Transport, format!("host not found: {e}"))
         }
+        other => (ErrorKind::Transport, tls_hint(other.to_string(), url)),
     };
     Error::new(kind, format!("request to {url} failed: {what}"))
+}
+
+/// Says what a TLS failure most likely means: rustls' own words name neither TLS nor the cure.
+fn tls_hint(mut what: String, url: &str) -> String {
+    if !url.starts_with("https://") {
+        return what;
+    }
+    if what.contains("certificate") || what.contains("UnknownIssuer") {
+        what.push_str(
+            " (the server's TLS certificate is not trusted: give its CA with tls_ca_file if it is \
+             a private one)",
+        );
+    } else if [
+        "corrupt message",
+        "InvalidContentType",
+        "HandshakeFailure",
+        "handshake",
+    ]
+    .iter()
+    .any(|m| what.contains(m))
+    {
+        what.push_str(" (the TLS handshake failed: does the server speak https on this port?)");
+    }
+    what
 }
