@@ -339,11 +339,20 @@ static const char *env(const char *name) {
     return v && *v ? v : NULL;
 }
 
-/* Records the first failing step of a setup sequence and what it was about. */
-static void step(cosv4_result *rc, const char **what, cosv4_result r, const char *text) {
+/* Records the first failing step of a setup sequence and what it was about, with the
+ * library's reason (cosv4_config_last_error) when a setter gave one. */
+static void step(const cosv4_config *cfg, cosv4_result *rc, const char **what, cosv4_result r,
+                 const char *text) {
+    static char buf[1024];
+    const char *why = cosv4_config_last_error(cfg);
     if (*rc == COSV4_RESULT_OK && r != COSV4_RESULT_OK) {
         *rc = r;
-        *what = text;
+        if (*why) {
+            snprintf(buf, sizeof buf, "%s: %s", text, why);
+            *what = buf;
+        } else {
+            *what = text;
+        }
     }
 }
 
@@ -359,19 +368,19 @@ static cosv4_result make_config(const options *o, cosv4_config **out, const char
     rc = cosv4_config_new(appid, env("COS_SECRET_ID"), env("COS_SECRET_KEY"), &cfg);
     if (rc) return rc;
     if (env("COS_ENDPOINT"))
-        step(&rc, what, cosv4_config_set_endpoint(cfg, env("COS_ENDPOINT")), "bad COS_ENDPOINT");
+        step(cfg, &rc, what, cosv4_config_set_endpoint(cfg, env("COS_ENDPOINT")), "bad COS_ENDPOINT");
     else if (env("COS_REGION"))
-        step(&rc, what, cosv4_config_set_region(cfg, env("COS_REGION")), "bad COS_REGION");
+        step(cfg, &rc, what, cosv4_config_set_region(cfg, env("COS_REGION")), "bad COS_REGION");
     else
-        step(&rc, what, COSV4_RESULT_INVALID_CONFIG,
+        step(cfg, &rc, what, COSV4_RESULT_INVALID_CONFIG,
              "COS_ENDPOINT (a base URL) or COS_REGION must be set");
     if (o->slice_size)
-        step(&rc, what, cosv4_config_set_slice_size(cfg, o->slice_size),
+        step(cfg, &rc, what, cosv4_config_set_slice_size(cfg, o->slice_size),
              "bad --slice-size (524288, 1048576, 2097152 or 3145728)");
     if (o->threads)
-        step(&rc, what, cosv4_config_set_workers(cfg, o->threads), "bad --threads (1 to 32)");
+        step(cfg, &rc, what, cosv4_config_set_workers(cfg, o->threads), "bad --threads (1 to 32)");
     if (o->no_sha)
-        step(&rc, what, cosv4_config_set_integrity(cfg, 0), "cannot turn off the SHA-1");
+        step(cfg, &rc, what, cosv4_config_set_integrity(cfg, 0), "cannot turn off the SHA-1");
     if (rc) {
         cosv4_config_free(cfg);
         return rc;

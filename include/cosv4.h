@@ -238,6 +238,39 @@ typedef uint32_t cosv4_method;
 #endif // __cplusplus
 
 /**
+ * Log levels for cosv4_config_set_log; each includes the ones before it.
+ */
+enum cosv4_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Failures the call returns anyway.
+   */
+  COSV4_LOG_LEVEL_ERROR = 1,
+  /**
+   * Retries after a failed request.
+   */
+  COSV4_LOG_LEVEL_WARN = 2,
+  /**
+   * Milestones.
+   */
+  COSV4_LOG_LEVEL_INFO = 3,
+  /**
+   * One line per request: op, path, offset, HTTP status, COS code, bytes, time.
+   */
+  COSV4_LOG_LEVEL_DEBUG = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cosv4_log_level cosv4_log_level;
+#else
+typedef uint32_t cosv4_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A cancel token: any thread may cancel it at any time. Uploads given it (through
  * cosv4_upload_options_set_cancel_token) stop promptly, interrupting requests in flight, and
  * fail with COSV4_RESULT_CANCELLED; the unfinished upload stays on the server, so running the
@@ -282,6 +315,15 @@ typedef struct cosv4_upload_options cosv4_upload_options;
  * thread may read it.
  */
 typedef struct cosv4_upload_result cosv4_upload_result;
+
+/**
+ * A log callback: `userdata` as given to cosv4_config_set_log, `level` a cosv4_log_level,
+ * `message` one line of UTF-8 without a newline, valid only during the call. Never contains
+ * the secret key or a signature. It may run on the library's worker threads, but never two
+ * calls at once, and never after the API call that caused it returned. Keep it short and do
+ * not call into the library from it.
+ */
+typedef void (*cosv4_log_cb)(void *userdata, uint32_t level, const char *message);
 
 /**
  * One progress event. All counts are cumulative and never decrease.
@@ -416,6 +458,14 @@ cosv4_result cosv4_config_new(uint64_t appid,
 void cosv4_config_free(struct cosv4_config *cfg);
 
 /**
+ * Why the last setter called on `cfg` failed, as a sentence naming the value and the rule
+ * (e.g. the endpoint and what is wrong with it); "" after a setter that succeeded, before any
+ * setter, and when `cfg` is NULL. The string belongs to `cfg`: valid until the next call on
+ * `cfg` or until it is freed or consumed.
+ */
+const char *cosv4_config_last_error(const struct cosv4_config *cfg);
+
+/**
  * Sets the endpoint to a COS region: a code such as "gz", "sh", "tj", "sgp" or a long name
  * ("guangzhou", "shanghai", ...). Requests go to http(s)://<region>.file.myqcloud.com.
  * Replaces an endpoint set before. COSV4_RESULT_INVALID_CONFIG when it is not a region code.
@@ -530,6 +580,17 @@ cosv4_result cosv4_config_set_tls_ca_file(struct cosv4_config *cfg, const char *
  * library was built without TLS (config unchanged either way).
  */
 cosv4_result cosv4_config_set_tls_insecure_skip_verify(struct cosv4_config *cfg, uint32_t on);
+
+/**
+ * Sends log lines up to `level` (a cosv4_log_level: 1 error to 4 debug) to `cb` with
+ * `userdata`; `cb` NULL turns logging off (the default). Clients built from this config keep
+ * the callback: `userdata` must stay valid until the last such client is freed.
+ * COSV4_RESULT_INVALID_ARGUMENT when `level` is not 1 to 4; NULL_ARGUMENT when `cfg` is NULL.
+ */
+cosv4_result cosv4_config_set_log(struct cosv4_config *cfg,
+                                  cosv4_log_cb cb,
+                                  void *userdata,
+                                  uint32_t level);
 
 /**
  * Checks `cfg` and builds a client from it. `cfg` is consumed on every path, success or
@@ -724,6 +785,28 @@ uint32_t cosv4_upload_result_retries(const struct cosv4_upload_result *result);
  * instant upload, or when `result` is NULL.
  */
 uint64_t cosv4_upload_result_slice_size(const struct cosv4_upload_result *result);
+
+/**
+ * HTTP requests this upload sent (init, list, data, finish; retries included); 0 when
+ * `result` is NULL.
+ */
+uint64_t cosv4_upload_result_requests(const struct cosv4_upload_result *result);
+
+/**
+ * Content bytes sent more than once (by retried requests); 0 when `result` is NULL.
+ */
+uint64_t cosv4_upload_result_bytes_resent(const struct cosv4_upload_result *result);
+
+/**
+ * Milliseconds spent hashing (SHA-1 and `uploadparts`) before the first request; 0 without
+ * integrity, or when `result` is NULL.
+ */
+uint64_t cosv4_upload_result_hashing_ms(const struct cosv4_upload_result *result);
+
+/**
+ * Milliseconds from the first request to the end of the upload; 0 when `result` is NULL.
+ */
+uint64_t cosv4_upload_result_sending_ms(const struct cosv4_upload_result *result);
 
 /**
  * Writes a multi-effect signature (the `Authorization` value of v4 requests) valid for

@@ -17,8 +17,10 @@
 //! | proxy | none | `http://host:port` (CONNECT) or `socks5://...`; environment proxies only on request |
 //! | TLS trust roots | Mozilla's (webpki-roots, built in) | `tls_ca_file`: a PEM file whose certificates are trusted *instead* |
 //! | TLS verification | on | `tls_insecure_skip_verify` turns it off (testing only) |
+//! | logger | none | a callback per client with a level (error, warn, info, debug) |
 
 use crate::error::{Error, Result};
+use crate::log::Logger;
 use crate::sign::{Clock, Credentials, SystemClock, MAX_LIFETIME_SECS};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,6 +77,8 @@ pub struct Config {
     /// Wins over `tls_ca_file`.
     pub tls_insecure_skip_verify: bool,
     pub clock: Arc<dyn Clock>,
+    /// Where log lines go (none by default); see [`crate::log`].
+    pub logger: Option<Logger>,
 }
 
 impl std::fmt::Debug for Config {
@@ -116,6 +120,7 @@ impl Config {
             tls_ca_file: None,
             tls_insecure_skip_verify: false,
             clock: Arc::new(SystemClock),
+            logger: None,
         }
     }
 

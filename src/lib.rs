@@ -20,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod ffi;
 pub mod hash;
+pub mod log;
 pub mod path;
 pub mod sign;
 mod transport;

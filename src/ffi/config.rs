@@ -3,7 +3,7 @@
 use super::{arg_bool, arg_mut, arg_opt_str, arg_str, non_null, run, write_out};
 use super::{cosv4_result, BoxHandle, Failure, FfiResult};
 use crate::{Config, Credentials, Endpoint};
-use std::ffi::c_char;
+use std::ffi::{c_char, CString};
 use std::time::Duration;
 
 /// Settings for a client: credentials, endpoint, and tuning knobs (each setter names its
@@ -11,6 +11,8 @@ use std::time::Duration;
 /// cosv4_client_new (or freed with cosv4_config_free). Not thread-safe: one thread at a time.
 pub struct cosv4_config {
     pub(crate) cfg: Config,
+    /// Why the last setter failed ("" after one that succeeded).
+    last_error: CString,
 }
 
 impl BoxHandle for cosv4_config {}
@@ -38,6 +40,7 @@ pub unsafe extern "C" fn cosv4_config_new(
                 out,
                 cosv4_config {
                     cfg: Config::new(creds),
+                    last_error: CString::default(),
                 }
                 .into_raw(),
             )
@@ -50,6 +53,36 @@ pub unsafe extern "C" fn cosv4_config_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_config_free(cfg: *mut cosv4_config) {
     super::guard((), || unsafe { cosv4_config::free_raw(cfg) })
+}
+
+/// Runs a setter inside the panic boundary and remembers why it failed (or that it did not)
+/// for cosv4_config_last_error.
+unsafe fn record(cfg: *mut cosv4_config, f: impl FnOnce() -> FfiResult) -> cosv4_result {
+    super::guard(cosv4_result::Panic, || {
+        let result = f();
+        if let Some(c) = unsafe { cfg.as_mut() } {
+            c.last_error = match &result {
+                Ok(()) => CString::default(),
+                Err(e) => CString::new(e.message.replace('\0', " ")).unwrap_or_default(),
+            };
+        }
+        match result {
+            Ok(()) => cosv4_result::Ok,
+            Err(e) => e.code,
+        }
+    })
+}
+
+/// Why the last setter called on `cfg` failed, as a sentence naming the value and the rule
+/// (e.g. the endpoint and what is wrong with it); "" after a setter that succeeded, before any
+/// setter, and when `cfg` is NULL. The string belongs to `cfg`: valid until the next call on
+/// `cfg` or until it is freed or consumed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_last_error(cfg: *const cosv4_config) -> *const c_char {
+    super::guard(super::EMPTY.as_ptr(), || match unsafe { cfg.as_ref() } {
+        Some(c) => c.last_error.as_ptr(),
+        None => super::EMPTY.as_ptr(),
+    })
 }
 
 /// Applies `change` to the config if the result passes the core's checks; otherwise the
@@ -78,10 +111,12 @@ unsafe fn set<A, V>(
     convert: impl FnOnce(A) -> FfiResult<V>,
     store: impl FnOnce(&mut Config, V),
 ) -> cosv4_result {
-    run(|| {
-        let v = convert(arg)?;
-        unsafe { apply(cfg, |c| store(c, v)) }
-    })
+    unsafe {
+        record(cfg, || {
+            let v = convert(arg)?;
+            apply(cfg, |c| store(c, v))
+        })
+    }
 }
 
 /// The same for a string argument (copied).
@@ -91,10 +126,12 @@ unsafe fn set_text(
     name: &str,
     store: impl FnOnce(&mut Config, String),
 ) -> cosv4_result {
-    run(|| {
-        let v = unsafe { arg_str(arg, name) }?.to_string();
-        unsafe { apply(cfg, |c| store(c, v)) }
-    })
+    unsafe {
+        record(cfg, || {
+            let v = arg_str(arg, name)?.to_string();
+            apply(cfg, |c| store(c, v))
+        })
+    }
 }
 
 fn millis(v: u64) -> FfiResult<Duration> {
@@ -276,10 +313,12 @@ pub unsafe extern "C" fn cosv4_config_set_proxy(
     cfg: *mut cosv4_config,
     proxy: *const c_char,
 ) -> cosv4_result {
-    run(|| {
-        let proxy = unsafe { arg_opt_str(proxy, "proxy") }?.map(str::to_string);
-        unsafe { apply(cfg, |c| c.proxy = proxy) }
-    })
+    unsafe {
+        record(cfg, || {
+            let proxy = arg_opt_str(proxy, "proxy")?.map(str::to_string);
+            apply(cfg, |c| c.proxy = proxy)
+        })
+    }
 }
 
 /// Trusts the CA certificates in this PEM file for https endpoints *instead of* the built-in
@@ -293,10 +332,12 @@ pub unsafe extern "C" fn cosv4_config_set_tls_ca_file(
     cfg: *mut cosv4_config,
     path: *const c_char,
 ) -> cosv4_result {
-    run(|| {
-        let path = unsafe { arg_opt_str(path, "path") }?.map(std::path::PathBuf::from);
-        unsafe { apply(cfg, |c| c.tls_ca_file = path) }
-    })
+    unsafe {
+        record(cfg, || {
+            let path = arg_opt_str(path, "path")?.map(std::path::PathBuf::from);
+            apply(cfg, |c| c.tls_ca_file = path)
+        })
+    }
 }
 
 /// INSECURE, for tests only: 1 accepts any server certificate without checking it (anyone on

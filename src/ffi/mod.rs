@@ -21,6 +21,8 @@ pub mod error;
 
 pub mod config;
 
+pub mod log;
+
 pub mod client;
 
 pub mod progress;
@@ -35,6 +37,7 @@ pub use cancel::cosv4_cancel_token;
 pub use client::cosv4_client;
 pub use config::cosv4_config;
 pub use error::cosv4_error;
+pub use log::{cosv4_log_cb, cosv4_log_level};
 pub use progress::{cosv4_phase, cosv4_progress, cosv4_progress_cb};
 pub use result::cosv4_result;
 pub use upload::{cosv4_method, cosv4_upload_options, cosv4_upload_result};

@@ -415,3 +415,31 @@ pub unsafe extern "C" fn cosv4_upload_result_retries(result: *const cosv4_upload
 pub unsafe extern "C" fn cosv4_upload_result_slice_size(result: *const cosv4_upload_result) -> u64 {
     unsafe { number(result, |o| o.slice_size) }
 }
+
+/// HTTP requests this upload sent (init, list, data, finish; retries included); 0 when
+/// `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_upload_result_requests(result: *const cosv4_upload_result) -> u64 {
+    unsafe { number(result, |o| o.requests) }
+}
+
+/// Content bytes sent more than once (by retried requests); 0 when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_upload_result_bytes_resent(
+    result: *const cosv4_upload_result,
+) -> u64 {
+    unsafe { number(result, |o| o.bytes_resent) }
+}
+
+/// Milliseconds spent hashing (SHA-1 and `uploadparts`) before the first request; 0 without
+/// integrity, or when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_upload_result_hashing_ms(result: *const cosv4_upload_result) -> u64 {
+    unsafe { number(result, |o| o.hashing.as_millis() as u64) }
+}
+
+/// Milliseconds from the first request to the end of the upload; 0 when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_upload_result_sending_ms(result: *const cosv4_upload_result) -> u64 {
+    unsafe { number(result, |o| o.sending.as_millis() as u64) }
+}

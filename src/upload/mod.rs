@@ -22,6 +22,7 @@ pub use source::{FileSource, MemSource, Source};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::hash::{DigestBuilder, FileDigest};
+use crate::log::Level;
 use crate::sign::Signer;
 use crate::wire::envelope::{opt_str, Envelope};
 use crate::wire::MultipartBody;
@@ -29,6 +30,8 @@ use progress::Reporter;
 use retry::Stop;
 use serde_json::Value;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// Per-upload choices.
 #[derive(Clone, Debug)]
@@ -98,6 +101,14 @@ pub struct Outcome {
     pub retries: u32,
     /// Slice size used (the server's answer wins over the configured one); 0 for simple uploads.
     pub slice_size: u64,
+    /// HTTP requests sent (init, list, data, finish, retries included).
+    pub requests: u64,
+    /// Content bytes sent more than once (retried requests).
+    pub bytes_resent: u64,
+    /// Time spent computing the SHA-1 and `uploadparts` before the first request.
+    pub hashing: Duration,
+    /// Time from the first request to the end.
+    pub sending: Duration,
 }
 
 impl Outcome {
@@ -117,6 +128,10 @@ impl Outcome {
             slices_skipped: 0,
             retries: 0,
             slice_size: 0,
+            requests: 0,
+            bytes_resent: 0,
+            hashing: Duration::ZERO,
+            sending: Duration::ZERO,
         }
     }
 }
@@ -139,6 +154,11 @@ pub(crate) struct Job<'a> {
     /// failing for good, or by the progress handler asking to stop.
     pub halt: CancelToken,
     _link: cancel::HookGuard,
+    started: Instant,
+    /// Requests sent so far.
+    requests: AtomicU64,
+    /// Nanoseconds spent hashing.
+    hashing: AtomicU64,
 }
 
 impl<'a> Job<'a> {
@@ -171,7 +191,17 @@ impl<'a> Job<'a> {
             cancel,
             halt,
             _link,
+            started: Instant::now(),
+            requests: AtomicU64::new(0),
+            hashing: AtomicU64::new(0),
         }
+    }
+
+    /// Fills the statistics of `outcome` (requests, hashing and sending time).
+    pub fn finish_stats(&self, outcome: &mut Outcome) {
+        outcome.requests = self.requests.load(Ordering::Relaxed);
+        outcome.hashing = Duration::from_nanos(self.hashing.load(Ordering::Relaxed));
+        outcome.sending = self.started.elapsed().saturating_sub(outcome.hashing);
     }
 
     pub fn stop(&self) -> Stop<'_> {
@@ -194,14 +224,37 @@ impl<'a> Job<'a> {
 
     /// The same with a signature of the caller's choosing. `halt` interrupts the request.
     pub fn post_signed<R: Read>(&self, auth: &str, body: MultipartBody<R>) -> Result<Value> {
-        crate::transport::with_cancel(&self.halt, || {
+        let (op, offset, bytes) = (body.op().to_string(), body.offset(), body.content_length());
+        let started = Instant::now();
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let answer = crate::transport::with_cancel(&self.halt, || {
             crate::transport::post_form(self.agent, &self.url, auth, body)
-        })
-        .and_then(Envelope::into_data)
+        });
+        crate::log::log(self.cfg.logger.as_ref(), Level::Debug, || {
+            let at = offset.map(|o| format!(" offset {o}")).unwrap_or_default();
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let result = match &answer {
+                Ok(e) => format!("HTTP {} code {}", e.http_status, e.code),
+                Err(e) => e.to_string(),
+            };
+            format!(
+                "{op} {}{at}: {result} ({bytes} bytes, {ms:.1} ms)",
+                self.cos_path
+            )
+        });
+        answer.and_then(Envelope::into_data)
     }
 
     /// One sequential pass over the source: the sha and the `uploadparts` states.
     pub fn hash(&self, slice_size: u64, reporter: &mut Reporter<'_>) -> Result<FileDigest> {
+        let started = Instant::now();
+        let digest = self.hash_pass(slice_size, reporter);
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.hashing.fetch_add(nanos, Ordering::Relaxed);
+        digest
+    }
+
+    fn hash_pass(&self, slice_size: u64, reporter: &mut Reporter<'_>) -> Result<FileDigest> {
         const CHUNK: usize = 1 << 20;
         let size = self.source.len();
         let mut digest = DigestBuilder::new(size, slice_size);

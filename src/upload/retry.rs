@@ -53,8 +53,17 @@ pub fn with_retries<T>(
                 };
                 return (Err(e), retries);
             }
-            Err(_) => {
-                if let Err(e) = sleep(backoff(cfg.retry_base_delay, retries), stop) {
+            Err(e) => {
+                let delay = backoff(cfg.retry_base_delay, retries);
+                crate::log::log(cfg.logger.as_ref(), crate::log::Level::Warn, || {
+                    format!(
+                        "retry {} of {} in {} ms after: {e}",
+                        retries + 1,
+                        cfg.retries,
+                        delay.as_millis()
+                    )
+                });
+                if let Err(e) = sleep(delay, stop) {
                     return (Err(e), retries);
                 }
                 retries += 1;

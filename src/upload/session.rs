@@ -41,6 +41,7 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
             reporter.emit_final();
             let mut outcome = Outcome::from_answer(&data, Method::Instant, size);
             outcome.retries = retries;
+            job.finish_stats(&mut outcome);
             return Ok(outcome);
         }
         Start::Session {
@@ -81,6 +82,8 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     outcome.slices_skipped = skipped;
     outcome.retries = retries;
     outcome.slice_size = slice_size;
+    outcome.bytes_resent = sent.resent;
+    job.finish_stats(&mut outcome);
     reporter.emit_final();
     Ok(outcome)
 }

@@ -41,6 +41,8 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     outcome.slices_total = 1;
     outcome.slices_sent = 1;
     outcome.retries = retries;
+    outcome.bytes_resent = u64::from(retries) * size;
+    job.finish_stats(&mut outcome);
     reporter.emit_final();
     Ok(outcome)
 }

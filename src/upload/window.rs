@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 pub(crate) struct Sent {
     pub slices: u64,
     pub bytes: u64,
+    /// Bytes of attempts after the first, per slice.
+    pub resent: u64,
     pub retries: u32,
 }
 
@@ -64,6 +66,7 @@ pub(crate) fn send(
                 Ok(ev) => {
                     sent.retries += ev.attempts.saturating_sub(1);
                     sent.bytes += ev.len * u64::from(ev.attempts);
+                    sent.resent += ev.len * u64::from(ev.attempts.saturating_sub(1));
                     match ev.result {
                         Ok(()) => {
                             sent.slices += 1;

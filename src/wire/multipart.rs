@@ -11,6 +11,9 @@ use std::io::{self, Read};
 pub struct Form {
     boundary: String,
     head: Vec<u8>,
+    /// `op` and `offset` as given, for log lines.
+    op: String,
+    offset: Option<u64>,
 }
 
 impl Default for Form {
@@ -38,6 +41,8 @@ impl Form {
         Form {
             boundary,
             head: Vec::with_capacity(512),
+            op: String::new(),
+            offset: None,
         }
     }
 
@@ -47,6 +52,11 @@ impl Form {
 
     /// Adds a text field.
     pub fn text(mut self, name: &str, value: &str) -> Form {
+        match name {
+            "op" => self.op = value.to_string(),
+            "offset" => self.offset = value.parse().ok(),
+            _ => {}
+        }
         self.part_header(name, None);
         self.head.extend_from_slice(value.as_bytes());
         self.head.extend_from_slice(b"\r\n");
@@ -78,13 +88,13 @@ impl Form {
         self.part_header(name, Some("blob"));
         let mut tail = b"\r\n".to_vec();
         tail.extend_from_slice(&self.closing());
-        MultipartBody::new(self.boundary, self.head, Some((content, len)), tail)
+        MultipartBody::new(self, Some((content, len)), tail)
     }
 
     /// Ends a form of text fields only.
     pub fn finish(self) -> MultipartBody<io::Empty> {
         let tail = self.closing();
-        MultipartBody::new(self.boundary, self.head, None, tail)
+        MultipartBody::new(self, None, tail)
     }
 }
 
@@ -92,6 +102,8 @@ impl Form {
 pub struct MultipartBody<R> {
     boundary: String,
     head: Vec<u8>,
+    op: String,
+    offset: Option<u64>,
     content: Option<R>,
     content_len: u64,
     tail: Vec<u8>,
@@ -102,14 +114,16 @@ pub struct MultipartBody<R> {
 }
 
 impl<R: Read> MultipartBody<R> {
-    fn new(boundary: String, head: Vec<u8>, content: Option<(R, u64)>, tail: Vec<u8>) -> Self {
+    fn new(form: Form, content: Option<(R, u64)>, tail: Vec<u8>) -> Self {
         let (content, content_len) = match content {
             Some((r, n)) => (Some(r), n),
             None => (None, 0),
         };
         MultipartBody {
-            boundary,
-            head,
+            boundary: form.boundary,
+            head: form.head,
+            op: form.op,
+            offset: form.offset,
             content,
             content_len,
             tail,
@@ -122,6 +136,16 @@ impl<R: Read> MultipartBody<R> {
     /// The `Content-Type` header value.
     pub fn content_type(&self) -> String {
         format!("multipart/form-data; boundary={}", self.boundary)
+    }
+
+    /// The `op` field ("" when there is none), for log lines.
+    pub fn op(&self) -> &str {
+        &self.op
+    }
+
+    /// The `offset` field, when there is one.
+    pub fn offset(&self) -> Option<u64> {
+        self.offset
     }
 
     /// The exact number of bytes [`Read`] yields.
