@@ -38,6 +38,8 @@
  *     upload copies what it needs from its options when it starts, so one options object may be
  *     passed to uploads on several threads at once as long as nobody modifies it meanwhile.
  *   cosv4_upload_result, cosv4_error: read-only after creation; any thread may read them.
+ *   cosv4_update_options, cosv4_download_options: as cosv4_upload_options. cosv4_stat,
+ *     cosv4_list_page, cosv4_download_result: read-only, as cosv4_upload_result.
  *
  * CALLBACKS
  *   A progress callback runs only on the thread that called cosv4_client_upload_*, one call at
@@ -271,6 +273,35 @@ typedef uint32_t cosv4_log_level;
 #endif // __cplusplus
 
 /**
+ * Who may read and write a file (cosv4_update_options_set_authority).
+ */
+enum cosv4_authority
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `eInvalid`: inherit the bucket's setting.
+   */
+  COSV4_AUTHORITY_INHERIT = 1,
+  /**
+   * `eWRPrivate`: private read and write.
+   */
+  COSV4_AUTHORITY_PRIVATE = 2,
+  /**
+   * `eWPrivateRPublic`: private write, public read (downloads need no signature).
+   */
+  COSV4_AUTHORITY_PUBLIC_READ = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cosv4_authority cosv4_authority;
+#else
+typedef uint32_t cosv4_authority;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A cancel token: any thread may cancel it at any time. Uploads given it (through
  * cosv4_upload_options_set_cancel_token) stop promptly, interrupting requests in flight, and
  * fail with COSV4_RESULT_CANCELLED; the unfinished upload stays on the server, so running the
@@ -294,12 +325,45 @@ typedef struct cosv4_client cosv4_client;
 typedef struct cosv4_config cosv4_config;
 
 /**
+ * Per-download choices: resume mode, SHA-1 check, a progress callback and a cancel token.
+ * Created with cosv4_download_options_new, freed with cosv4_download_options_free; reusable.
+ * A download copies what it needs when it starts. Not thread-safe to modify; may be read by
+ * several downloads at once.
+ */
+typedef struct cosv4_download_options cosv4_download_options;
+
+/**
+ * The outcome of a successful download. Read-only; free with cosv4_download_result_free.
+ */
+typedef struct cosv4_download_result cosv4_download_result;
+
+/**
  * What went wrong in a failed operation: the result code, the HTTP status and the COS code
  * and message when the service answered, its request id, and a sentence naming the problem.
  * Created by the library through an `err_out` parameter; read-only; free it with
  * cosv4_error_free. Any thread may read it.
  */
 typedef struct cosv4_error cosv4_error;
+
+/**
+ * One page of a folder listing. Read-only; free with cosv4_list_page_free. Any thread may
+ * read it. Entries are numbered from 0 to cosv4_list_page_count - 1; an accessor given a
+ * NULL page or an index out of range returns 0, false or "".
+ */
+typedef struct cosv4_list_page cosv4_list_page;
+
+/**
+ * What cosv4_client_stat reports of a file or a folder. Read-only; free with
+ * cosv4_stat_free. Any thread may read it.
+ */
+typedef struct cosv4_stat cosv4_stat;
+
+/**
+ * The attributes cosv4_client_update changes. Created with cosv4_update_options_new (nothing
+ * set), freed with cosv4_update_options_free; reusable. Values are copied. Not thread-safe to
+ * modify; may be read by several calls at once.
+ */
+typedef struct cosv4_update_options cosv4_update_options;
 
 /**
  * Per-upload choices: biz_attr, insert-only, replace-stale, a progress callback and a cancel
@@ -363,6 +427,38 @@ typedef struct cosv4_progress {
  * start another upload on that thread (COSV4_RESULT_RECURSIVE_API_CALL).
  */
 typedef int32_t (*cosv4_progress_cb)(void *userdata, const struct cosv4_progress *progress);
+
+/**
+ * One download progress event. Counts are cumulative and never decrease.
+ */
+typedef struct cosv4_download_progress {
+  /**
+   * Size of the object.
+   */
+  uint64_t bytes_total;
+  /**
+   * Bytes on disk so far, those of an earlier attempt included.
+   */
+  uint64_t bytes_done;
+  /**
+   * Bytes that were on disk when the call started (the download resumed from there).
+   */
+  uint64_t bytes_resumed;
+  /**
+   * True in the last event: the whole file is on disk and checked.
+   */
+  bool done;
+} cosv4_download_progress;
+
+/**
+ * A download progress callback: `userdata` is the pointer given with it, `progress` is valid
+ * only during the call. Return 0 to continue; any other value stops the download, which
+ * fails with COSV4_RESULT_ABORTED_BY_CALLBACK (the value is in cosv4_error_callback_value)
+ * and keeps the partial file. Runs on the thread that called cosv4_client_download_file,
+ * never after that call returned.
+ */
+typedef int32_t (*cosv4_download_progress_cb)(void *userdata,
+                                              const struct cosv4_download_progress *progress);
 
 #ifdef __cplusplus
 extern "C" {
@@ -837,6 +933,376 @@ cosv4_result cosv4_client_sign_once(const struct cosv4_client *client,
                                     char *buf,
                                     size_t buf_len,
                                     size_t *out_len);
+
+/**
+ * Stat of the file at `cos_path`, or of the folder when it ends in '/' ("/" is the bucket's
+ * root): sizes, sha, biz_attr, times, authority, custom headers. On success writes a new
+ * cosv4_stat to `*out`. A missing path fails with COSV4_RESULT_SERVICE and COS code -197.
+ * On failure `*err_out` (may be NULL) gets the detail. Thread-safe.
+ */
+cosv4_result cosv4_client_stat(const struct cosv4_client *client,
+                               const char *bucket,
+                               const char *cos_path,
+                               struct cosv4_stat **out,
+                               struct cosv4_error **err_out);
+
+/**
+ * Frees a stat. NULL does nothing.
+ */
+void cosv4_stat_free(struct cosv4_stat *stat);
+
+/**
+ * True when the stat is of a folder; false for a file or when `stat` is NULL.
+ */
+bool cosv4_stat_is_folder(const struct cosv4_stat *stat);
+
+/**
+ * Declared size of the file in bytes; 0 for a folder or when `stat` is NULL.
+ */
+uint64_t cosv4_stat_filesize(const struct cosv4_stat *stat);
+
+/**
+ * Bytes stored so far (less than the size while an upload is unfinished); 0 for a folder or
+ * when `stat` is NULL.
+ */
+uint64_t cosv4_stat_filelen(const struct cosv4_stat *stat);
+
+/**
+ * Creation time, Unix seconds; 0 when unknown or `stat` is NULL.
+ */
+int64_t cosv4_stat_ctime(const struct cosv4_stat *stat);
+
+/**
+ * Modification time, Unix seconds; 0 when unknown or `stat` is NULL.
+ */
+int64_t cosv4_stat_mtime(const struct cosv4_stat *stat);
+
+/**
+ * SHA-1 of the file (40 hex digits), "" when unknown, for a folder, or when `stat` is NULL.
+ * Owned by `stat`: valid until cosv4_stat_free (as every string of a stat).
+ */
+const char *cosv4_stat_sha(const struct cosv4_stat *stat);
+
+/**
+ * The `biz_attr` stored with the file or folder ("" when none). Owned by `stat`.
+ */
+const char *cosv4_stat_biz_attr(const struct cosv4_stat *stat);
+
+/**
+ * The file's download URL (`access_url`; "" for a folder). Owned by `stat`.
+ */
+const char *cosv4_stat_access_url(const struct cosv4_stat *stat);
+
+/**
+ * The file's origin URL (`source_url`; "" for a folder). Owned by `stat`.
+ */
+const char *cosv4_stat_source_url(const struct cosv4_stat *stat);
+
+/**
+ * The file's authority as answered: "eInvalid", "eWRPrivate" or "eWPrivateRPublic" ("" for
+ * a folder). Owned by `stat`.
+ */
+const char *cosv4_stat_authority(const struct cosv4_stat *stat);
+
+/**
+ * Number of custom headers set on the file (see cosv4_update_options_add_custom_header);
+ * 0 when `stat` is NULL.
+ */
+size_t cosv4_stat_custom_header_count(const struct cosv4_stat *stat);
+
+/**
+ * Name of custom header `index` (sorted by name), "" when out of range or `stat` is NULL.
+ * Owned by `stat`.
+ */
+const char *cosv4_stat_custom_header_name(const struct cosv4_stat *stat, size_t index);
+
+/**
+ * Value of custom header `index`, "" when out of range or `stat` is NULL. Owned by `stat`.
+ */
+const char *cosv4_stat_custom_header_value(const struct cosv4_stat *stat, size_t index);
+
+/**
+ * Deletes the file at `cos_path`, or the folder when it ends in '/'. A folder must be empty
+ * (otherwise COSV4_RESULT_SERVICE with COS code -173); the root cannot be deleted
+ * (COSV4_RESULT_INVALID_ARGUMENT). A missing path: COSV4_RESULT_SERVICE, COS code -197.
+ * Sends a single-use signature bound to the path. On failure `*err_out` (may be NULL) gets
+ * the detail. Thread-safe.
+ */
+cosv4_result cosv4_client_delete(const struct cosv4_client *client,
+                                 const char *bucket,
+                                 const char *cos_path,
+                                 struct cosv4_error **err_out);
+
+/**
+ * Creates the folder `folder` (must end in '/'), storing `biz_attr` with it (NULL: none).
+ * An existing folder fails with COSV4_RESULT_SERVICE and COS code -178. On failure
+ * `*err_out` (may be NULL) gets the detail. Thread-safe.
+ */
+cosv4_result cosv4_client_create_folder(const struct cosv4_client *client,
+                                        const char *bucket,
+                                        const char *folder,
+                                        const char *biz_attr,
+                                        struct cosv4_error **err_out);
+
+/**
+ * Moves (renames) the file `src` to `dest`: an absolute path ("/dir/name") or a bare name in
+ * the same folder. `overwrite` 1 replaces an existing `dest`; 0 fails with
+ * COSV4_RESULT_FILE_EXISTS (COS code -177) instead; other values: INVALID_ARGUMENT. A
+ * missing `src`: COSV4_RESULT_SERVICE, COS code -197. Sends a single-use signature bound to
+ * `src`. On failure `*err_out` (may be NULL) gets the detail. Thread-safe.
+ */
+cosv4_result cosv4_client_move(const struct cosv4_client *client,
+                               const char *bucket,
+                               const char *src,
+                               const char *dest,
+                               uint32_t overwrite,
+                               struct cosv4_error **err_out);
+
+/**
+ * Copies the file `src` to `dest`; otherwise as cosv4_client_move.
+ */
+cosv4_result cosv4_client_copy(const struct cosv4_client *client,
+                               const char *bucket,
+                               const char *src,
+                               const char *dest,
+                               uint32_t overwrite,
+                               struct cosv4_error **err_out);
+
+/**
+ * Creates update options that change nothing yet. On success writes them to `*out`.
+ */
+cosv4_result cosv4_update_options_new(struct cosv4_update_options **out);
+
+/**
+ * Frees update options. NULL does nothing.
+ */
+void cosv4_update_options_free(struct cosv4_update_options *opts);
+
+/**
+ * Sets the `biz_attr` to store (files and folders; "" clears it). Copied.
+ */
+cosv4_result cosv4_update_options_set_biz_attr(struct cosv4_update_options *opts,
+                                               const char *biz_attr);
+
+/**
+ * Sets the authority of a file: a cosv4_authority value (COSV4_AUTHORITY_INHERIT, _PRIVATE,
+ * _PUBLIC_READ); other values: INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_update_options_set_authority(struct cosv4_update_options *opts,
+                                                uint32_t authority);
+
+/**
+ * Adds a custom header to set on a file (copied). Allowed names: Cache-Control,
+ * Content-Type, Content-Disposition, Content-Language, Content-Encoding and x-cos-meta-*;
+ * the value must be non-empty. Anything else: INVALID_ARGUMENT. The update replaces all of
+ * the file's custom headers with those added here (see
+ * cosv4_update_options_clear_custom_headers to remove them all).
+ */
+cosv4_result cosv4_update_options_add_custom_header(struct cosv4_update_options *opts,
+                                                    const char *name,
+                                                    const char *value);
+
+/**
+ * Makes the update remove every custom header of the file (forgets those added so far).
+ */
+cosv4_result cosv4_update_options_clear_custom_headers(struct cosv4_update_options *opts);
+
+/**
+ * Changes the attributes set in `opts` on the file at `cos_path`, or the biz_attr of the
+ * folder when it ends in '/' (a folder has no authority or custom headers:
+ * INVALID_ARGUMENT). Options that set nothing: INVALID_ARGUMENT. Sends a single-use
+ * signature bound to the path. On failure `*err_out` (may be NULL) gets the detail.
+ * Thread-safe.
+ */
+cosv4_result cosv4_client_update(const struct cosv4_client *client,
+                                 const char *bucket,
+                                 const char *cos_path,
+                                 const struct cosv4_update_options *opts,
+                                 struct cosv4_error **err_out);
+
+/**
+ * Lists the folder `folder` (ends in '/'; "/" is the root): its direct sub-folders and
+ * files whose names start with `prefix` (NULL or "": all), at most `num` per page (0: the
+ * default 199; at most 1000), starting at `context` (NULL or "": the first page; else the
+ * cosv4_list_page_context of the previous page). On success writes a new page to `*out`;
+ * continue with cosv4_client_list_next until cosv4_list_page_listover is true. On failure
+ * `*err_out` (may be NULL) gets the detail. Thread-safe.
+ */
+cosv4_result cosv4_client_list(const struct cosv4_client *client,
+                               const char *bucket,
+                               const char *folder,
+                               const char *prefix,
+                               uint32_t num,
+                               const char *context,
+                               struct cosv4_list_page **out,
+                               struct cosv4_error **err_out);
+
+/**
+ * The page after `prev` (same client, bucket, folder, prefix and page size). When `prev` was
+ * the last page (listover), writes an empty page with listover true. `prev` stays yours to
+ * free. Otherwise as cosv4_client_list.
+ */
+cosv4_result cosv4_client_list_next(const struct cosv4_client *client,
+                                    const struct cosv4_list_page *prev,
+                                    struct cosv4_list_page **out,
+                                    struct cosv4_error **err_out);
+
+/**
+ * Frees a list page. NULL does nothing.
+ */
+void cosv4_list_page_free(struct cosv4_list_page *page);
+
+/**
+ * Number of entries on the page; 0 when `page` is NULL.
+ */
+size_t cosv4_list_page_count(const struct cosv4_list_page *page);
+
+/**
+ * True when this is the last page of the listing; true also when `page` is NULL (nothing
+ * more to fetch).
+ */
+bool cosv4_list_page_listover(const struct cosv4_list_page *page);
+
+/**
+ * The opaque token that continues the listing ("" on the last page or when `page` is
+ * NULL). Owned by `page`: valid until cosv4_list_page_free (as every string of a page).
+ */
+const char *cosv4_list_page_context(const struct cosv4_list_page *page);
+
+/**
+ * Name of entry `index` inside the listed folder (no trailing '/' for folders). Owned by
+ * `page`.
+ */
+const char *cosv4_list_page_name(const struct cosv4_list_page *page, size_t index);
+
+/**
+ * True when entry `index` is a folder.
+ */
+bool cosv4_list_page_is_folder(const struct cosv4_list_page *page, size_t index);
+
+/**
+ * Size in bytes of entry `index` (0 for a folder).
+ */
+uint64_t cosv4_list_page_size(const struct cosv4_list_page *page, size_t index);
+
+/**
+ * SHA-1 of entry `index` ("" for a folder or when unknown). Owned by `page`.
+ */
+const char *cosv4_list_page_sha(const struct cosv4_list_page *page, size_t index);
+
+/**
+ * Creation time of entry `index`, Unix seconds (0 when unknown).
+ */
+int64_t cosv4_list_page_ctime(const struct cosv4_list_page *page, size_t index);
+
+/**
+ * Modification time of entry `index`, Unix seconds (0 when unknown).
+ */
+int64_t cosv4_list_page_mtime(const struct cosv4_list_page *page, size_t index);
+
+/**
+ * Writes a download URL of the file `cos_path` into `buf` (`buf_len` bytes, NUL included):
+ * the object's URL with `?sign=` a multi-effect signature bound to the path, valid for
+ * `lifetime_secs` (1 to 7776000, 90 days). Anyone holding the URL can fetch the file with a
+ * plain HTTP GET until then. `*out_len` gets the URL's length (without the NUL) in every
+ * case; when it does not fit the result is COSV4_RESULT_BUFFER_TOO_SMALL and `buf` gets ""
+ * (call with `buf` NULL and `buf_len` 0 to ask for the size). No request is made. On failure
+ * `*err_out` (may be NULL) gets the detail. Thread-safe.
+ */
+cosv4_result cosv4_client_download_url(const struct cosv4_client *client,
+                                       const char *bucket,
+                                       const char *cos_path,
+                                       uint64_t lifetime_secs,
+                                       char *buf,
+                                       size_t buf_len,
+                                       size_t *out_len,
+                                       struct cosv4_error **err_out);
+
+/**
+ * Creates options with the defaults: resume through "<local>.part" renamed at the end, SHA-1
+ * check on, no progress callback, no cancel token. On success writes them to `*out`.
+ */
+cosv4_result cosv4_download_options_new(struct cosv4_download_options **out);
+
+/**
+ * Frees download options. NULL does nothing. The progress userdata is not touched.
+ */
+void cosv4_download_options_free(struct cosv4_download_options *opts);
+
+/**
+ * 1: write into the local file itself and resume from its length. 0 (default): write to
+ * "<local>.part", resume from that, and rename it to the local name once complete. Other
+ * values: INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_download_options_set_resume_in_place(struct cosv4_download_options *opts,
+                                                        uint32_t on);
+
+/**
+ * 1: do not check the content against the object's SHA-1. 0 (default): check it when the
+ * service reports one (a mismatch fails with COSV4_RESULT_INTEGRITY and removes the partial
+ * file). Other values: INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_download_options_set_skip_sha_check(struct cosv4_download_options *opts,
+                                                       uint32_t on);
+
+/**
+ * Sets the progress callback and its userdata; `callback` NULL removes it. `userdata` is
+ * passed back untouched and never freed by the library.
+ */
+cosv4_result cosv4_download_options_set_progress(struct cosv4_download_options *opts,
+                                                 cosv4_download_progress_cb callback,
+                                                 void *userdata);
+
+/**
+ * Lets `token` cancel downloads made with these options (the read in flight is interrupted,
+ * the call fails with COSV4_RESULT_CANCELLED, the partial file stays for a resume); NULL
+ * removes the token. The options keep their own reference.
+ */
+cosv4_result cosv4_download_options_set_cancel_token(struct cosv4_download_options *opts,
+                                                     const struct cosv4_cancel_token *token);
+
+/**
+ * Downloads the file `cos_path` of `bucket` to `local_path` (a file name in the platform's
+ * bytes; need not be UTF-8). Blocks until the download succeeded, failed or was cancelled.
+ * A partial file from an earlier attempt is continued with an HTTP Range request; the
+ * content is checked against the object's SHA-1 (see the options). `opts` may be NULL
+ * (defaults). On success writes a new result to `*out`. On failure `*err_out` (may be NULL)
+ * gets the detail; a missing object is COSV4_RESULT_SERVICE with COS code -197.
+ * Thread-safe: many threads may download through one client at once.
+ */
+cosv4_result cosv4_client_download_file(const struct cosv4_client *client,
+                                        const char *bucket,
+                                        const char *cos_path,
+                                        const char *local_path,
+                                        const struct cosv4_download_options *opts,
+                                        struct cosv4_download_result **out,
+                                        struct cosv4_error **err_out);
+
+/**
+ * Frees a download result. NULL does nothing.
+ */
+void cosv4_download_result_free(struct cosv4_download_result *result);
+
+/**
+ * Size of the file in bytes; 0 when `result` is NULL.
+ */
+uint64_t cosv4_download_result_bytes_total(const struct cosv4_download_result *result);
+
+/**
+ * Bytes received by this call; 0 when `result` is NULL.
+ */
+uint64_t cosv4_download_result_bytes_received(const struct cosv4_download_result *result);
+
+/**
+ * Bytes an earlier attempt had left on disk (0: not resumed, or `result` is NULL).
+ */
+uint64_t cosv4_download_result_bytes_resumed(const struct cosv4_download_result *result);
+
+/**
+ * The object's SHA-1 as the service reported it ("" when it did not, or `result` is NULL).
+ * Owned by `result`: valid until cosv4_download_result_free.
+ */
+const char *cosv4_download_result_sha(const struct cosv4_download_result *result);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -81,6 +81,11 @@ impl Client {
         &self.inner.signer
     }
 
+    /// The shared agent (connection pool), for the operations in other files.
+    pub(crate) fn agent(&self) -> &ureq::Agent {
+        &self.inner.agent
+    }
+
     /// Uploads `content` to `bucket` at `cos_path`, calling `progress` (if any) on this thread
     /// as the upload goes. The other upload methods are shorthands for this one.
     pub fn upload(

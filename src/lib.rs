@@ -17,10 +17,12 @@
 
 pub mod client;
 pub mod config;
+pub mod download;
 pub mod error;
 pub mod ffi;
 pub mod hash;
 pub mod log;
+pub mod objects;
 pub mod path;
 pub mod sign;
 mod transport;
@@ -29,6 +31,10 @@ pub mod wire;
 
 pub use client::{Client, Stat};
 pub use config::{Config, Endpoint};
+pub use download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
 pub use error::{Error, ErrorKind, Result};
+pub use objects::{
+    Authority, ListEntry, ListIter, ListOptions, ListPage, ObjectStat, UpdateOptions,
+};
 pub use sign::{Clock, Credentials, FixedClock, Signer, SystemClock};
 pub use upload::{CancelToken, Content, Method, Outcome, Phase, Progress, UploadOptions};

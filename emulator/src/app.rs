@@ -13,6 +13,10 @@ use crate::params::Params;
 use crate::reply::{self, ApiError};
 use crate::state::Store;
 
+// emulator/src/download.rs (declared here, where it is routed).
+#[path = "download.rs"]
+mod download;
+
 /// One handled request, as recorded for tests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
@@ -133,7 +137,9 @@ impl App {
         }
         let op = params.text("op").unwrap_or_default();
         let target = cospath::fileid(cfg.appid, &cfg.bucket, path);
-        auth::check_scope(&sig, &target, op == "delete").map_err(forbidden)?;
+        // Delete and update strictly need a once signature; move/copy take either (§2.7 step 7).
+        let require_once = matches!(op.as_str(), "delete" | "update");
+        auth::check_scope(&sig, &target, require_once).map_err(forbidden)?;
         if sig.is_once() && !self.store.lock().used_once.insert(sig.plaintext.clone()) {
             return Err(ApiError::forbidden(
                 -77,
@@ -172,6 +178,18 @@ impl App {
 
 impl Handler for App {
     fn handle(&self, req: &Request) -> Reply {
+        if download::is_download(req.method, req.path) {
+            let served = download::serve(self, req);
+            self.record(LogEntry {
+                op: "download".into(),
+                path: served.path,
+                offset: served.offset,
+                status: served.response.status,
+                code: served.code,
+                body_len: req.body.len() as u64,
+            });
+            return Reply::Respond(served.response);
+        }
         let content_type = req.header("content-type").unwrap_or("");
         let parsed = Params::parse(req.query, content_type, req.body);
         let api = cospath::parse_api_path(req.path);

@@ -78,6 +78,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// More header lines (name, value), e.g. `Content-Range` of a download.
+    pub headers: Vec<(String, String)>,
 }
 
 pub enum Reply {
@@ -526,6 +528,13 @@ impl<S: Stream> Connection<S> {
             resp.body.len(),
             if keep_alive { "" } else { "Connection: close\r\n" },
         )?;
+        // The header block ended above; insert the extra lines before its empty line.
+        let mut extra = Vec::new();
+        for (name, value) in &resp.headers {
+            write!(extra, "{name}: {value}\r\n")?;
+        }
+        let at = out.len() - 2;
+        out.splice(at..at, extra);
         out.extend_from_slice(&resp.body);
         self.stream.write_all(&out)
     }
@@ -534,11 +543,13 @@ impl<S: Stream> Connection<S> {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        206 => "Partial Content",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
         409 => "Conflict",
         413 => "Payload Too Large",
+        416 => "Range Not Satisfiable",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",

@@ -66,6 +66,7 @@ pub fn json_response(
         status,
         content_type: "application/json",
         body: serde_json::to_vec(&body).expect("JSON values serialize"),
+        headers: Vec::new(),
     }
 }
 
@@ -91,5 +92,6 @@ pub fn xml_error(message: &str, request_id: &str) -> Response {
         status: 400,
         content_type: "application/xml",
         body: body.into_bytes(),
+        headers: Vec::new(),
     }
 }

@@ -30,6 +30,46 @@ pub struct ObjectMeta {
     pub mtime: u64,
 }
 
+/// Object authority values (PROTOCOL.md §4.2): inherit the bucket's, private, public read.
+pub const AUTHORITIES: [&str; 3] = ["eInvalid", "eWRPrivate", "eWPrivateRPublic"];
+
+/// What `op=update` sets on a file, kept beside its [`ObjectMeta`] (absent: the defaults).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ObjectAttrs {
+    /// One of [`AUTHORITIES`]; empty means `eInvalid`.
+    #[serde(default)]
+    pub authority: String,
+    #[serde(default)]
+    pub custom_headers: BTreeMap<String, String>,
+}
+
+impl ObjectAttrs {
+    pub fn authority(&self) -> &str {
+        if self.authority.is_empty() {
+            AUTHORITIES[0]
+        } else {
+            &self.authority
+        }
+    }
+}
+
+/// A folder made with `op=create` (folders also exist implicitly as prefixes of objects).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FolderMeta {
+    pub biz_attr: String,
+    pub ctime: u64,
+    pub mtime: u64,
+}
+
+/// `extras.json`: explicit folders and object attributes.
+#[derive(Default, Serialize, Deserialize)]
+struct Extras {
+    #[serde(default)]
+    folders: BTreeMap<String, FolderMeta>,
+    #[serde(default)]
+    attrs: HashMap<String, ObjectAttrs>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UploadPart {
     pub offset: u64,
@@ -128,6 +168,10 @@ pub struct Index {
     /// cos path → session id.
     pub by_path: HashMap<String, String>,
     pub used_once: HashSet<String>,
+    /// Folders made with `op=create`, by path (ending in `/`).
+    pub folders: BTreeMap<String, FolderMeta>,
+    /// Attributes set with `op=update`, by object path.
+    pub attrs: HashMap<String, ObjectAttrs>,
 }
 
 impl Index {
@@ -144,6 +188,25 @@ impl Index {
             .iter()
             .find(|(_, m)| m.size == size && !m.sha.is_empty() && m.sha == sha)
             .map(|(p, _)| p.clone())
+    }
+
+    /// Whether a folder exists: the root, a created folder, or a prefix of an object or a
+    /// created folder.
+    pub fn folder_exists(&self, folder: &str) -> bool {
+        folder == "/" || self.folders.contains_key(folder) || !self.folder_is_empty(folder)
+    }
+
+    /// True when nothing (object, created folder) lies below `folder`.
+    pub fn folder_is_empty(&self, folder: &str) -> bool {
+        !self.objects.keys().any(|p| p.starts_with(folder))
+            && !self
+                .folders
+                .keys()
+                .any(|f| f.len() > folder.len() && f.starts_with(folder))
+    }
+
+    pub fn attrs_of(&self, path: &str) -> ObjectAttrs {
+        self.attrs.get(path).cloned().unwrap_or_default()
     }
 }
 
@@ -214,6 +277,14 @@ impl Store {
 
     fn load(&self) -> io::Result<()> {
         let mut idx = self.lock();
+        match read_json::<Extras>(&self.root.join("extras.json")) {
+            Ok(extras) => {
+                idx.folders = extras.folders;
+                idx.attrs = extras.attrs;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
         let meta_root = self.root.join("meta");
         let mut stack = vec![meta_root.clone()];
         while let Some(dir) = stack.pop() {
@@ -325,6 +396,62 @@ impl Store {
         fs::rename(staged, &target)?;
         write_json(&self.meta_path(cos_path), &meta)?;
         idx.objects.insert(cos_path.to_string(), meta);
+        // New content starts with default attributes.
+        if idx.attrs.remove(cos_path).is_some() {
+            self.save_extras(idx)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the created folders and object attributes (`extras.json`, replaced atomically).
+    pub fn save_extras(&self, idx: &Index) -> io::Result<()> {
+        let extras = Extras {
+            folders: idx.folders.clone(),
+            attrs: idx.attrs.clone(),
+        };
+        let tmp = self.root.join("tmp").join(self.unique_id());
+        write_json(&tmp, &extras)?;
+        fs::rename(tmp, self.root.join("extras.json"))
+    }
+
+    /// Renames object `from` to `to` (content, metadata and attributes), replacing `to`.
+    pub fn rename_object(&self, idx: &mut Index, from: &str, to: &str) -> io::Result<()> {
+        let Some(meta) = idx.objects.get(from).cloned() else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such object"));
+        };
+        let target = self.object_path(to);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::rename(self.object_path(from), &target)?;
+        let _ = fs::remove_file(self.meta_path(from));
+        idx.objects.remove(from);
+        write_json(&self.meta_path(to), &meta)?;
+        idx.objects.insert(to.to_string(), meta);
+        let attrs = idx.attrs.remove(from);
+        idx.attrs.remove(to);
+        if let Some(a) = attrs {
+            idx.attrs.insert(to.to_string(), a);
+        }
+        self.save_extras(idx)
+    }
+
+    /// Copies object `from` to `to` (content, metadata and attributes), replacing `to`.
+    pub fn copy_object(&self, idx: &mut Index, from: &str, to: &str, now: u64) -> io::Result<()> {
+        let Some(meta) = idx.objects.get(from).cloned() else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such object"));
+        };
+        let attrs = idx.attrs.get(from).cloned();
+        let meta = ObjectMeta {
+            ctime: now,
+            mtime: now,
+            ..meta
+        };
+        self.link(idx, from, to, meta)?;
+        if let Some(a) = attrs {
+            idx.attrs.insert(to.to_string(), a);
+            self.save_extras(idx)?;
+        }
         Ok(())
     }
 
@@ -355,6 +482,9 @@ impl Store {
         }
         fs::remove_file(self.object_path(cos_path))?;
         let _ = fs::remove_file(self.meta_path(cos_path));
+        if idx.attrs.remove(cos_path).is_some() {
+            self.save_extras(idx)?;
+        }
         Ok(true)
     }
 }

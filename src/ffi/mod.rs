@@ -33,11 +33,20 @@ pub mod upload;
 
 pub mod sign;
 
+pub mod objects;
+
+pub mod download;
+
 pub use cancel::cosv4_cancel_token;
 pub use client::cosv4_client;
 pub use config::cosv4_config;
+pub use download::{
+    cosv4_download_options, cosv4_download_progress, cosv4_download_progress_cb,
+    cosv4_download_result,
+};
 pub use error::cosv4_error;
 pub use log::{cosv4_log_cb, cosv4_log_level};
+pub use objects::{cosv4_authority, cosv4_list_page, cosv4_stat, cosv4_update_options};
 pub use progress::{cosv4_phase, cosv4_progress, cosv4_progress_cb};
 pub use result::cosv4_result;
 pub use upload::{cosv4_method, cosv4_upload_options, cosv4_upload_result};

@@ -1,6 +1,8 @@
 //! Operations. Each takes a [`Ctx`] (validated path, parameters, the app) and returns the
 //! `data` object of a success answer, a reset (fault injection) or an [`ApiError`].
 
+mod folders;
+mod manage;
 mod objects;
 mod slice;
 mod upload;
@@ -40,6 +42,11 @@ pub fn dispatch(op: &str, cx: &Ctx) -> OpResult {
         "upload_slice_finish" => slice::finish(cx),
         "stat" => objects::stat(cx),
         "delete" => objects::delete(cx),
+        "create" => folders::create(cx),
+        "list" => folders::list(cx),
+        "move" => manage::move_or_copy(cx, false),
+        "copy" => manage::move_or_copy(cx, true),
+        "update" => manage::update(cx),
         "" => Err(ApiError::param("missing op")),
         other => Err(ApiError::param(format!("unknown op {other:?}"))),
     }
@@ -87,8 +94,13 @@ impl Ctx<'_> {
 
     /// Answer `data` of a completed upload.
     fn urls(&self) -> Value {
+        self.urls_of(self.path)
+    }
+
+    /// Answer `data` URLs of the object at `path`.
+    fn urls_of(&self, path: &str) -> Value {
         let app = self.app;
-        let enc = cospath::encode(self.path);
+        let enc = cospath::encode(path);
         let (appid, bucket) = (app.cfg.appid, &app.cfg.bucket);
         let access = format!("{}/{bucket}-{appid}{enc}", app.base_url);
         json!({

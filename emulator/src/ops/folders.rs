@@ -1,0 +1,249 @@
+//! Folders: `op=create`, `op=list`, and stat/delete of a folder path (ending in `/`).
+//!
+//! A folder exists when it was created, or implicitly as a prefix of an object or of a created
+//! folder. Listing shows one level: the direct sub-folders and files of the folder.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::objects::NOT_EXIST;
+use super::{Ctx, OpResult, Outcome};
+use crate::cospath;
+use crate::reply::ApiError;
+use crate::state::{FolderMeta, Index};
+
+/// Largest `num` of a list request (DOC-6062).
+pub const MAX_LIST_NUM: u64 = 1000;
+/// `num` when the request has none (the Python and Java SDKs' default).
+pub const DEFAULT_LIST_NUM: u64 = 199;
+
+/// The folder path, which must end in `/`.
+fn folder_path<'a>(cx: &Ctx<'a>) -> Result<&'a str, ApiError> {
+    if !cx.path.ends_with('/') {
+        return Err(ApiError::param(
+            "this operation needs a folder path (ending in '/')",
+        ));
+    }
+    Ok(cx.path)
+}
+
+/// ctime/mtime of an implicit folder: the span of what lies below it.
+fn implicit_times(idx: &Index, folder: &str) -> Option<(u64, u64)> {
+    let below = idx
+        .objects
+        .iter()
+        .filter(|(p, _)| p.starts_with(folder))
+        .map(|(_, m)| (m.ctime, m.mtime))
+        .chain(
+            idx.folders
+                .iter()
+                .filter(|(p, _)| p.len() > folder.len() && p.starts_with(folder))
+                .map(|(_, m)| (m.ctime, m.mtime)),
+        );
+    below.fold(None, |acc, (c, m)| match acc {
+        None => Some((c, m)),
+        Some((c0, m0)) => Some((c0.min(c), m0.max(m))),
+    })
+}
+
+pub fn stat(cx: &Ctx) -> OpResult {
+    let path = folder_path(cx)?;
+    let idx = cx.app.store.lock();
+    if let Some(f) = idx.folders.get(path) {
+        return Ok(Outcome::Data(json!({
+            "biz_attr": f.biz_attr, "ctime": f.ctime, "mtime": f.mtime,
+        })));
+    }
+    let times = implicit_times(&idx, path);
+    if times.is_none() && path != "/" {
+        return Err(ApiError::not_found(NOT_EXIST));
+    }
+    let (ctime, mtime) = times.unwrap_or((cx.app.started, cx.app.cfg.now()));
+    Ok(Outcome::Data(json!({
+        "biz_attr": "", "ctime": ctime, "mtime": mtime,
+    })))
+}
+
+pub fn delete(cx: &Ctx) -> OpResult {
+    let path = folder_path(cx)?;
+    if path == "/" {
+        return Err(ApiError::param("the root folder cannot be deleted"));
+    }
+    let store = &cx.app.store;
+    let mut idx = store.lock();
+    if !idx.folder_exists(path) {
+        return Err(ApiError::not_found(NOT_EXIST));
+    }
+    if !idx.folder_is_empty(path) {
+        return Err(ApiError::conflict(
+            -173,
+            "ERROR_CMD_COS_DIR_NOT_EMPTY: folder is not empty",
+        ));
+    }
+    idx.folders.remove(path);
+    store.save_extras(&idx)?;
+    Ok(Outcome::Data(json!({})))
+}
+
+pub fn create(cx: &Ctx) -> OpResult {
+    let path = folder_path(cx)?;
+    let store = &cx.app.store;
+    let mut idx = store.lock();
+    if idx.folder_exists(path) {
+        return Err(ApiError::conflict(
+            -178,
+            "ERROR_CMD_COS_PATH_CONFLICT: the folder already exists",
+        ));
+    }
+    let file = path.trim_end_matches('/');
+    if idx.objects.contains_key(file) {
+        return Err(ApiError::conflict(
+            -178,
+            "ERROR_CMD_COS_PATH_CONFLICT: a file has this name",
+        ));
+    }
+    let now = cx.app.cfg.now();
+    let meta = FolderMeta {
+        biz_attr: cx.biz_attr(),
+        ctime: now,
+        mtime: now,
+    };
+    idx.folders.insert(path.to_string(), meta);
+    store.save_extras(&idx)?;
+    let (appid, bucket) = (cx.app.cfg.appid, &cx.app.cfg.bucket);
+    Ok(Outcome::Data(json!({
+        "ctime": now,
+        "resource_path": format!("/{appid}/{bucket}{}", cospath::encode(path)),
+    })))
+}
+
+/// One listed name; folders sort before files of the same name.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    name: String,
+    is_file: bool,
+}
+
+impl Key {
+    /// The opaque `context` that continues after this entry.
+    fn context(&self) -> String {
+        format!("{}:{}", if self.is_file { 'f' } else { 'd' }, self.name)
+    }
+
+    fn from_context(ctx: &str) -> Result<Key, ApiError> {
+        match ctx.split_once(':') {
+            Some(("f", name)) => Ok(Key {
+                name: name.to_string(),
+                is_file: true,
+            }),
+            Some(("d", name)) => Ok(Key {
+                name: name.to_string(),
+                is_file: false,
+            }),
+            _ => Err(ApiError::param(format!("invalid context {ctx:?}"))),
+        }
+    }
+}
+
+/// `GET <folder>[prefix]?op=list&num=&context=`.
+pub fn list(cx: &Ctx) -> OpResult {
+    // The URL is the folder followed by an optional name prefix.
+    let split = cx.path.rfind('/').map_or(0, |i| i + 1);
+    let (folder, prefix) = cx.path.split_at(split);
+    let num = match cx.params.u64("num").map_err(ApiError::param)? {
+        None => DEFAULT_LIST_NUM,
+        Some(n) if (1..=MAX_LIST_NUM).contains(&n) => n,
+        Some(n) => {
+            return Err(ApiError::param(format!(
+                "num must be 1 to {MAX_LIST_NUM}, got {n}"
+            )))
+        }
+    };
+    let after = match cx.params.text("context").filter(|c| !c.is_empty()) {
+        Some(c) => Some(Key::from_context(&c)?),
+        None => None,
+    };
+    let idx = cx.app.store.lock();
+    if !idx.folder_exists(folder) {
+        return Err(ApiError::not_found(NOT_EXIST));
+    }
+    let mut entries: BTreeMap<Key, Value> = BTreeMap::new();
+    let child = |p: &str| -> Option<(String, bool)> {
+        let rest = p.strip_prefix(folder)?;
+        match rest.split_once('/') {
+            Some((dir, _)) if !dir.is_empty() => Some((dir.to_string(), false)),
+            Some(_) => None,
+            None if rest.is_empty() => None,
+            None => Some((rest.to_string(), true)),
+        }
+    };
+    for (p, m) in &idx.objects {
+        let Some((name, is_file)) = child(p) else {
+            continue;
+        };
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        let key = Key { name, is_file };
+        if is_file {
+            let urls = cx.urls_of(p);
+            let info = json!({
+                "name": key.name, "ctime": m.ctime, "mtime": m.mtime,
+                "filesize": m.size, "filelen": m.size, "sha": m.sha,
+                "access_url": urls["access_url"], "authority": idx.attrs_of(p).authority(),
+            });
+            entries.insert(key, info);
+        } else {
+            let t = entries
+                .entry(key.clone())
+                .or_insert_with(|| json!({"name": key.name, "ctime": m.ctime, "mtime": m.mtime}));
+            widen(t, m.ctime, m.mtime);
+        }
+    }
+    for (p, f) in &idx.folders {
+        let Some((name, false)) = child(p) else {
+            continue;
+        };
+        if !name.starts_with(prefix) {
+            continue;
+        }
+        let key = Key {
+            name,
+            is_file: false,
+        };
+        let explicit = p.len() == folder.len() + key.name.len() + 1;
+        let t = entries
+            .entry(key.clone())
+            .or_insert_with(|| json!({"name": key.name, "ctime": f.ctime, "mtime": f.mtime}));
+        if explicit {
+            t["ctime"] = json!(f.ctime);
+        }
+        widen(t, f.ctime, f.mtime);
+    }
+    let mut page: Vec<(Key, Value)> = entries
+        .into_iter()
+        .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
+        .take(num as usize + 1)
+        .collect();
+    let listover = page.len() as u64 <= num;
+    page.truncate(num as usize);
+    let context = match (listover, page.last()) {
+        (false, Some((k, _))) => k.context(),
+        _ => String::new(),
+    };
+    let infos: Vec<Value> = page.into_iter().map(|(_, v)| v).collect();
+    Ok(Outcome::Data(json!({
+        "context": context,
+        "listover": listover,
+        "infos": infos,
+    })))
+}
+
+/// Widens an implicit folder's times to cover one more thing below it.
+fn widen(entry: &mut Value, ctime: u64, mtime: u64) {
+    let c = entry["ctime"].as_u64().unwrap_or(ctime).min(ctime);
+    let m = entry["mtime"].as_u64().unwrap_or(mtime).max(mtime);
+    entry["ctime"] = json!(c);
+    entry["mtime"] = json!(m);
+}

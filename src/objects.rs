@@ -1,0 +1,522 @@
+//! Managing objects and folders (PROTOCOL.md §4.2–4.7): stat of files and folders, delete,
+//! create folder, list folder (paged, as an iterator), move/copy, update attributes.
+//!
+//! Signatures follow §2.3: multi-effect (f empty) for stat, list and create; once (bound to the
+//! target's fileid) for delete, update and move/copy.
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::path::{self, validate_bucket, validate_file, validate_folder};
+use crate::wire::envelope::{int_field, opt_str};
+use crate::wire::{Envelope, Form};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Largest page a list request may ask for (DOC-6062).
+pub const MAX_LIST_NUM: u32 = 1000;
+
+/// Page size when none is given (the Python and Java SDKs' default).
+pub const DEFAULT_LIST_NUM: u32 = 199;
+
+/// Custom header names an update may set besides `x-cos-meta-*` (PROTOCOL.md §4.3).
+pub const CUSTOM_HEADERS: [&str; 5] = [
+    "Cache-Control",
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Language",
+    "Content-Encoding",
+];
+
+/// Who may read and write an object (`authority`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Authority {
+    /// `eInvalid`: inherit the bucket's setting.
+    Inherit,
+    /// `eWRPrivate`: private read and write.
+    Private,
+    /// `eWPrivateRPublic`: private write, public read.
+    PublicRead,
+}
+
+impl Authority {
+    /// The protocol's name of the value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Authority::Inherit => "eInvalid",
+            Authority::Private => "eWRPrivate",
+            Authority::PublicRead => "eWPrivateRPublic",
+        }
+    }
+
+    /// The value of a protocol name (`eInvalid`, `eWRPrivate`, `eWPrivateRPublic`).
+    pub fn parse(s: &str) -> Option<Authority> {
+        [
+            Authority::Inherit,
+            Authority::Private,
+            Authority::PublicRead,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+/// What `stat` reports of a file or a folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectStat {
+    /// True for a folder (a path ending in `/`); the file fields are then 0 or empty.
+    pub is_folder: bool,
+    /// Declared size.
+    pub filesize: u64,
+    /// Bytes stored so far (less than `filesize` while an upload is unfinished).
+    pub filelen: u64,
+    pub sha: String,
+    pub biz_attr: String,
+    pub ctime: i64,
+    pub mtime: i64,
+    pub access_url: String,
+    pub source_url: String,
+    /// `eInvalid`, `eWRPrivate` or `eWPrivateRPublic` (as answered; empty for folders).
+    pub authority: String,
+    /// Custom headers set with [`Client::update`].
+    pub custom_headers: BTreeMap<String, String>,
+    /// The whole `data` object of the answer.
+    pub raw: Value,
+}
+
+/// One entry of a folder listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListEntry {
+    /// The name inside the listed folder (without a trailing `/` for folders).
+    pub name: String,
+    pub is_folder: bool,
+    /// File size (0 for folders).
+    pub filesize: u64,
+    /// Bytes stored (0 for folders).
+    pub filelen: u64,
+    pub sha: String,
+    pub ctime: i64,
+    pub mtime: i64,
+    pub access_url: String,
+    pub authority: String,
+    /// The entry as answered.
+    pub raw: Value,
+}
+
+/// One page of a folder listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    pub entries: Vec<ListEntry>,
+    /// Pass this as [`ListOptions::context`] for the next page ("" when the listing is over).
+    pub context: String,
+    /// True when this is the last page.
+    pub listover: bool,
+}
+
+/// What to list and how much per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOptions {
+    /// Only names starting with this (no `/`). Default "".
+    pub prefix: String,
+    /// Entries per page, 1 to [`MAX_LIST_NUM`]. Default [`DEFAULT_LIST_NUM`].
+    pub num: u32,
+    /// Where to continue: the `context` of the previous page; "" for the first page.
+    pub context: String,
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        ListOptions {
+            prefix: String::new(),
+            num: DEFAULT_LIST_NUM,
+            context: String::new(),
+        }
+    }
+}
+
+/// What [`Client::update`] changes; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateOptions {
+    pub biz_attr: Option<String>,
+    /// Files only.
+    pub authority: Option<Authority>,
+    /// Files only; replaces all custom headers. Names: [`CUSTOM_HEADERS`] or `x-cos-meta-*`;
+    /// values must not be empty.
+    pub custom_headers: Option<BTreeMap<String, String>>,
+}
+
+/// The pages of a folder listing, fetched one request at a time as the iterator advances.
+/// Ends after the page marked `listover` (or after an error).
+pub struct ListIter<'c> {
+    client: &'c Client,
+    bucket: String,
+    folder: String,
+    opts: ListOptions,
+    done: bool,
+}
+
+impl Iterator for ListIter<'_> {
+    type Item = Result<ListPage>;
+
+    fn next(&mut self) -> Option<Result<ListPage>> {
+        if self.done {
+            return None;
+        }
+        let page = self.client.list(&self.bucket, &self.folder, &self.opts);
+        match &page {
+            Ok(p) => {
+                // A server that answers "not over" without a new context would loop forever.
+                let stuck = p.context.is_empty() || p.context == self.opts.context;
+                self.done = p.listover || stuck;
+                self.opts.context = p.context.clone();
+            }
+            Err(_) => self.done = true,
+        }
+        Some(page)
+    }
+}
+
+impl<'c> ListIter<'c> {
+    /// The entries of all pages, one at a time.
+    pub fn entries(self) -> impl Iterator<Item = Result<ListEntry>> + 'c {
+        self.flat_map(|page| -> Box<dyn Iterator<Item = Result<ListEntry>>> {
+            match page {
+                Ok(p) => Box::new(p.entries.into_iter().map(Ok)),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        })
+    }
+}
+
+/// Checks a custom header for an update.
+pub fn check_custom_header(name: &str, value: &str) -> Result<()> {
+    let lower = name.to_ascii_lowercase();
+    let meta = lower.starts_with("x-cos-meta-") && lower.len() > "x-cos-meta-".len();
+    if !meta && !CUSTOM_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        return Err(Error::usage(format!(
+            "custom header {name:?} cannot be set; allowed: {} and x-cos-meta-*",
+            CUSTOM_HEADERS.join(", ")
+        )));
+    }
+    if value.is_empty() || value.chars().any(|c| c.is_control()) {
+        return Err(Error::usage(format!(
+            "custom header {name:?} needs a non-empty value without control characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_prefix(prefix: &str) -> Result<()> {
+    if prefix.contains('/') || prefix.chars().any(|c| c.is_control()) {
+        return Err(Error::usage(format!(
+            "list prefix {prefix:?} must be a name start without '/' or control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A file or folder path: `validate_folder` when it ends in `/`, `validate_file` otherwise.
+fn validate_any(p: &str) -> Result<()> {
+    if p.ends_with('/') {
+        validate_folder(p)
+    } else {
+        validate_file(p)
+    }
+}
+
+fn custom_headers_of(data: &Value) -> BTreeMap<String, String> {
+    let v = match data.get("custom_headers") {
+        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    match v {
+        Value::Object(m) => m
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+fn entry_of(v: &Value) -> ListEntry {
+    let s = |f: &str| opt_str(v, f).unwrap_or_default();
+    let num = |f: &str| int_field(v, f);
+    let name = s("name");
+    // Folders come without the file fields (DOC-6062); some answers end their names in '/'.
+    let is_folder = name.ends_with('/') || num("filesize").is_none();
+    ListEntry {
+        name: name.trim_end_matches('/').to_string(),
+        is_folder,
+        filesize: num("filesize").unwrap_or(0).max(0) as u64,
+        filelen: num("filelen").or(num("filesize")).unwrap_or(0).max(0) as u64,
+        sha: s("sha"),
+        ctime: num("ctime").unwrap_or(0),
+        mtime: num("mtime").unwrap_or(0),
+        access_url: s("access_url"),
+        authority: s("authority"),
+        raw: v.clone(),
+    }
+}
+
+impl Client {
+    fn multi_auth(&self, bucket: &str) -> String {
+        self.signer()
+            .multi(bucket, "", self.config().sign_lifetime.as_secs())
+    }
+
+    fn once_auth(&self, bucket: &str, cos_path: &str) -> String {
+        let fileid = path::fileid(self.signer().credentials().appid(), bucket, cos_path);
+        self.signer().once(bucket, &fileid)
+    }
+
+    fn get_data(&self, url: &str, auth: &str) -> Result<Value> {
+        crate::transport::get(self.agent(), url, auth).and_then(Envelope::into_data)
+    }
+
+    fn post_data(&self, bucket: &str, cos_path: &str, auth: &str, form: Form) -> Result<Value> {
+        let url = self.object_url(bucket, cos_path);
+        crate::transport::post_form(self.agent(), &url, auth, form.finish())
+            .and_then(Envelope::into_data)
+    }
+
+    /// Stat of a file, or of a folder when `cos_path` ends in `/` (multi signature).
+    pub fn stat_path(&self, bucket: &str, cos_path: &str) -> Result<ObjectStat> {
+        validate_bucket(bucket)?;
+        validate_any(cos_path)?;
+        let url = format!("{}?op=stat", self.object_url(bucket, cos_path));
+        let data = self.get_data(&url, &self.multi_auth(bucket))?;
+        let is_folder = cos_path.ends_with('/');
+        let num = |f: &str| int_field(&data, f);
+        let s = |f: &str| opt_str(&data, f).unwrap_or_default();
+        let filesize = match (is_folder, num("filesize")) {
+            (true, n) => n.unwrap_or(0),
+            (false, Some(n)) => n,
+            (false, None) => return Err(Error::protocol("the stat answer has no filesize")),
+        };
+        Ok(ObjectStat {
+            is_folder,
+            filesize: filesize.max(0) as u64,
+            filelen: num("filelen").unwrap_or(filesize).max(0) as u64,
+            sha: s("sha"),
+            biz_attr: s("biz_attr"),
+            ctime: num("ctime").unwrap_or(0),
+            mtime: num("mtime").unwrap_or(0),
+            access_url: s("access_url"),
+            source_url: s("source_url"),
+            authority: s("authority"),
+            custom_headers: custom_headers_of(&data),
+            raw: data,
+        })
+    }
+
+    /// Stat of a folder (`folder` ends in `/`; "/" is the bucket's root).
+    pub fn stat_folder(&self, bucket: &str, folder: &str) -> Result<ObjectStat> {
+        validate_folder(folder)?;
+        self.stat_path(bucket, folder)
+    }
+
+    /// Deletes an empty folder (a once signature bound to it). A folder with content fails
+    /// with COS code -173; the root cannot be deleted.
+    pub fn delete_folder(&self, bucket: &str, folder: &str) -> Result<()> {
+        validate_bucket(bucket)?;
+        validate_folder(folder)?;
+        if folder == "/" {
+            return Err(Error::usage("the root folder cannot be deleted"));
+        }
+        let auth = self.once_auth(bucket, folder);
+        let form = Form::new().text("op", "delete");
+        self.post_data(bucket, folder, &auth, form).map(|_| ())
+    }
+
+    /// Deletes a file, or an empty folder when `cos_path` ends in `/`.
+    pub fn delete_path(&self, bucket: &str, cos_path: &str) -> Result<()> {
+        if cos_path.ends_with('/') {
+            self.delete_folder(bucket, cos_path)
+        } else {
+            self.delete(bucket, cos_path)
+        }
+    }
+
+    /// Creates a folder (`folder` ends in `/`; multi signature). An existing folder fails with
+    /// COS code -178. Returns the folder's `ctime` as answered (0 when absent).
+    pub fn create_folder(&self, bucket: &str, folder: &str, biz_attr: &str) -> Result<i64> {
+        validate_bucket(bucket)?;
+        validate_folder(folder)?;
+        if folder == "/" {
+            return Err(Error::usage("the root folder always exists"));
+        }
+        let auth = self.multi_auth(bucket);
+        let form = Form::new().text("op", "create").text("biz_attr", biz_attr);
+        let data = self.post_data(bucket, folder, &auth, form)?;
+        Ok(int_field(&data, "ctime").unwrap_or(0))
+    }
+
+    /// One page of the listing of `folder` (ends in `/`), its direct sub-folders and files.
+    pub fn list(&self, bucket: &str, folder: &str, opts: &ListOptions) -> Result<ListPage> {
+        validate_bucket(bucket)?;
+        validate_folder(folder)?;
+        check_prefix(&opts.prefix)?;
+        if !(1..=MAX_LIST_NUM).contains(&opts.num) {
+            return Err(Error::usage(format!(
+                "list num is {}; use 1 to {MAX_LIST_NUM}",
+                opts.num
+            )));
+        }
+        let target = format!("{folder}{}", opts.prefix);
+        let url = format!(
+            "{}?op=list&num={}&context={}",
+            self.object_url(bucket, &target),
+            opts.num,
+            utf8_percent_encode(&opts.context, NON_ALPHANUMERIC)
+        );
+        let data = self.get_data(&url, &self.multi_auth(bucket))?;
+        let entries = match data.get("infos") {
+            Some(Value::Array(a)) => a.iter().map(entry_of).collect(),
+            Some(Value::Null) | None => Vec::new(),
+            Some(other) => {
+                return Err(Error::protocol(format!(
+                    "the list answer's infos is not an array: {other}"
+                )))
+            }
+        };
+        let listover = match data.get("listover") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Number(n)) => n.as_i64() != Some(0),
+            Some(Value::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
+            _ => true,
+        };
+        Ok(ListPage {
+            entries,
+            context: opt_str(&data, "context").unwrap_or_default(),
+            listover,
+        })
+    }
+
+    /// All pages of the listing of `folder`, fetched lazily (starting at `opts.context`).
+    pub fn list_iter(&self, bucket: &str, folder: &str, opts: &ListOptions) -> ListIter<'_> {
+        ListIter {
+            client: self,
+            bucket: bucket.to_string(),
+            folder: folder.to_string(),
+            opts: opts.clone(),
+            done: false,
+        }
+    }
+
+    fn move_or_copy(
+        &self,
+        op: &str,
+        bucket: &str,
+        src: &str,
+        dest: &str,
+        overwrite: bool,
+    ) -> Result<()> {
+        validate_bucket(bucket)?;
+        validate_file(src)?;
+        if dest.starts_with('/') {
+            validate_file(dest)?;
+        } else if dest.is_empty() || dest.contains('/') || dest == "." || dest == ".." {
+            return Err(Error::usage(format!(
+                "destination {dest:?} must be an absolute file path or a bare file name"
+            )));
+        } else {
+            validate_file(&format!("/{dest}"))?;
+        }
+        let auth = self.once_auth(bucket, src);
+        let form = Form::new()
+            .text("op", op)
+            .text("dest_fileid", dest)
+            .text("to_over_write", if overwrite { "1" } else { "0" });
+        self.post_data(bucket, src, &auth, form).map(|_| ())
+    }
+
+    /// Moves (renames) the file `src` to `dest`: an absolute path (`/dir/name`) or a bare name
+    /// in the same folder. An existing `dest` is replaced only when `overwrite` is true
+    /// (otherwise COS code -177). Sends a once signature bound to `src`.
+    pub fn move_file(&self, bucket: &str, src: &str, dest: &str, overwrite: bool) -> Result<()> {
+        self.move_or_copy("move", bucket, src, dest, overwrite)
+    }
+
+    /// Copies the file `src` to `dest`, as [`Client::move_file`] (`op=copy`, which only the
+    /// PHP and JS SDKs used).
+    pub fn copy_file(&self, bucket: &str, src: &str, dest: &str, overwrite: bool) -> Result<()> {
+        self.move_or_copy("copy", bucket, src, dest, overwrite)
+    }
+
+    /// Changes attributes of a file, or the `biz_attr` of a folder (path ending in `/`). Sends a
+    /// once signature bound to the path.
+    pub fn update(&self, bucket: &str, cos_path: &str, opts: &UpdateOptions) -> Result<()> {
+        validate_bucket(bucket)?;
+        validate_any(cos_path)?;
+        let folder = cos_path.ends_with('/');
+        if folder && (opts.authority.is_some() || opts.custom_headers.is_some()) {
+            return Err(Error::usage(
+                "a folder has only biz_attr; authority and custom headers are for files",
+            ));
+        }
+        if opts.biz_attr.is_none() && opts.authority.is_none() && opts.custom_headers.is_none() {
+            return Err(Error::usage("the update changes nothing"));
+        }
+        let mut form = Form::new().text("op", "update");
+        if let Some(b) = &opts.biz_attr {
+            form = form.text("biz_attr", b);
+        }
+        if let Some(a) = opts.authority {
+            form = form.text("authority", a.as_str());
+        }
+        if let Some(h) = &opts.custom_headers {
+            for (k, v) in h {
+                check_custom_header(k, v)?;
+            }
+            let json = serde_json::to_string(h)
+                .map_err(|e| Error::usage(format!("custom headers: {e}")))?;
+            form = form.text("custom_headers", &json);
+        }
+        let auth = self.once_auth(bucket, cos_path);
+        self.post_data(bucket, cos_path, &auth, form).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_round_trip() {
+        for a in [
+            Authority::Inherit,
+            Authority::Private,
+            Authority::PublicRead,
+        ] {
+            assert_eq!(Authority::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Authority::parse("public"), None);
+    }
+
+    #[test]
+    fn custom_header_rules() {
+        assert!(check_custom_header("Cache-Control", "no-cache").is_ok());
+        assert!(check_custom_header("content-type", "text/plain").is_ok());
+        assert!(check_custom_header("x-cos-meta-a", "1").is_ok());
+        assert!(check_custom_header("x-cos-meta-", "1").is_err());
+        assert!(check_custom_header("X-Other", "1").is_err());
+        assert!(check_custom_header("Cache-Control", "").is_err());
+    }
+
+    #[test]
+    fn list_entries() {
+        let f: Value = serde_json::from_str(
+            r#"{"name":"a.txt","filesize":"3","filelen":3,"sha":"x","ctime":1,"mtime":2}"#,
+        )
+        .unwrap();
+        let e = entry_of(&f);
+        assert!(!e.is_folder && e.filesize == 3 && e.mtime == 2);
+        let d: Value = serde_json::from_str(r#"{"name":"dir/","ctime":1}"#).unwrap();
+        let e = entry_of(&d);
+        assert!(e.is_folder && e.name == "dir");
+    }
+}

@@ -1,0 +1,150 @@
+//! The object, folder and download C API from C (tests/c/objects.c), against the static and
+//! the shared library, with ASan/UBSan, and under valgrind when present (missing valgrind fails
+//! when CI is set, as in tests/c_api.rs); and the `examples-c/cosv4.c` CLI, once per
+//! subcommand.
+
+mod c_harness;
+
+use c_harness::{Emu, Variant};
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn test_file(name: &str, len: usize, seed: u64) -> (PathBuf, Vec<u8>) {
+    let dir = c_harness::out_dir().join("objects-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let data = c_harness::content(len, seed);
+    std::fs::write(&path, &data).unwrap();
+    (path, data)
+}
+
+#[test]
+fn objects_folders_listing_update_download() {
+    let (file, _) = test_file("objects.bin", 1_500_000, 11);
+    for v in Variant::all() {
+        let t = Instant::now();
+        let emu = Emu::start();
+        let mut env = emu.env();
+        env.push(("COS_TEST_FILE", file.display().to_string()));
+        let local = c_harness::out_dir().join(format!("objects-download-{v:?}.bin"));
+        env.push(("COS_TEST_LOCAL", local.display().to_string()));
+        let out = c_harness::run_ok("tests/c/objects.c", v, &env);
+        assert!(out.contains("objects OK"), "{v:?}: {out}");
+        // The printed URL is fetchable with a plain GET.
+        let url = out
+            .lines()
+            .find_map(|l| l.strip_prefix("URL "))
+            .expect("a URL line");
+        let mut body = Vec::new();
+        let mut resp = ureq::get(url).call().unwrap();
+        std::io::Read::read_to_end(&mut resp.body_mut().as_reader(), &mut body).unwrap();
+        assert!(body == std::fs::read(&file).unwrap(), "{v:?}");
+        emu.emu.stop();
+        eprintln!("objects {v:?}: {:.1?}", t.elapsed());
+    }
+}
+
+const CLI: &str = "examples-c/cosv4.c";
+
+fn cli(v: Variant, env: &[(&str, String)], args: &[&str]) -> (i32, serde_json::Value, String) {
+    let exe = c_harness::build(CLI, v);
+    let out = c_harness::output_within(
+        c_harness::command(&exe, v)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .args(args),
+        std::time::Duration::from_secs(60),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = if args.contains(&"--json") {
+        serde_json::from_str(stdout.trim())
+            .unwrap_or_else(|e| panic!("{args:?}: not one JSON object ({e}): {stdout}{stderr}"))
+    } else {
+        serde_json::Value::String(stdout)
+    };
+    (out.status.code().unwrap_or(-1), json, stderr)
+}
+
+#[test]
+fn example_cli_every_subcommand() {
+    let (file, data) = test_file("cli-get.bin", 700_000, 12);
+    let variants: Vec<Variant> = Variant::all()
+        .into_iter()
+        .filter(|v| *v != Variant::Sanitized)
+        .collect();
+    for v in variants {
+        let t = Instant::now();
+        let emu = Emu::start();
+        let env = emu.env();
+        emu.emu.put_object("/cli/a.txt", b"hello");
+        emu.emu.put_object("/cli/big.bin", &data);
+        for i in 0..5 {
+            emu.emu.put_object(&format!("/cli/n{i}"), b"n");
+        }
+        let ok = |args: &[&str]| {
+            let (code, j, err) = cli(v, &env, args);
+            assert_eq!(code, 0, "{v:?} {args:?}: {j} {err}");
+            j
+        };
+        let (code, _, err) = cli(v, &env, &["bogus"]);
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(cli(v, &env, &["mv", "/only-one"]).0, 2);
+        let (code, j, _) = cli(v, &env, &["--help"]);
+        assert!(code == 0 && j.as_str().unwrap().contains("usage: cosv4"));
+
+        let j = ok(&["--json", "stat", "/cli/a.txt"]);
+        assert_eq!(
+            (j["filesize"].clone(), j["is_folder"].clone()),
+            (5.into(), false.into())
+        );
+        assert_eq!(j["sha"], "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+        let j = ok(&["stat", "/cli/"]);
+        assert!(j.as_str().unwrap().contains("type:      folder"), "{j}");
+        let (code, j, err) = cli(v, &env, &["--json", "stat", "/cli/none"]);
+        assert_eq!((code, j["cos_code"].clone()), (1, (-197).into()), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+
+        ok(&["--json", "mkdir", "/cli/dir/"]);
+        let j = ok(&["--json", "ls", "--num", "2", "/cli/"]);
+        assert_eq!(j["count"], 8, "{j}"); // a.txt, big.bin, dir, n0..n4
+        assert_eq!(j["pages"], 4, "{j}");
+        assert_eq!(j["entries"][2]["name"], "dir");
+        assert_eq!(j["entries"][2]["is_folder"], true);
+        let j = ok(&["ls", "/cli/", "n"]);
+        assert_eq!(j.as_str().unwrap().lines().count(), 5, "{j}");
+
+        let (code, j, _) = cli(v, &env, &["--json", "mv", "/cli/n0", "n1"]);
+        assert_eq!(
+            (code, j["result_name"].clone()),
+            (1, "COSV4_RESULT_FILE_EXISTS".into())
+        );
+        ok(&["--json", "mv", "/cli/n0", "n1", "--overwrite"]);
+        ok(&["mv", "/cli/n1", "/cli/dir/moved"]);
+        assert!(emu.emu.object("/cli/dir/moved").is_some());
+
+        let (code, j, _) = cli(v, &env, &["--json", "rm", "/cli/dir/"]);
+        assert_eq!((code, j["cos_code"].clone()), (1, (-173).into()));
+        ok(&["--json", "rm", "/cli/dir/moved"]);
+        ok(&["rm", "/cli/dir/"]);
+
+        // get: whole, then a resume from a partial file left by an interrupted run.
+        let dir = c_harness::out_dir().join(format!("cli-get-{v:?}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let local = dir.join("got.bin");
+        let _ = std::fs::remove_file(&local);
+        let l = local.display().to_string();
+        let (code, _, err) = cli(v, &env, &["get", "/cli/big.bin", &l]);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("done 100%"), "{err}");
+        assert!(std::fs::read(&local).unwrap() == data);
+        std::fs::remove_file(&local).unwrap();
+        std::fs::write(dir.join("got.bin.part"), &data[..300_000]).unwrap();
+        let j = ok(&["--json", "get", "--quiet", "/cli/big.bin", &l]);
+        assert_eq!(j["bytes_resumed"], 300_000, "{j}");
+        assert_eq!(j["bytes_received"], data.len() - 300_000);
+        assert!(std::fs::read(&local).unwrap() == data);
+        let _ = file.exists();
+        emu.emu.stop();
+        eprintln!("cli {v:?}: {:.1?}", t.elapsed());
+    }
+}
