@@ -338,3 +338,55 @@ pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
         stderr: err.join().unwrap(),
     }
 }
+
+/// Compiles the C++ program `src` (relative to the crate root) for `variant` with
+/// `c++ -std=c++11 -Wall -Wextra -Werror -pedantic`, with include/ and the directory of `src`
+/// on the include path (for a header next to it, such as examples-cpp/cosv4.hpp); once per
+/// test process. The C++ counterpart of [`build`].
+pub fn build_cpp(src: &str, variant: Variant) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<(String, Variant), PathBuf>>> = OnceLock::new();
+    let variant = match variant {
+        Variant::Valgrind => Variant::Static,
+        v => v,
+    };
+    let key = (src.to_string(), variant);
+    let mut built = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(p) = built.get(&key) {
+        return p.clone();
+    }
+    let libs = libs();
+    let src_path = root().join(src);
+    let stem = src_path.file_stem().unwrap().to_string_lossy().into_owned();
+    let exe = out_dir().join(format!("{stem}-cpp-{variant:?}").to_lowercase());
+    let mut cmd = Command::new("c++");
+    cmd.args(["-std=c++11", "-g", "-O1"])
+        .args(["-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg("-I")
+        .arg(src_path.parent().unwrap())
+        .arg(&src_path)
+        .arg("-o")
+        .arg(&exe);
+    match variant {
+        Variant::Shared => {
+            cmd.arg("-L")
+                .arg(&libs.so_dir)
+                .arg("-lcosv4")
+                .arg("-lpthread");
+        }
+        Variant::Static | Variant::Sanitized | Variant::Valgrind => {
+            if variant == Variant::Sanitized {
+                cmd.args(["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]);
+                cmd.arg("-fno-sanitize-recover=all");
+            }
+            cmd.arg(&libs.a).args(&libs.native);
+        }
+    }
+    command_ok(&mut cmd);
+    built.insert(key, exe.clone());
+    exe
+}

@@ -1,0 +1,1479 @@
+"""cosv4 from Python: upload files to Tencent COS (v4 JSON API) through libcosv4.
+
+A thin, dependency-free binding (ctypes, standard library only) over the C API in
+``include/cosv4.h``; no compile step. The library is found, in this order, at the path in the
+``COSV4_LIB`` environment variable, next to this module (``libcosv4.so``), or through
+``ctypes.util.find_library("cosv4")``.
+
+    import cosv4
+    with cosv4.Client(1250000000, "AKID...", "secret", region="gz") as client:
+        done = client.upload("mybucket", "/backups/db.tar", "db.tar",
+                             progress=lambda p: print(p.phase.name, p.bytes_done))
+        print(done.access_url)
+
+Errors are :class:`Cosv4Error` (or a subclass picked by the result code, e.g.
+:class:`AuthError`), carrying the C result code and name, the HTTP status, the COS code and
+message and the request id. Ctrl-C during an upload on the main thread cancels the upload
+cleanly (the unfinished upload stays on the server and the same call resumes it later) and
+then raises :class:`KeyboardInterrupt` as usual.
+
+Every C object is owned by exactly one Python object and freed exactly once: results and
+errors are copied into plain Python values at once, options live only for one call, and
+:class:`Client` / :class:`CancelToken` free their handle on ``close()`` or collection.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import dataclasses
+import enum
+import os
+import signal
+import socket
+import threading
+from typing import Callable, Optional, Union
+
+__all__ = [
+    "Client",
+    "CancelToken",
+    "UploadResult",
+    "Progress",
+    "Stat",
+    "ListEntry",
+    "ListPage",
+    "DownloadResult",
+    "DownloadProgress",
+    "Authority",
+    "LogLevel",
+    "Phase",
+    "Method",
+    "Result",
+    "Cosv4Error",
+    "UsageError",
+    "LocalIOError",
+    "TransportError",
+    "RequestTimeoutError",
+    "ProtocolError",
+    "ServiceError",
+    "AuthError",
+    "ObjectExistsError",
+    "UploadConflictError",
+    "IntegrityError",
+    "CancelledError",
+    "AbortedError",
+    "InternalError",
+    "version",
+    "strerror",
+    "result_name",
+    "library_path",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Enumerations (numbers from include/cosv4.h; a released result code never changes)
+# ---------------------------------------------------------------------------------------------
+
+
+class Result(enum.IntEnum):
+    """cosv4_result: 0 is success; 1xx usage, 2xx local I/O, 3xx transport, 4xx service,
+    5xx integrity, 6xx stopped on request, 9xx library bugs."""
+
+    OK = 0
+    NULL_ARGUMENT = 100
+    INVALID_UTF8 = 101
+    INVALID_ARGUMENT = 102
+    INVALID_PATH = 103
+    INVALID_CONFIG = 104
+    RECURSIVE_API_CALL = 105
+    BUFFER_TOO_SMALL = 106
+    LOCAL_IO = 200
+    TRANSPORT = 300
+    TIMEOUT = 301
+    PROTOCOL = 302
+    SERVICE = 400
+    AUTH = 401
+    FILE_EXISTS = 402
+    UPLOAD_CONFLICT = 403
+    INTEGRITY = 500
+    CANCELLED = 600
+    ABORTED_BY_CALLBACK = 601
+    PANIC = 900
+    INTERNAL = 901
+
+
+class Phase(enum.IntEnum):
+    """cosv4_phase: what an upload is doing (Progress.phase)."""
+
+    HASHING = 1
+    UPLOADING = 2
+    DONE = 3
+
+
+class Method(enum.IntEnum):
+    """cosv4_method: how the object got to the server (UploadResult.method)."""
+
+    SIMPLE = 1
+    SLICES = 2
+    INSTANT = 3
+
+
+class Authority(enum.IntEnum):
+    """cosv4_authority: who may read and write a file (Client.update)."""
+
+    INHERIT = 1  # eInvalid: the bucket's setting
+    PRIVATE = 2  # eWRPrivate
+    PUBLIC_READ = 3  # eWPrivateRPublic
+
+
+class LogLevel(enum.IntEnum):
+    """cosv4_log_level (Client(log=..., log_level=...)); each includes those before it."""
+
+    ERROR = 1
+    WARN = 2
+    INFO = 3
+    DEBUG = 4
+
+
+# ---------------------------------------------------------------------------------------------
+# C types and prototypes
+# ---------------------------------------------------------------------------------------------
+
+
+class _CProgress(ctypes.Structure):
+    """struct cosv4_progress."""
+
+    _fields_ = [
+        ("phase", ctypes.c_uint32),
+        ("bytes_total", ctypes.c_uint64),
+        ("bytes_done", ctypes.c_uint64),
+        ("bytes_hashed", ctypes.c_uint64),
+        ("slices_total", ctypes.c_uint64),
+        ("slices_done", ctypes.c_uint64),
+    ]
+
+
+# int32_t (*cosv4_progress_cb)(void *userdata, const cosv4_progress *progress)
+_PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.POINTER(_CProgress))
+
+class _CDownloadProgress(ctypes.Structure):
+    """struct cosv4_download_progress."""
+
+    _fields_ = [
+        ("bytes_total", ctypes.c_uint64),
+        ("bytes_done", ctypes.c_uint64),
+        ("bytes_resumed", ctypes.c_uint64),
+        ("done", ctypes.c_bool),
+    ]
+
+
+# int32_t (*cosv4_download_progress_cb)(void *userdata, const cosv4_download_progress *p)
+_DOWNLOAD_PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p,
+                                         ctypes.POINTER(_CDownloadProgress))
+# void (*cosv4_log_cb)(void *userdata, uint32_t level, const char *message)
+_LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p)
+
+# Opaque handles are plain void pointers; each is owned by one Python object.
+_P = ctypes.c_void_p
+_PP = ctypes.POINTER(ctypes.c_void_p)
+_STR = ctypes.c_char_p  # NUL-terminated UTF-8 (inputs: bytes; outputs: bytes, decoded here)
+_RC = ctypes.c_uint32  # cosv4_result
+_U32, _U64, _I32, _I64 = ctypes.c_uint32, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int64
+_SIZE, _BOOL = ctypes.c_size_t, ctypes.c_bool
+
+# name: (restype, argtypes). Every function this module calls is declared here; nothing is
+# called with ctypes' default int conversions.
+_PROTOTYPES = {
+    "cosv4_strerror": (_STR, [_U32]),
+    "cosv4_result_name": (_STR, [_U32]),
+    "cosv4_version": (_STR, []),
+    # error detail
+    "cosv4_error_code": (_RC, [_P]),
+    "cosv4_error_http_status": (_U32, [_P]),
+    "cosv4_error_has_cos_code": (_BOOL, [_P]),
+    "cosv4_error_cos_code": (_I64, [_P]),
+    "cosv4_error_cos_message": (_STR, [_P]),
+    "cosv4_error_request_id": (_STR, [_P]),
+    "cosv4_error_message": (_STR, [_P]),
+    "cosv4_error_callback_value": (_I32, [_P]),
+    "cosv4_error_free": (None, [_P]),
+    # config
+    "cosv4_config_new": (_RC, [_U64, _STR, _STR, _PP]),
+    "cosv4_config_free": (None, [_P]),
+    "cosv4_config_set_region": (_RC, [_P, _STR]),
+    "cosv4_config_set_endpoint": (_RC, [_P, _STR]),
+    "cosv4_config_set_https": (_RC, [_P, _U32]),
+    "cosv4_config_set_slice_size": (_RC, [_P, _U64]),
+    "cosv4_config_set_workers": (_RC, [_P, _U32]),
+    "cosv4_config_set_integrity": (_RC, [_P, _U32]),
+    "cosv4_config_set_simple_threshold": (_RC, [_P, _U64]),
+    "cosv4_config_set_retries": (_RC, [_P, _U32]),
+    "cosv4_config_set_connect_timeout_ms": (_RC, [_P, _U64]),
+    "cosv4_config_set_stall_timeout_ms": (_RC, [_P, _U64]),
+    "cosv4_config_set_request_timeout_ms": (_RC, [_P, _U64]),
+    "cosv4_config_set_sign_lifetime": (_RC, [_P, _U64]),
+    "cosv4_config_set_env_proxy": (_RC, [_P, _U32]),
+    "cosv4_config_set_user_agent": (_RC, [_P, _STR]),
+    "cosv4_config_set_proxy": (_RC, [_P, _STR]),
+    "cosv4_config_set_tls_ca_file": (_RC, [_P, _STR]),
+    "cosv4_config_set_tls_insecure_skip_verify": (_RC, [_P, _U32]),
+    # client
+    "cosv4_client_new": (_RC, [_P, _PP, _PP]),
+    "cosv4_client_free": (None, [_P]),
+    # cancel token
+    "cosv4_cancel_token_new": (_RC, [_PP]),
+    "cosv4_cancel_token_cancel": (_RC, [_P]),
+    "cosv4_cancel_token_is_cancelled": (_BOOL, [_P]),
+    "cosv4_cancel_token_free": (None, [_P]),
+    # upload options
+    "cosv4_upload_options_new": (_RC, [_PP]),
+    "cosv4_upload_options_free": (None, [_P]),
+    "cosv4_upload_options_set_biz_attr": (_RC, [_P, _STR]),
+    "cosv4_upload_options_set_insert_only": (_RC, [_P, _U32]),
+    "cosv4_upload_options_set_replace_stale": (_RC, [_P, _U32]),
+    "cosv4_upload_options_set_progress": (_RC, [_P, _PROGRESS_CB, _P]),
+    "cosv4_upload_options_set_cancel_token": (_RC, [_P, _P]),
+    # uploads (data as void*: bytes pass without a copy)
+    "cosv4_client_upload_file": (_RC, [_P, _STR, _STR, _STR, _P, _PP, _PP]),
+    "cosv4_client_upload_buffer": (_RC, [_P, _STR, _STR, _P, _SIZE, _P, _PP, _PP]),
+    # upload result
+    "cosv4_upload_result_free": (None, [_P]),
+    "cosv4_upload_result_access_url": (_STR, [_P]),
+    "cosv4_upload_result_resource_path": (_STR, [_P]),
+    "cosv4_upload_result_source_url": (_STR, [_P]),
+    "cosv4_upload_result_url": (_STR, [_P]),
+    "cosv4_upload_result_method": (_U32, [_P]),
+    "cosv4_upload_result_resumed": (_BOOL, [_P]),
+    "cosv4_upload_result_bytes_total": (_U64, [_P]),
+    "cosv4_upload_result_bytes_sent": (_U64, [_P]),
+    "cosv4_upload_result_slices_total": (_U64, [_P]),
+    "cosv4_upload_result_slices_sent": (_U64, [_P]),
+    "cosv4_upload_result_slices_skipped": (_U64, [_P]),
+    "cosv4_upload_result_retries": (_U32, [_P]),
+    "cosv4_upload_result_slice_size": (_U64, [_P]),
+    # signing
+    "cosv4_client_sign_multi": (_RC, [_P, _STR, _STR, _U64, ctypes.c_char_p, _SIZE,
+                                      ctypes.POINTER(_SIZE)]),
+    "cosv4_client_sign_once": (_RC, [_P, _STR, _STR, ctypes.c_char_p, _SIZE,
+                                     ctypes.POINTER(_SIZE)]),
+}
+
+# Functions of newer library versions: declared when the loaded library has them; the methods
+# using them raise NotImplementedError otherwise (see _need). Add (restype, argtypes) here as
+# the C API grows.
+_OPTIONAL_PROTOTYPES = {
+    "cosv4_config_set_log": (_RC, [_P, _LOG_CB, _P, _U32]),
+    "cosv4_config_last_error": (_STR, [_P]),
+    "cosv4_upload_result_requests": (_U64, [_P]),
+    "cosv4_upload_result_bytes_resent": (_U64, [_P]),
+    "cosv4_upload_result_hashing_ms": (_U64, [_P]),
+    "cosv4_upload_result_sending_ms": (_U64, [_P]),
+    # stat
+    "cosv4_client_stat": (_RC, [_P, _STR, _STR, _PP, _PP]),
+    "cosv4_stat_free": (None, [_P]),
+    "cosv4_stat_is_folder": (_BOOL, [_P]),
+    "cosv4_stat_filesize": (_U64, [_P]),
+    "cosv4_stat_filelen": (_U64, [_P]),
+    "cosv4_stat_ctime": (_I64, [_P]),
+    "cosv4_stat_mtime": (_I64, [_P]),
+    "cosv4_stat_sha": (_STR, [_P]),
+    "cosv4_stat_biz_attr": (_STR, [_P]),
+    "cosv4_stat_access_url": (_STR, [_P]),
+    "cosv4_stat_source_url": (_STR, [_P]),
+    "cosv4_stat_authority": (_STR, [_P]),
+    "cosv4_stat_custom_header_count": (_SIZE, [_P]),
+    "cosv4_stat_custom_header_name": (_STR, [_P, _SIZE]),
+    "cosv4_stat_custom_header_value": (_STR, [_P, _SIZE]),
+    # delete, folders, move, copy
+    "cosv4_client_delete": (_RC, [_P, _STR, _STR, _PP]),
+    "cosv4_client_create_folder": (_RC, [_P, _STR, _STR, _STR, _PP]),
+    "cosv4_client_move": (_RC, [_P, _STR, _STR, _STR, _U32, _PP]),
+    "cosv4_client_copy": (_RC, [_P, _STR, _STR, _STR, _U32, _PP]),
+    # update
+    "cosv4_update_options_new": (_RC, [_PP]),
+    "cosv4_update_options_free": (None, [_P]),
+    "cosv4_update_options_set_biz_attr": (_RC, [_P, _STR]),
+    "cosv4_update_options_set_authority": (_RC, [_P, _U32]),
+    "cosv4_update_options_add_custom_header": (_RC, [_P, _STR, _STR]),
+    "cosv4_update_options_clear_custom_headers": (_RC, [_P]),
+    "cosv4_client_update": (_RC, [_P, _STR, _STR, _P, _PP]),
+    # list
+    "cosv4_client_list": (_RC, [_P, _STR, _STR, _STR, _U32, _STR, _PP, _PP]),
+    "cosv4_list_page_free": (None, [_P]),
+    "cosv4_list_page_count": (_SIZE, [_P]),
+    "cosv4_list_page_listover": (_BOOL, [_P]),
+    "cosv4_list_page_context": (_STR, [_P]),
+    "cosv4_list_page_name": (_STR, [_P, _SIZE]),
+    "cosv4_list_page_is_folder": (_BOOL, [_P, _SIZE]),
+    "cosv4_list_page_size": (_U64, [_P, _SIZE]),
+    "cosv4_list_page_sha": (_STR, [_P, _SIZE]),
+    "cosv4_list_page_ctime": (_I64, [_P, _SIZE]),
+    "cosv4_list_page_mtime": (_I64, [_P, _SIZE]),
+    # download
+    "cosv4_client_download_url": (_RC, [_P, _STR, _STR, _U64, ctypes.c_char_p, _SIZE,
+                                        ctypes.POINTER(_SIZE), _PP]),
+    "cosv4_download_options_new": (_RC, [_PP]),
+    "cosv4_download_options_free": (None, [_P]),
+    "cosv4_download_options_set_resume_in_place": (_RC, [_P, _U32]),
+    "cosv4_download_options_set_skip_sha_check": (_RC, [_P, _U32]),
+    "cosv4_download_options_set_progress": (_RC, [_P, _DOWNLOAD_PROGRESS_CB, _P]),
+    "cosv4_download_options_set_cancel_token": (_RC, [_P, _P]),
+    "cosv4_client_download_file": (_RC, [_P, _STR, _STR, _STR, _P, _PP, _PP]),
+    "cosv4_download_result_free": (None, [_P]),
+    "cosv4_download_result_bytes_total": (_U64, [_P]),
+    "cosv4_download_result_bytes_received": (_U64, [_P]),
+    "cosv4_download_result_bytes_resumed": (_U64, [_P]),
+    "cosv4_download_result_sha": (_STR, [_P]),
+}
+
+_lib_lock = threading.Lock()
+_lib_handle: Optional[ctypes.CDLL] = None
+_lib_path: Optional[str] = None
+
+
+def _find_library() -> str:
+    """The path of libcosv4 to load (see the module docstring for the order)."""
+    env = os.environ.get("COSV4_LIB")
+    if env:
+        return env
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libcosv4.so")
+    if os.path.exists(here):
+        return here
+    found = ctypes.util.find_library("cosv4")
+    if found:
+        return found
+    raise OSError(
+        "libcosv4 not found: set COSV4_LIB to its path, put libcosv4.so next to cosv4.py, "
+        "or install it where the dynamic loader looks"
+    )
+
+
+def _lib() -> ctypes.CDLL:
+    """The loaded library with every prototype declared (loaded once, on first use)."""
+    global _lib_handle, _lib_path
+    if _lib_handle is not None:
+        return _lib_handle
+    with _lib_lock:
+        if _lib_handle is None:
+            path = _find_library()
+            lib = ctypes.CDLL(path)  # CDLL: the GIL is released during every call
+            for name, (restype, argtypes) in _PROTOTYPES.items():
+                fn = getattr(lib, name)
+                fn.restype, fn.argtypes = restype, argtypes
+            for name, (restype, argtypes) in _OPTIONAL_PROTOTYPES.items():
+                fn = getattr(lib, name, None)
+                if fn is not None:
+                    fn.restype, fn.argtypes = restype, argtypes
+            _lib_path, _lib_handle = path, lib
+    return _lib_handle
+
+
+def _need(*names: str) -> ctypes.CDLL:
+    """The library, after checking it exports `names` (functions of newer versions)."""
+    lib = _lib()
+    missing = [n for n in names if not hasattr(lib, n)]
+    if missing:
+        raise NotImplementedError(
+            f"the loaded libcosv4 ({_lib_path}, {version()}) lacks {', '.join(missing)}")
+    return lib
+
+
+def library_path() -> str:
+    """The path libcosv4 was loaded from (loads it if needed)."""
+    _lib()
+    assert _lib_path is not None
+    return _lib_path
+
+
+def version() -> str:
+    """The version of the loaded libcosv4, e.g. "0.1.0"."""
+    return _lib().cosv4_version().decode()
+
+
+def strerror(code: int) -> str:
+    """A sentence describing a result code."""
+    return _lib().cosv4_strerror(_check_uint(code, 32, "code")).decode()
+
+
+def result_name(code: int) -> str:
+    """The C name of a result code, e.g. "COSV4_RESULT_AUTH"."""
+    return _lib().cosv4_result_name(_check_uint(code, 32, "code")).decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+
+class Cosv4Error(Exception):
+    """A failed cosv4 call.
+
+    Attributes: ``code`` (int, a :class:`Result` value), ``name`` (e.g.
+    "COSV4_RESULT_AUTH"), ``http_status`` (0 when the service did not answer), ``cos_code``
+    (the COS JSON ``code``, or None), ``cos_message``, ``request_id`` (quote it to support),
+    ``message`` (a sentence for people), ``callback_value`` (what a progress callback returned
+    to stop the upload, else 0).
+    """
+
+    def __init__(self, code: int, message: str, *, http_status: int = 0,
+                 cos_code: Optional[int] = None, cos_message: str = "", request_id: str = "",
+                 callback_value: int = 0):
+        super().__init__(message)
+        self.code = int(code)
+        self.name = result_name(code)
+        self.message = message
+        self.http_status = http_status
+        self.cos_code = cos_code
+        self.cos_message = cos_message
+        self.request_id = request_id
+        self.callback_value = callback_value
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(code={self.code}, name={self.name!r}, "
+                f"http_status={self.http_status}, cos_code={self.cos_code}, "
+                f"message={self.message!r})")
+
+
+class UsageError(Cosv4Error, ValueError):
+    """A bad argument, path or configuration (result codes 1xx)."""
+
+
+class LocalIOError(Cosv4Error):
+    """The local file could not be read (COSV4_RESULT_LOCAL_IO)."""
+
+
+class TransportError(Cosv4Error):
+    """The connection failed or broke (COSV4_RESULT_TRANSPORT)."""
+
+
+class RequestTimeoutError(TransportError):
+    """A connect, stall or request time limit ran out (COSV4_RESULT_TIMEOUT)."""
+
+
+class ProtocolError(Cosv4Error):
+    """The server's answer could not be understood (COSV4_RESULT_PROTOCOL)."""
+
+
+class ServiceError(Cosv4Error):
+    """The service answered with an error code (COSV4_RESULT_SERVICE and the 4xx band)."""
+
+
+class AuthError(ServiceError):
+    """The service refused the credentials or the signature (COSV4_RESULT_AUTH)."""
+
+
+class ObjectExistsError(ServiceError):
+    """The object exists and overwrite=False (COSV4_RESULT_FILE_EXISTS, COS -177)."""
+
+
+class UploadConflictError(ServiceError):
+    """An unfinished upload could not be resumed; pass replace_stale=True to start over
+    (COSV4_RESULT_UPLOAD_CONFLICT)."""
+
+
+class IntegrityError(Cosv4Error):
+    """A content check failed or the file changed during the upload (COSV4_RESULT_INTEGRITY)."""
+
+
+class CancelledError(Cosv4Error):
+    """The upload was cancelled through its CancelToken (COSV4_RESULT_CANCELLED); running the
+    same upload again resumes it."""
+
+
+class AbortedError(Cosv4Error):
+    """The progress callback stopped the upload (COSV4_RESULT_ABORTED_BY_CALLBACK)."""
+
+
+class InternalError(Cosv4Error):
+    """A bug in the library (COSV4_RESULT_PANIC, COSV4_RESULT_INTERNAL)."""
+
+
+_ERROR_CLASSES = {
+    Result.LOCAL_IO: LocalIOError,
+    Result.TRANSPORT: TransportError,
+    Result.TIMEOUT: RequestTimeoutError,
+    Result.PROTOCOL: ProtocolError,
+    Result.SERVICE: ServiceError,
+    Result.AUTH: AuthError,
+    Result.FILE_EXISTS: ObjectExistsError,
+    Result.UPLOAD_CONFLICT: UploadConflictError,
+    Result.INTEGRITY: IntegrityError,
+    Result.CANCELLED: CancelledError,
+    Result.ABORTED_BY_CALLBACK: AbortedError,
+}
+
+
+def _error_class(code: int) -> type:
+    if 100 <= code < 200:
+        return UsageError
+    if code >= 900:
+        return InternalError
+    return _ERROR_CLASSES.get(code, Cosv4Error)
+
+
+def _error_from_code(code: int, context: str = "") -> Cosv4Error:
+    """An error for a call that has no cosv4_error detail (setters, signing, ...)."""
+    text = strerror(code)
+    return _error_class(code)(code, f"{context}: {text}" if context else text)
+
+
+def _take_error(code: int, err: ctypes.c_void_p) -> Cosv4Error:
+    """Copies a cosv4_error into a Python exception and frees it (exactly once)."""
+    lib = _lib()
+    if not err.value:
+        return _error_from_code(code)
+    try:
+        has_cos = lib.cosv4_error_has_cos_code(err)
+        return _error_class(code)(
+            code,
+            _text(lib.cosv4_error_message(err)) or strerror(code),
+            http_status=lib.cosv4_error_http_status(err),
+            cos_code=lib.cosv4_error_cos_code(err) if has_cos else None,
+            cos_message=_text(lib.cosv4_error_cos_message(err)),
+            request_id=_text(lib.cosv4_error_request_id(err)),
+            callback_value=lib.cosv4_error_callback_value(err),
+        )
+    finally:
+        lib.cosv4_error_free(err)
+        err.value = None
+
+
+def _check(code: int, context: str = "") -> None:
+    """Raises for a nonzero result code of a call without an error detail."""
+    if code != Result.OK:
+        raise _error_from_code(code, context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument conversion: checked here so that a bad Python value is a UsageError, never a
+# silently truncated string or a wrapped-around integer.
+# ---------------------------------------------------------------------------------------------
+
+
+def _enum_or_int(kind, value: int):
+    """`kind(value)`, or the plain int for a value of a newer library this module does not
+    know."""
+    try:
+        return kind(value)
+    except ValueError:
+        return value
+
+
+def _text(raw: Optional[bytes]) -> str:
+    return raw.decode("utf-8", "replace") if raw else ""
+
+
+def _cstr(value: str, what: str) -> bytes:
+    """A str as NUL-terminated UTF-8 for the library."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(Result.INVALID_UTF8, f"{what} cannot be encoded as UTF-8") from None
+    if b"\0" in raw:
+        raise UsageError(Result.INVALID_ARGUMENT, f"{what} contains a NUL character")
+    return raw
+
+
+def _cpath(value: Union[str, bytes, os.PathLike], what: str) -> bytes:
+    """A local file name in the platform's bytes (os.fsencode; need not be UTF-8)."""
+    raw = os.fsencode(value)
+    if b"\0" in raw:
+        raise UsageError(Result.INVALID_ARGUMENT, f"{what} contains a NUL byte")
+    return raw
+
+
+def _check_uint(value: int, bits: int, what: str) -> int:
+    """An int that fits an unsigned C integer of `bits` bits (bool is refused: be explicit)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
+    if not 0 <= value < (1 << bits):
+        raise UsageError(Result.INVALID_ARGUMENT, f"{what} {value} is out of range")
+    return value
+
+
+def _flag(value: bool) -> int:
+    """A Python truth value as the 0/1 the C API wants."""
+    return 1 if value else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """One progress event; counts are cumulative and never decrease."""
+
+    phase: Phase  # HASHING, UPLOADING or DONE
+    bytes_total: int  # size of the content
+    bytes_done: int  # bytes the server has confirmed (also from an earlier attempt)
+    bytes_hashed: int  # bytes hashed so far (0 when integrity is off)
+    slices_total: int  # 1 for a simple upload; 0 before it is known
+    slices_done: int  # slices the server has confirmed
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadResult:
+    """The outcome of a successful upload."""
+
+    access_url: str  # the object's download URL
+    resource_path: str  # "/<appid>/<bucket>/<path>"
+    source_url: str  # origin URL
+    url: str  # API URL
+    method: Method  # SIMPLE, SLICES or INSTANT
+    resumed: bool  # an unfinished earlier upload was continued
+    bytes_total: int  # size of the content
+    bytes_sent: int  # content bytes sent by this call, retries included
+    slices_total: int  # slices of the content (1 for a simple upload)
+    slices_sent: int  # slices this call sent
+    slices_skipped: int  # slices the server already had (after a resume)
+    retries: int  # requests sent again after a retryable failure
+    slice_size: int  # slice size used (0 for simple and instant uploads)
+    # From newer libraries (0 with older ones):
+    requests: int = 0  # HTTP requests sent (retries included)
+    bytes_resent: int = 0  # content bytes sent more than once
+    hashing_ms: int = 0  # time spent hashing before the first request
+    sending_ms: int = 0  # time from the first request to the end
+
+
+def _take_upload_result(res: ctypes.c_void_p) -> UploadResult:
+    """Copies a cosv4_upload_result into an UploadResult and frees it (exactly once)."""
+    lib = _lib()
+    try:
+        method = lib.cosv4_upload_result_method(res)
+        return UploadResult(
+            access_url=_text(lib.cosv4_upload_result_access_url(res)),
+            resource_path=_text(lib.cosv4_upload_result_resource_path(res)),
+            source_url=_text(lib.cosv4_upload_result_source_url(res)),
+            url=_text(lib.cosv4_upload_result_url(res)),
+            method=_enum_or_int(Method, method),
+            resumed=bool(lib.cosv4_upload_result_resumed(res)),
+            bytes_total=lib.cosv4_upload_result_bytes_total(res),
+            bytes_sent=lib.cosv4_upload_result_bytes_sent(res),
+            slices_total=lib.cosv4_upload_result_slices_total(res),
+            slices_sent=lib.cosv4_upload_result_slices_sent(res),
+            slices_skipped=lib.cosv4_upload_result_slices_skipped(res),
+            retries=lib.cosv4_upload_result_retries(res),
+            slice_size=lib.cosv4_upload_result_slice_size(res),
+            **{name: getattr(lib, "cosv4_upload_result_" + name)(res)
+               for name in ("requests", "bytes_resent", "hashing_ms", "sending_ms")
+               if hasattr(lib, "cosv4_upload_result_" + name)},
+        )
+    finally:
+        lib.cosv4_upload_result_free(res)
+        res.value = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Stat:
+    """What Client.stat reports of a file or a folder."""
+
+    is_folder: bool
+    filesize: int  # declared size (0 for a folder)
+    filelen: int  # bytes stored so far (less than filesize while an upload is unfinished)
+    ctime: int  # creation time, Unix seconds (0 when unknown)
+    mtime: int  # modification time, Unix seconds (0 when unknown)
+    sha: str  # SHA-1, 40 hex digits ("" when unknown or a folder)
+    biz_attr: str
+    access_url: str  # "" for a folder
+    source_url: str  # "" for a folder
+    authority: str  # "eInvalid", "eWRPrivate" or "eWPrivateRPublic" ("" for a folder)
+    custom_headers: dict  # name -> value
+
+
+@dataclasses.dataclass(frozen=True)
+class ListEntry:
+    """One entry of a folder listing."""
+
+    name: str  # inside the listed folder; no trailing '/' for folders
+    is_folder: bool
+    size: int  # 0 for a folder
+    sha: str  # "" for a folder or when unknown
+    ctime: int
+    mtime: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ListPage:
+    """One page of a folder listing; pass ``context`` to Client.list_page for the next."""
+
+    entries: tuple  # of ListEntry
+    context: str  # "" on the last page
+    listover: bool  # True on the last page
+
+
+@dataclasses.dataclass(frozen=True)
+class DownloadProgress:
+    """One download progress event; counts are cumulative and never decrease."""
+
+    bytes_total: int  # size of the object
+    bytes_done: int  # bytes on disk, those of an earlier attempt included
+    bytes_resumed: int  # bytes on disk when the call started
+    done: bool  # the last event: the whole file is on disk and checked
+
+
+@dataclasses.dataclass(frozen=True)
+class DownloadResult:
+    """The outcome of a successful download."""
+
+    bytes_total: int  # size of the file
+    bytes_received: int  # bytes received by this call
+    bytes_resumed: int  # bytes an earlier attempt had left on disk
+    sha: str  # the object's SHA-1 as the service reported it ("" when it did not)
+
+
+def _take_stat(st: ctypes.c_void_p) -> Stat:
+    """Copies a cosv4_stat into a Stat and frees it (exactly once)."""
+    lib = _lib()
+    try:
+        headers = {}
+        for i in range(lib.cosv4_stat_custom_header_count(st)):
+            headers[_text(lib.cosv4_stat_custom_header_name(st, i))] = _text(
+                lib.cosv4_stat_custom_header_value(st, i))
+        return Stat(
+            is_folder=bool(lib.cosv4_stat_is_folder(st)),
+            filesize=lib.cosv4_stat_filesize(st),
+            filelen=lib.cosv4_stat_filelen(st),
+            ctime=lib.cosv4_stat_ctime(st),
+            mtime=lib.cosv4_stat_mtime(st),
+            sha=_text(lib.cosv4_stat_sha(st)),
+            biz_attr=_text(lib.cosv4_stat_biz_attr(st)),
+            access_url=_text(lib.cosv4_stat_access_url(st)),
+            source_url=_text(lib.cosv4_stat_source_url(st)),
+            authority=_text(lib.cosv4_stat_authority(st)),
+            custom_headers=headers,
+        )
+    finally:
+        lib.cosv4_stat_free(st)
+        st.value = None
+
+
+def _take_list_page(page: ctypes.c_void_p) -> ListPage:
+    """Copies a cosv4_list_page into a ListPage and frees it (exactly once)."""
+    lib = _lib()
+    try:
+        entries = tuple(
+            ListEntry(
+                name=_text(lib.cosv4_list_page_name(page, i)),
+                is_folder=bool(lib.cosv4_list_page_is_folder(page, i)),
+                size=lib.cosv4_list_page_size(page, i),
+                sha=_text(lib.cosv4_list_page_sha(page, i)),
+                ctime=lib.cosv4_list_page_ctime(page, i),
+                mtime=lib.cosv4_list_page_mtime(page, i),
+            )
+            for i in range(lib.cosv4_list_page_count(page))
+        )
+        return ListPage(entries, _text(lib.cosv4_list_page_context(page)),
+                        bool(lib.cosv4_list_page_listover(page)))
+    finally:
+        lib.cosv4_list_page_free(page)
+        page.value = None
+
+
+def _take_download_result(res: ctypes.c_void_p) -> DownloadResult:
+    """Copies a cosv4_download_result into a DownloadResult and frees it (exactly once)."""
+    lib = _lib()
+    try:
+        return DownloadResult(
+            bytes_total=lib.cosv4_download_result_bytes_total(res),
+            bytes_received=lib.cosv4_download_result_bytes_received(res),
+            bytes_resumed=lib.cosv4_download_result_bytes_resumed(res),
+            sha=_text(lib.cosv4_download_result_sha(res)),
+        )
+    finally:
+        lib.cosv4_download_result_free(res)
+        res.value = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Cancel token
+# ---------------------------------------------------------------------------------------------
+
+
+class CancelToken:
+    """Cancels uploads from any thread: pass it as ``upload(..., cancel=token)`` and call
+    :meth:`cancel`. A cancelled upload fails with :class:`CancelledError` and stays on the
+    server, so running it again resumes it. Once cancelled a token stays cancelled: use a new
+    one for the next upload."""
+
+    def __init__(self):
+        lib = _lib()
+        handle = ctypes.c_void_p()
+        _check(lib.cosv4_cancel_token_new(ctypes.byref(handle)), "cosv4_cancel_token_new")
+        self._handle = handle
+        # Guards against a concurrent close(). Reentrant: the Ctrl-C handler may cancel on the
+        # main thread while it is inside one of these methods.
+        self._lock = threading.RLock()
+
+    def cancel(self) -> None:
+        """Cancels every upload using this token (any thread, any time, more than once)."""
+        with self._lock:  # the lock only guards against a concurrent close()
+            if self._handle.value:
+                _check(_lib().cosv4_cancel_token_cancel(self._handle), "cancel")
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        with self._lock:
+            return bool(self._handle.value and
+                        _lib().cosv4_cancel_token_is_cancelled(self._handle))
+
+    def close(self) -> None:
+        """Frees the C token (uploads using it keep their own reference). Idempotent."""
+        with self._lock:
+            if self._handle.value:
+                _lib().cosv4_cancel_token_free(self._handle)
+                self._handle.value = None
+
+    def __del__(self):
+        # Only when __init__ got as far as creating the handle.
+        if getattr(self, "_handle", None) is not None and _lib_handle is not None:
+            self.close()
+
+    def __enter__(self) -> "CancelToken":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Ctrl-C during an upload
+# ---------------------------------------------------------------------------------------------
+
+
+class _InterruptGuard:
+    """While a blocking upload runs on the main thread, turns SIGINT into a cancellation.
+
+    Python runs signal handlers only between bytecodes of the main thread, which is inside
+    the C call; so the handler alone would notice Ctrl-C only at the next progress callback.
+    Python's C-level handler also writes the signal number to the wakeup fd
+    (signal.set_wakeup_fd), which a watcher thread reads to cancel the token at once. Our
+    Python handler records the interrupt; after the call the previous handler is restored and
+    called (the default one raises KeyboardInterrupt). Off the main thread, or when SIGINT is
+    not handled by Python (SIG_DFL/SIG_IGN), the guard does nothing.
+    """
+
+    def __init__(self, token: CancelToken):
+        self._token = token
+        self.interrupted = False
+        self._active = False
+
+    def __enter__(self) -> "_InterruptGuard":
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        previous = signal.getsignal(signal.SIGINT)
+        if not callable(previous):
+            return self  # SIG_DFL, SIG_IGN, or installed from C: leave them alone
+        self._previous = previous
+        self._rsock, self._wsock = socket.socketpair()
+        self._rsock.setblocking(True)
+        self._wsock.setblocking(False)
+        try:
+            self._old_fd = signal.set_wakeup_fd(self._wsock.fileno(), warn_on_full_buffer=False)
+            signal.signal(signal.SIGINT, self._on_sigint)
+        except BaseException:
+            self._rsock.close()
+            self._wsock.close()
+            raise
+        self._watcher = threading.Thread(target=self._watch, name="cosv4-sigint", daemon=True)
+        self._watcher.start()
+        self._active = True
+        return self
+
+    def _on_sigint(self, signum, frame) -> None:
+        # Runs on the main thread (in a progress callback, or after the call returned).
+        self.interrupted = True
+        self._token.cancel()
+
+    def _watch(self) -> None:
+        # Signal numbers arrive as bytes; 0 (not a signal) is __exit__ asking us to stop.
+        while True:
+            try:
+                data = self._rsock.recv(64)
+            except OSError:
+                return
+            if signal.SIGINT in data:
+                self.interrupted = True
+                self._token.cancel()
+            if not data or 0 in data:
+                return
+
+    def __exit__(self, *exc) -> None:
+        if not self._active:
+            return
+        self._active = False
+        # Our handler stays installed until the end, so that a Ctrl-C still pending from the
+        # C call reaches it (and is delivered once, by deliver()) rather than the previous
+        # handler in the middle of this clean-up.
+        signal.set_wakeup_fd(self._old_fd)
+        try:
+            self._wsock.send(b"\0")
+        except OSError:
+            pass
+        self._watcher.join()
+        self._rsock.close()
+        self._wsock.close()
+        signal.signal(signal.SIGINT, self._previous)
+
+    def deliver(self) -> None:
+        """After __exit__: hands a recorded Ctrl-C to the previous handler (the default one
+        raises KeyboardInterrupt)."""
+        if self.interrupted and callable(getattr(self, "_previous", None)):
+            self._previous(signal.SIGINT, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Client
+# ---------------------------------------------------------------------------------------------
+
+ProgressCallback = Callable[[Progress], Optional[bool]]
+
+
+class Client:
+    """A cosv4 client: credentials, endpoint and settings, checked once; one connection pool.
+
+    Thread-safe: any number of threads may upload through one client at once. Use it as a
+    context manager or call :meth:`close`; the C client is freed when the last call using it
+    has returned.
+
+    ``endpoint`` is a base URL (``http(s)://host[:port][/prefix]``, e.g. the emulator) and
+    ``region`` a COS region code ("gz", "sh", ...); exactly one is needed. The other settings
+    default to the library's: ``slice_size`` 1 MiB (524288, 1048576, 2097152 or 3145728),
+    ``workers`` 4 (1 to 32), ``integrity`` True (send the SHA-1), ``retries`` 3 (0 to 10),
+    ``simple_threshold`` 8 MiB, timeouts in seconds (``connect_timeout`` 10, ``stall_timeout``
+    30, ``request_timeout`` 300), ``sign_lifetime`` 300 s, ``https`` True for regions,
+    ``env_proxy`` False, ``proxy`` None, ``user_agent``, ``tls_ca_file`` (a PEM path) and
+    ``tls_insecure_skip_verify`` (tests only). ``log(level, message)`` receives the
+    library's log lines up to ``log_level`` (it may run on the library's worker threads, one
+    call at a time; exceptions it raises are ignored).
+    """
+
+    def __init__(self, appid: int, secret_id: str, secret_key: str, *,
+                 region: Optional[str] = None, endpoint: Optional[str] = None,
+                 slice_size: Optional[int] = None, workers: Optional[int] = None,
+                 integrity: bool = True, retries: Optional[int] = None,
+                 simple_threshold: Optional[int] = None,
+                 connect_timeout: Optional[float] = None,
+                 stall_timeout: Optional[float] = None,
+                 request_timeout: Optional[float] = None,
+                 sign_lifetime: Optional[int] = None, https: Optional[bool] = None,
+                 env_proxy: bool = False, proxy: Optional[str] = None,
+                 user_agent: Optional[str] = None,
+                 tls_ca_file: Optional[Union[str, os.PathLike]] = None,
+                 tls_insecure_skip_verify: bool = False,
+                 log: Optional[Callable[[LogLevel, str], None]] = None,
+                 log_level: LogLevel = LogLevel.INFO):
+        lib = _lib()
+        self._lock = threading.Lock()
+        self._handle = ctypes.c_void_p()
+        self._calls = 0  # calls in progress; the handle is freed when closed and 0
+        self._closed = False
+        self.appid = _check_uint(appid, 64, "appid")
+
+        cfg = ctypes.c_void_p()
+        _check(lib.cosv4_config_new(self.appid, _cstr(secret_id, "secret_id"),
+                                    _cstr(secret_key, "secret_key"), ctypes.byref(cfg)),
+               "credentials")
+        try:
+            def ms(seconds, what):
+                # Seconds (float) to whole milliseconds, at least 1 for a positive value.
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                    raise TypeError(f"{what} must be a number of seconds")
+                if seconds <= 0:
+                    raise UsageError(Result.INVALID_CONFIG, f"{what} must be positive")
+                return _check_uint(max(1, round(seconds * 1000)), 64, what)
+
+            # (setter, argument, name for the message); only settings given are applied.
+            steps = []
+            if region is not None and endpoint is not None:
+                raise UsageError(Result.INVALID_CONFIG, "give region or endpoint, not both")
+            if region is not None:
+                steps.append(("region", _cstr(region, "region"), "region"))
+            if endpoint is not None:
+                steps.append(("endpoint", _cstr(endpoint, "endpoint"), "endpoint"))
+            if https is not None:
+                steps.append(("https", _flag(https), "https"))
+            if slice_size is not None:
+                steps.append(("slice_size", _check_uint(slice_size, 64, "slice_size"),
+                              "slice_size"))
+            if workers is not None:
+                steps.append(("workers", _check_uint(workers, 32, "workers"), "workers"))
+            if not integrity:
+                steps.append(("integrity", 0, "integrity"))
+            if retries is not None:
+                steps.append(("retries", _check_uint(retries, 32, "retries"), "retries"))
+            if simple_threshold is not None:
+                steps.append(("simple_threshold",
+                              _check_uint(simple_threshold, 64, "simple_threshold"),
+                              "simple_threshold"))
+            for name, value in (("connect_timeout", connect_timeout),
+                                ("stall_timeout", stall_timeout),
+                                ("request_timeout", request_timeout)):
+                if value is not None:
+                    steps.append((name + "_ms", ms(value, name), name))
+            if sign_lifetime is not None:
+                steps.append(("sign_lifetime", _check_uint(sign_lifetime, 64, "sign_lifetime"),
+                              "sign_lifetime"))
+            if env_proxy:
+                steps.append(("env_proxy", 1, "env_proxy"))
+            if proxy is not None:
+                steps.append(("proxy", _cstr(proxy, "proxy"), "proxy"))
+            if user_agent is not None:
+                steps.append(("user_agent", _cstr(user_agent, "user_agent"), "user_agent"))
+            if tls_ca_file is not None:
+                steps.append(("tls_ca_file", _cpath(tls_ca_file, "tls_ca_file"),
+                              "tls_ca_file"))
+            if tls_insecure_skip_verify:
+                steps.append(("tls_insecure_skip_verify", 1, "tls_insecure_skip_verify"))
+            for setter, value, what in steps:
+                rc = getattr(lib, "cosv4_config_set_" + setter)(cfg, value)
+                if rc != Result.OK:
+                    # The library's sentence naming the value and the rule, when it has one.
+                    why = (_text(lib.cosv4_config_last_error(cfg))
+                           if hasattr(lib, "cosv4_config_last_error") else "")
+                    raise _error_class(rc)(rc, f"{what}: {why or strerror(rc)}")
+            if log is not None:
+                # The client keeps the C callback: it lives as long as this object.
+                self._log_cb = _LOG_CB(_log_trampoline(log))
+                _check(_need("cosv4_config_set_log").cosv4_config_set_log(
+                    cfg, self._log_cb, None, _check_uint(int(log_level), 32, "log_level")),
+                    "log")
+        except BaseException:
+            lib.cosv4_config_free(cfg)
+            raise
+
+        # cosv4_client_new consumes cfg on every path.
+        err = ctypes.c_void_p()
+        rc = lib.cosv4_client_new(cfg, ctypes.byref(self._handle), ctypes.byref(err))
+        if rc != Result.OK:
+            raise _take_error(rc, err)
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Frees the C client once no call using it is running (idempotent). Calls started
+        afterwards raise UsageError."""
+        with self._lock:
+            self._closed = True
+            self._release_locked()
+
+    def _release_locked(self) -> None:
+        if self._closed and self._calls == 0 and self._handle.value:
+            _lib().cosv4_client_free(self._handle)
+            self._handle.value = None
+
+    def _enter(self) -> ctypes.c_void_p:
+        with self._lock:
+            if self._closed:
+                raise UsageError(Result.INVALID_ARGUMENT, "the client is closed")
+            self._calls += 1
+            return self._handle
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._calls -= 1
+            self._release_locked()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None and _lib_handle is not None:
+            self.close()
+
+    # -- upload ---------------------------------------------------------------------------
+
+    def upload(self, bucket: str, cos_path: str,
+               source: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
+               biz_attr: Optional[str] = None, overwrite: bool = False,
+               replace_stale: bool = False, progress: Optional[ProgressCallback] = None,
+               cancel: Optional[CancelToken] = None) -> UploadResult:
+        """Uploads a local file (``source`` a str or path-like) or bytes (``bytes``,
+        ``bytearray``, ``memoryview``) to ``cos_path`` ("/dir/name") in ``bucket``.
+
+        Blocks until the upload succeeded, failed or was cancelled. Large content goes in
+        slices and an unfinished upload of the same content is resumed. ``overwrite=False``
+        refuses to replace an existing object with other content (ObjectExistsError);
+        ``replace_stale`` deletes an unfinished upload that cannot be resumed.
+
+        ``progress(p: Progress)`` runs on this thread; returning False stops the upload
+        (AbortedError), anything else continues; an exception it raises stops the upload and
+        is re-raised here. ``cancel`` is a CancelToken another thread may cancel
+        (CancelledError). Ctrl-C on the main thread cancels the upload and raises
+        KeyboardInterrupt (also cancelling ``cancel`` if given).
+        """
+        lib = _lib()
+        c_bucket = _cstr(bucket, "bucket")
+        c_path = _cstr(cos_path, "cos_path")
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data, local = source, None
+        else:
+            data, local = None, _cpath(source, "local path")
+        if progress is not None and not callable(progress):
+            raise TypeError("progress must be callable")
+
+        if cancel is not None and not cancel._handle.value:
+            raise UsageError(Result.INVALID_ARGUMENT, "the cancel token is closed")
+        token = cancel if cancel is not None else CancelToken()
+        opts = ctypes.c_void_p()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        failure: list = []  # an exception raised by the progress callback
+        callback = None  # the ctypes trampoline; kept alive for the whole call
+        handle = self._enter()
+        try:
+            _check(lib.cosv4_upload_options_new(ctypes.byref(opts)), "upload options")
+            if biz_attr is not None:
+                _check(lib.cosv4_upload_options_set_biz_attr(opts, _cstr(biz_attr, "biz_attr")),
+                       "biz_attr")
+            _check(lib.cosv4_upload_options_set_insert_only(opts, _flag(not overwrite)),
+                   "overwrite")
+            _check(lib.cosv4_upload_options_set_replace_stale(opts, _flag(replace_stale)),
+                   "replace_stale")
+            _check(lib.cosv4_upload_options_set_cancel_token(opts, token._handle),
+                   "cancel token")
+            if progress is not None:
+                callback = _PROGRESS_CB(_trampoline(progress, failure, _upload_event))
+                _check(lib.cosv4_upload_options_set_progress(opts, callback, None), "progress")
+
+            with _InterruptGuard(token) as guard:
+                if local is not None:
+                    rc = lib.cosv4_client_upload_file(handle, c_bucket, c_path, local, opts,
+                                                      ctypes.byref(out), ctypes.byref(err))
+                else:
+                    rc = _upload_buffer(lib, handle, c_bucket, c_path, data, opts, out, err)
+            # Outside the guard (previous handlers restored): report in this order.
+            result = _take_upload_result(out) if rc == Result.OK else None
+            error = _take_error(rc, err) if rc != Result.OK else None
+            guard.deliver()  # a Ctrl-C: KeyboardInterrupt (the default handler)
+            if failure:
+                raise failure[0]  # what the progress callback raised
+            if error is not None:
+                raise error
+            return result
+        finally:
+            # Each object freed exactly once, whatever happened above.
+            if out.value:
+                lib.cosv4_upload_result_free(out)
+            if err.value:
+                lib.cosv4_error_free(err)
+            lib.cosv4_upload_options_free(opts)
+            if cancel is None:
+                token.close()
+            self._leave()
+
+    # -- objects: stat, delete, folders, move, copy, update, list --------------------------
+
+    def _call(self, name: str, *args) -> None:
+        """Calls `name(client, *args, &err)`: raises the detail on failure."""
+        fn = getattr(_need(name), name)
+        err = ctypes.c_void_p()
+        handle = self._enter()
+        try:
+            rc = fn(handle, *args, ctypes.byref(err))
+            if rc != Result.OK:
+                raise _take_error(rc, err)
+        finally:
+            if err.value:
+                _lib().cosv4_error_free(err)
+            self._leave()
+
+    def _call_out(self, name: str, take: Callable, *args):
+        """Calls `name(client, *args, &out, &err)`; returns take(out) (which frees it)."""
+        fn = getattr(_need(name), name)
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        handle = self._enter()
+        try:
+            rc = fn(handle, *args, ctypes.byref(out), ctypes.byref(err))
+            if rc != Result.OK:
+                raise _take_error(rc, err)
+            return take(out)
+        finally:
+            if err.value:
+                _lib().cosv4_error_free(err)
+            if out.value:  # only when `take` did not run to its finally
+                self._free_out(name, out)
+            self._leave()
+
+    @staticmethod
+    def _free_out(name: str, out: ctypes.c_void_p) -> None:
+        free = {"cosv4_client_stat": "cosv4_stat_free",
+                "cosv4_client_list": "cosv4_list_page_free"}[name]
+        getattr(_lib(), free)(out)
+
+    def stat(self, bucket: str, cos_path: str) -> Stat:
+        """Stat of the file at ``cos_path``, or of the folder when it ends in '/' ("/" is the
+        root). A missing path raises ServiceError with cos_code -197."""
+        return self._call_out("cosv4_client_stat", _take_stat, _cstr(bucket, "bucket"),
+                              _cstr(cos_path, "cos_path"))
+
+    def exists(self, bucket: str, cos_path: str) -> bool:
+        """Whether a file (or, ending in '/', a folder) exists at ``cos_path``."""
+        try:
+            self.stat(bucket, cos_path)
+            return True
+        except ServiceError as e:
+            if e.cos_code == -197:
+                return False
+            raise
+
+    def delete(self, bucket: str, cos_path: str) -> None:
+        """Deletes the file at ``cos_path``, or the (empty) folder when it ends in '/'."""
+        self._call("cosv4_client_delete", _cstr(bucket, "bucket"), _cstr(cos_path, "cos_path"))
+
+    def create_folder(self, bucket: str, folder: str, biz_attr: Optional[str] = None) -> None:
+        """Creates ``folder`` (ending in '/'); an existing one raises ServiceError (-178)."""
+        self._call("cosv4_client_create_folder", _cstr(bucket, "bucket"),
+                   _cstr(folder, "folder"),
+                   None if biz_attr is None else _cstr(biz_attr, "biz_attr"))
+
+    def move(self, bucket: str, src: str, dest: str, *, overwrite: bool = False) -> None:
+        """Moves (renames) the file ``src`` to ``dest`` (an absolute path or a bare name in the
+        same folder); an existing ``dest`` raises ObjectExistsError unless ``overwrite``."""
+        self._call("cosv4_client_move", _cstr(bucket, "bucket"), _cstr(src, "src"),
+                   _cstr(dest, "dest"), _flag(overwrite))
+
+    def copy(self, bucket: str, src: str, dest: str, *, overwrite: bool = False) -> None:
+        """Copies the file ``src`` to ``dest``; otherwise as :meth:`move`."""
+        self._call("cosv4_client_copy", _cstr(bucket, "bucket"), _cstr(src, "src"),
+                   _cstr(dest, "dest"), _flag(overwrite))
+
+    def update(self, bucket: str, cos_path: str, *, biz_attr: Optional[str] = None,
+               authority: Optional[Authority] = None,
+               custom_headers: Optional[dict] = None) -> None:
+        """Changes attributes of the file at ``cos_path`` (or the biz_attr of a folder).
+        ``custom_headers`` (a dict) replaces all of the file's custom headers; ``{}`` removes
+        them; None leaves them. Only the attributes given are changed."""
+        lib = _need("cosv4_client_update")
+        opts = ctypes.c_void_p()
+        _check(lib.cosv4_update_options_new(ctypes.byref(opts)), "update options")
+        try:
+            if biz_attr is not None:
+                _check(lib.cosv4_update_options_set_biz_attr(opts, _cstr(biz_attr, "biz_attr")),
+                       "biz_attr")
+            if authority is not None:
+                _check(lib.cosv4_update_options_set_authority(
+                    opts, _check_uint(int(authority), 32, "authority")), "authority")
+            if custom_headers is not None:
+                _check(lib.cosv4_update_options_clear_custom_headers(opts), "custom_headers")
+                for name, value in custom_headers.items():
+                    _check(lib.cosv4_update_options_add_custom_header(
+                        opts, _cstr(name, "header name"), _cstr(value, "header value")),
+                        f"custom header {name!r}")
+            self._call("cosv4_client_update", _cstr(bucket, "bucket"),
+                       _cstr(cos_path, "cos_path"), opts)
+        finally:
+            lib.cosv4_update_options_free(opts)
+
+    def list_page(self, bucket: str, folder: str = "/", *, prefix: Optional[str] = None,
+                  num: int = 0, context: Optional[str] = None) -> ListPage:
+        """One page of the listing of ``folder`` (ending in '/'): its direct sub-folders and
+        files whose names start with ``prefix``, at most ``num`` (0: 199; at most 1000),
+        starting at ``context`` (the previous page's; None: the first page)."""
+        return self._call_out(
+            "cosv4_client_list", _take_list_page, _cstr(bucket, "bucket"),
+            _cstr(folder, "folder"), None if prefix is None else _cstr(prefix, "prefix"),
+            _check_uint(num, 32, "num"), None if context is None else _cstr(context, "context"))
+
+    def list(self, bucket: str, folder: str = "/", *, prefix: Optional[str] = None,
+             num: int = 0):
+        """Iterates over every entry of ``folder``, fetching pages as needed (no C object is
+        held between pages)."""
+        context = None
+        while True:
+            page = self.list_page(bucket, folder, prefix=prefix, num=num, context=context)
+            yield from page.entries
+            if page.listover or not page.context:
+                return
+            context = page.context
+
+    # -- download -------------------------------------------------------------------------
+
+    def download_url(self, bucket: str, cos_path: str, lifetime: int = 300) -> str:
+        """A URL anyone can GET the file with for ``lifetime`` seconds (no request is made)."""
+        lib = _need("cosv4_client_download_url")
+        c_bucket, c_path = _cstr(bucket, "bucket"), _cstr(cos_path, "cos_path")
+        life = _check_uint(lifetime, 64, "lifetime")
+        size = 1024
+        handle = self._enter()
+        try:
+            for _ in range(4):
+                buf = ctypes.create_string_buffer(size)
+                out_len = _SIZE(0)
+                err = ctypes.c_void_p()
+                rc = lib.cosv4_client_download_url(handle, c_bucket, c_path, life, buf, size,
+                                                   ctypes.byref(out_len), ctypes.byref(err))
+                if rc == Result.OK:
+                    return buf.raw[:out_len.value].decode()
+                if rc != Result.BUFFER_TOO_SMALL:
+                    raise _take_error(rc, err)
+                if err.value:
+                    lib.cosv4_error_free(err)
+                size = out_len.value + 64
+            raise _error_from_code(Result.BUFFER_TOO_SMALL, "download_url")
+        finally:
+            self._leave()
+
+    def download(self, bucket: str, cos_path: str, local_path: Union[str, os.PathLike], *,
+                 resume_in_place: bool = False, check_sha: bool = True,
+                 progress: Optional[Callable[[DownloadProgress], Optional[bool]]] = None,
+                 cancel: Optional[CancelToken] = None) -> DownloadResult:
+        """Downloads the file ``cos_path`` to ``local_path``, continuing a partial file from
+        an earlier attempt ("<local>.part", or the file itself with ``resume_in_place``) and
+        checking the SHA-1 unless ``check_sha`` is False. ``progress``, ``cancel`` and Ctrl-C
+        behave as for :meth:`upload` (the partial file stays for a resume)."""
+        lib = _need("cosv4_client_download_file")
+        c_bucket, c_path = _cstr(bucket, "bucket"), _cstr(cos_path, "cos_path")
+        local = _cpath(local_path, "local path")
+        if progress is not None and not callable(progress):
+            raise TypeError("progress must be callable")
+        if cancel is not None and not cancel._handle.value:
+            raise UsageError(Result.INVALID_ARGUMENT, "the cancel token is closed")
+        token = cancel if cancel is not None else CancelToken()
+        opts, out, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+        failure: list = []
+        callback = None  # kept alive for the whole call
+        handle = self._enter()
+        try:
+            _check(lib.cosv4_download_options_new(ctypes.byref(opts)), "download options")
+            _check(lib.cosv4_download_options_set_resume_in_place(opts, _flag(resume_in_place)),
+                   "resume_in_place")
+            _check(lib.cosv4_download_options_set_skip_sha_check(opts, _flag(not check_sha)),
+                   "check_sha")
+            _check(lib.cosv4_download_options_set_cancel_token(opts, token._handle),
+                   "cancel token")
+            if progress is not None:
+                callback = _DOWNLOAD_PROGRESS_CB(_trampoline(progress, failure, _download_event))
+                _check(lib.cosv4_download_options_set_progress(opts, callback, None),
+                       "progress")
+            with _InterruptGuard(token) as guard:
+                rc = lib.cosv4_client_download_file(handle, c_bucket, c_path, local, opts,
+                                                    ctypes.byref(out), ctypes.byref(err))
+            result = _take_download_result(out) if rc == Result.OK else None
+            error = _take_error(rc, err) if rc != Result.OK else None
+            guard.deliver()
+            if failure:
+                raise failure[0]
+            if error is not None:
+                raise error
+            return result
+        finally:
+            if out.value:
+                lib.cosv4_download_result_free(out)
+            if err.value:
+                lib.cosv4_error_free(err)
+            lib.cosv4_download_options_free(opts)
+            if cancel is None:
+                token.close()
+            self._leave()
+
+    # -- signing --------------------------------------------------------------------------
+
+    def sign_multi(self, bucket: str, cos_path: Optional[str] = None,
+                   lifetime: int = 300) -> str:
+        """A multi-effect signature (the ``Authorization`` value of v4 requests) valid for
+        ``lifetime`` seconds (1 to 7776000); bound to ``cos_path`` when given."""
+        c_bucket = _cstr(bucket, "bucket")
+        c_path = None if cos_path is None else _cstr(cos_path, "cos_path")
+        life = _check_uint(lifetime, 64, "lifetime")
+        return self._sign(lambda h, buf, n, out_len: _lib().cosv4_client_sign_multi(
+            h, c_bucket, c_path, life, buf, n, out_len), "sign_multi")
+
+    def sign_once(self, bucket: str, cos_path: str) -> str:
+        """A single-use signature bound to ``cos_path`` (a file, or a folder ending in '/'),
+        as delete and update requests need."""
+        c_bucket = _cstr(bucket, "bucket")
+        c_path = _cstr(cos_path, "cos_path")
+        return self._sign(lambda h, buf, n, out_len: _lib().cosv4_client_sign_once(
+            h, c_bucket, c_path, buf, n, out_len), "sign_once")
+
+    def _sign(self, call, what: str) -> str:
+        # Signatures are ~120-200 bytes; grow the buffer if the library asks for more.
+        size = 512
+        handle = self._enter()
+        try:
+            for _ in range(4):
+                buf = ctypes.create_string_buffer(size)
+                out_len = _SIZE(0)
+                rc = call(handle, buf, size, ctypes.byref(out_len))
+                if rc == Result.OK:
+                    return buf.raw[:out_len.value].decode()
+                if rc != Result.BUFFER_TOO_SMALL:
+                    raise _error_from_code(rc, what)
+                size = out_len.value + 64
+            raise _error_from_code(Result.BUFFER_TOO_SMALL, what)
+        finally:
+            self._leave()
+
+
+def _upload_buffer(lib, handle, bucket, path, data, opts, out, err) -> int:
+    """cosv4_client_upload_buffer for bytes, bytearray or memoryview without a copy when the
+    object exposes a contiguous buffer (bytes directly; writable buffers through from_buffer;
+    read-only memoryviews are copied once)."""
+    if isinstance(data, bytes):
+        ptr, size = (data if data else None), len(data)
+    else:
+        view = memoryview(data).cast("B")  # raises for non-contiguous buffers
+        size = view.nbytes
+        if size == 0:
+            ptr = None
+        elif view.readonly:
+            ptr = view.tobytes()
+        else:
+            # `ptr` keeps the ctypes array (and through it the buffer export) alive until the
+            # call returns; while exported, a bytearray cannot be resized.
+            ptr = (ctypes.c_char * size).from_buffer(view)
+    return lib.cosv4_client_upload_buffer(handle, bucket, path, ptr, size, opts,
+                                          ctypes.byref(out), ctypes.byref(err))
+
+
+def _log_trampoline(log: Callable):
+    """The C log callback around a Python callable; exceptions are dropped (a log line must
+    not fail a transfer)."""
+
+    def call(_userdata, level, message) -> None:
+        try:
+            log(_enum_or_int(LogLevel, level), _text(message))
+        except Exception:  # noqa: BLE001 -- logging is best effort
+            pass
+
+    return call
+
+
+def _upload_event(p: _CProgress) -> Progress:
+    return Progress(_enum_or_int(Phase, p.phase), p.bytes_total, p.bytes_done, p.bytes_hashed,
+                    p.slices_total, p.slices_done)
+
+
+def _download_event(p: _CDownloadProgress) -> DownloadProgress:
+    return DownloadProgress(p.bytes_total, p.bytes_done, p.bytes_resumed, bool(p.done))
+
+
+def _trampoline(progress: Callable, failure: list, event: Callable):
+    """The C progress callback around a Python callable (`event` converts the C struct).
+
+    ctypes swallows exceptions raised in a callback (it prints them and returns 0), so every
+    exception is caught here, recorded in `failure` and turned into a nonzero return, which
+    stops the transfer; the caller re-raises it after the C call returned.
+    """
+
+    def call(_userdata, cprog) -> int:
+        try:
+            ret = progress(event(cprog.contents))
+            return 1 if ret is False else 0
+        except BaseException as e:  # noqa: BLE001 -- re-raised by the caller
+            failure.append(e)
+            return 2
+
+    return call

@@ -1,0 +1,547 @@
+"""Tests of the Python binding (python/cosv4.py) against cosv4-emulator processes.
+
+Environment: COSV4_EMULATOR, the path of the cosv4-emulator binary (required; the tests are
+skipped without it), and COSV4_LIB, the path of libcosv4.so (else the module's own search).
+Run: python3 -m unittest discover -s python/tests -v   (tests/python.rs does, from cargo test)
+
+Objects are checked through the emulator's data directory, where it keeps each object's
+content at files/<cos path> and its metadata (JSON) at meta/<cos path>.
+"""
+
+import _thread
+import base64
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import cosv4  # noqa: E402
+
+APPID = 1250000000
+BUCKET = "pybucket"
+SECRET_ID = "AKIDpythontest"
+SECRET_KEY = "python-secret-key"
+MIB = 1 << 20
+
+
+def content(size: int, seed: int) -> bytes:
+    """Deterministic test content of `size` bytes (SHA-256 in counter mode)."""
+    out = bytearray()
+    block = 0
+    while len(out) < size:
+        out += hashlib.sha256(b"%d:%d" % (seed, block)).digest() * 32  # 1 KiB per step
+        block += 1
+    return bytes(out[:size])
+
+
+class Emulator:
+    """A cosv4-emulator process on a free loopback port with a data directory of its own."""
+
+    def __init__(self, *extra_args: str):
+        exe = os.environ["COSV4_EMULATOR"]
+        self.data_dir = tempfile.mkdtemp(prefix="cosv4-py-emu-")
+        self.proc = subprocess.Popen(
+            [exe, "--listen", "127.0.0.1:0", "--appid", str(APPID), "--bucket", BUCKET,
+             "--secret-id", SECRET_ID, "--secret-key", SECRET_KEY, "--data-dir", self.data_dir,
+             *extra_args],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline().strip()
+        prefix = "listening on "
+        if not line.startswith(prefix):
+            self.stop()
+            raise RuntimeError(f"the emulator did not start: {line!r}")
+        self.base_url = line[len(prefix):]
+        # Keep draining stdout so that the emulator can never block on a full pipe.
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def object(self, cos_path: str):
+        """The stored content of an object, or None."""
+        try:
+            with open(os.path.join(self.data_dir, "files", cos_path.lstrip("/")), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def meta(self, cos_path: str) -> dict:
+        with open(os.path.join(self.data_dir, "meta", cos_path.lstrip("/"))) as f:
+            return json.load(f)
+
+    def client(self, **settings) -> cosv4.Client:
+        settings.setdefault("endpoint", self.base_url)
+        return cosv4.Client(APPID, SECRET_ID, settings.pop("secret_key", SECRET_KEY), **settings)
+
+
+fast: Emulator = None  # type: ignore[assignment]
+slow: Emulator = None  # type: ignore[assignment]
+work_dir = ""
+
+
+def setUpModule():
+    global fast, slow, work_dir, HAVE_OBJECTS
+    HAVE_OBJECTS = all(have(n) for n in ("cosv4_client_stat", "cosv4_client_list",
+                                          "cosv4_client_delete", "cosv4_client_download_file"))
+    if not os.environ.get("COSV4_EMULATOR"):
+        raise unittest.SkipTest("COSV4_EMULATOR is not set (path of the cosv4-emulator binary)")
+    work_dir = tempfile.mkdtemp(prefix="cosv4-py-")
+    fast = Emulator()
+    # Every slice answered after 50 ms: uploads long enough to interrupt.
+    slow = Emulator("--fault-delay-ms", "50")
+
+
+def tearDownModule():
+    for emu in (fast, slow):
+        if emu is not None:
+            emu.stop()
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def have(name: str) -> bool:
+    """Whether the loaded library has a function of the newer C API."""
+    return hasattr(cosv4._lib(), name)
+
+
+HAVE_OBJECTS = False  # set in setUpModule
+
+
+def local_file(name: str, data: bytes) -> str:
+    path = os.path.join(work_dir, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class ModuleTest(unittest.TestCase):
+    def test_version_and_codes(self):
+        self.assertRegex(cosv4.version(), r"^\d+\.\d+\.\d+")
+        self.assertEqual(cosv4.result_name(401), "COSV4_RESULT_AUTH")
+        self.assertEqual(cosv4.result_name(12345), "COSV4_RESULT_UNKNOWN")
+        self.assertTrue(cosv4.strerror(0))
+        self.assertTrue(os.path.exists(cosv4.library_path()))
+
+
+class UploadTest(unittest.TestCase):
+    def setUp(self):
+        self.client = fast.client(slice_size=524288)
+
+    def tearDown(self):
+        self.client.close()
+
+    def check(self, cos_path: str, data: bytes, result: cosv4.UploadResult):
+        stored = fast.object(cos_path)
+        self.assertIsNotNone(stored, cos_path)
+        self.assertEqual(len(stored), len(data))
+        self.assertTrue(stored == data, f"{cos_path}: content differs")
+        self.assertEqual(result.bytes_total, len(data))
+        # resource_path is percent-encoded as in the service's answer.
+        self.assertEqual(urllib.parse.unquote(result.resource_path),
+                         f"/{APPID}/{BUCKET}{cos_path}")
+        self.assertIn(cos_path.rsplit("/", 1)[1], urllib.parse.unquote(result.access_url))
+        if HAVE_OBJECTS:  # and through the service: size and SHA-1
+            st = self.client.stat(BUCKET, cos_path)
+            self.assertEqual((st.filesize, st.filelen), (len(data), len(data)))
+            self.assertEqual(st.sha, hashlib.sha1(data).hexdigest())
+
+    def test_bytes_of_each_kind(self):
+        for name, source in [("empty", b""), ("small", b"hello, cos"),
+                             ("bytearray", bytearray(content(70_000, 1))),
+                             ("memoryview", memoryview(content(50_000, 2))),
+                             ("readonly", memoryview(b"read-only view"))]:
+            with self.subTest(name):
+                path = f"/py/bytes/{name}.bin"
+                result = self.client.upload(BUCKET, path, source)
+                self.check(path, bytes(source), result)
+                self.assertEqual(result.method, cosv4.Method.SIMPLE)
+                self.assertFalse(result.resumed)
+
+    def test_files_simple_and_sliced(self):
+        for size in (0, 1000, 9 * MIB + 12345):
+            with self.subTest(size=size):
+                data = content(size, size)
+                path = f"/py/file/{size}.bin"
+                started = time.monotonic()
+                result = self.client.upload(BUCKET, path, local_file(f"f{size}", data),
+                                            biz_attr="from python é")
+                print(f"\n  upload {size} B: {time.monotonic() - started:.2f}s", end=" ",
+                      file=sys.stderr)
+                self.check(path, data, result)
+                self.assertEqual(fast.meta(path)["biz_attr"], "from python é")
+                if size > 8 * MIB:
+                    self.assertEqual(result.method, cosv4.Method.SLICES)
+                    self.assertEqual(result.slice_size, 524288)
+                    self.assertEqual(result.slices_total, (size + 524287) // 524288)
+                    self.assertEqual(result.slices_sent, result.slices_total)
+                    if have("cosv4_upload_result_requests"):
+                        # init + data slices + finish at least
+                        self.assertGreaterEqual(result.requests, result.slices_total + 2)
+
+    def test_path_like_and_unicode_names(self):
+        import pathlib
+        data = content(3000, 7)
+        path = "/py/路径/name with space.txt"
+        result = self.client.upload(BUCKET, path, pathlib.Path(local_file("p ü.bin", data)))
+        self.check(path, data, result)
+
+    def test_overwrite(self):
+        path = "/py/overwrite.txt"
+        self.client.upload(BUCKET, path, b"first")
+        # The same content again is fine; other content is refused unless overwrite=True.
+        self.client.upload(BUCKET, path, b"first")
+        with self.assertRaises(cosv4.ObjectExistsError) as cm:
+            self.client.upload(BUCKET, path, b"second")
+        self.assertEqual(cm.exception.cos_code, -177)
+        self.assertEqual(cm.exception.name, "COSV4_RESULT_FILE_EXISTS")
+        self.client.upload(BUCKET, path, b"second", overwrite=True)
+        self.assertEqual(fast.object(path), b"second")
+
+    def test_threads_share_one_client(self):
+        errors = []
+
+        def run(i):
+            try:
+                self.client.upload(BUCKET, f"/py/thread-{i}.bin", content(100_000 + i, 100 + i))
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        for i in range(4):
+            self.assertEqual(fast.object(f"/py/thread-{i}.bin"), content(100_000 + i, 100 + i))
+
+    def test_progress_is_monotonic_and_ends_with_done(self):
+        data = content(2 * MIB + 100, 3)
+        events = []
+        result = self.client.upload(BUCKET, "/py/progress.bin", local_file("progress", data),
+                                    progress=events.append)
+        self.check("/py/progress.bin", data, result)
+        self.assertGreater(len(events), 2)
+        for a, b in zip(events, events[1:]):
+            for field in ("phase", "bytes_done", "bytes_hashed", "slices_done"):
+                self.assertLessEqual(getattr(a, field), getattr(b, field), (a, b))
+        self.assertIn(cosv4.Phase.HASHING, {e.phase for e in events})
+        last = events[-1]
+        self.assertEqual(last.phase, cosv4.Phase.DONE)
+        self.assertEqual((last.bytes_done, last.bytes_total), (len(data), len(data)))
+        self.assertEqual(last.slices_done, last.slices_total)
+        self.assertEqual([e.phase for e in events].count(cosv4.Phase.DONE), 1)
+
+    def test_progress_false_aborts(self):
+        calls = []
+
+        def stop(p):
+            calls.append(p)
+            return False
+
+        with self.assertRaises(cosv4.AbortedError) as cm:
+            self.client.upload(BUCKET, "/py/aborted.bin", content(2 * MIB, 4), progress=stop)
+        e = cm.exception
+        self.assertEqual(e.code, cosv4.Result.ABORTED_BY_CALLBACK)
+        self.assertEqual(e.name, "COSV4_RESULT_ABORTED_BY_CALLBACK")
+        self.assertNotEqual(e.callback_value, 0)
+        self.assertEqual(len(calls), 1)
+        self.assertIsNone(fast.object("/py/aborted.bin"))
+
+    def test_progress_exception_is_reraised(self):
+        def boom(p):
+            raise ValueError("from the callback")
+
+        with self.assertRaisesRegex(ValueError, "from the callback"):
+            self.client.upload(BUCKET, "/py/boom.bin", b"x" * 1000, progress=boom)
+        # True and None both continue.
+        self.client.upload(BUCKET, "/py/true.bin", b"x", progress=lambda p: True)
+        self.assertEqual(fast.object("/py/true.bin"), b"x")
+
+    def test_wrong_secret_key_is_auth_error(self):
+        with fast.client(secret_key="wrong-key") as bad:
+            with self.assertRaises(cosv4.AuthError) as cm:
+                bad.upload(BUCKET, "/py/denied.bin", b"nope")
+        e = cm.exception
+        self.assertIsInstance(e, cosv4.Cosv4Error)
+        self.assertEqual((e.code, e.name), (401, "COSV4_RESULT_AUTH"))
+        self.assertEqual(e.http_status, 403)
+        self.assertEqual(e.cos_code, -97)
+        self.assertTrue(e.message)
+        self.assertIn("-97", str(e))
+        self.assertIsNone(fast.object("/py/denied.bin"))
+
+    def test_invalid_arguments_are_usage_errors(self):
+        c = self.client
+        for name, call in [
+            ("relative path", lambda: c.upload(BUCKET, "no-slash", b"x")),
+            ("folder path", lambda: c.upload(BUCKET, "/dir/", b"x")),
+            ("empty bucket", lambda: c.upload("", "/x", b"x")),
+            ("NUL in path", lambda: c.upload(BUCKET, "/a\0b", b"x")),
+            ("NUL in local path", lambda: c.upload(BUCKET, "/x", "a\0b")),
+            ("lone surrogate", lambda: c.upload(BUCKET, "/\udc80", b"x")),
+            ("lifetime 0", lambda: c.sign_multi(BUCKET, None, 0)),
+            ("negative lifetime", lambda: c.sign_multi(BUCKET, None, -1)),
+            ("sign bad path", lambda: c.sign_once(BUCKET, "x")),
+            ("slice size", lambda: fast.client(slice_size=12345)),
+            ("workers 0", lambda: fast.client(workers=0)),
+            ("workers -1", lambda: fast.client(workers=-1)),
+            ("workers 2**40", lambda: fast.client(workers=2 ** 40)),
+            ("retries", lambda: fast.client(retries=99)),
+            ("no endpoint", lambda: cosv4.Client(APPID, SECRET_ID, SECRET_KEY)),
+            ("bad endpoint", lambda: cosv4.Client(APPID, SECRET_ID, SECRET_KEY,
+                                                  endpoint="ftp://x")),
+            ("bad region", lambda: cosv4.Client(APPID, SECRET_ID, SECRET_KEY,
+                                                region="Not A Region")),
+            ("appid 0", lambda: cosv4.Client(0, SECRET_ID, SECRET_KEY, region="gz")),
+            ("empty secret", lambda: cosv4.Client(APPID, "", SECRET_KEY, region="gz")),
+            ("stall timeout", lambda: fast.client(stall_timeout=0)),
+        ]:
+            with self.subTest(name):
+                with self.assertRaises(cosv4.UsageError) as cm:
+                    call()
+                self.assertTrue(100 <= cm.exception.code < 200, cm.exception)
+                self.assertTrue(cm.exception.name.startswith("COSV4_RESULT_"))
+        with self.assertRaises(TypeError):
+            c.upload(BUCKET, "/x", 42)
+        with self.assertRaises(TypeError):
+            c.upload(BUCKET, "/x", b"x", progress="not callable")
+        with self.assertRaises(cosv4.LocalIOError):
+            c.upload(BUCKET, "/py/missing.bin", os.path.join(work_dir, "does-not-exist"))
+
+    def test_closed_client_and_token(self):
+        c = fast.client()
+        c.close()
+        c.close()  # idempotent
+        with self.assertRaises(cosv4.UsageError):
+            c.upload(BUCKET, "/py/closed.bin", b"x")
+        token = cosv4.CancelToken()
+        token.close()
+        with self.assertRaises(cosv4.UsageError):
+            self.client.upload(BUCKET, "/py/closed.bin", b"x", cancel=token)
+        self.assertFalse(token.cancelled)
+
+    def test_signatures(self):
+        multi = self.client.sign_multi(BUCKET)
+        bound = self.client.sign_multi(BUCKET, "/py/a.txt", lifetime=60)
+        once = self.client.sign_once(BUCKET, "/py/a.txt")
+        for sig in (multi, bound, once):
+            raw = base64.b64decode(sig, validate=True)
+            # 20 bytes of HMAC-SHA1, then the plaintext.
+            plain = raw[20:].decode()
+            self.assertTrue(plain.startswith(f"a={APPID}&k={SECRET_ID}&"), plain)
+            self.assertIn(f"&b={BUCKET}", plain)
+        self.assertIn("&e=0&", base64.b64decode(once)[20:].decode())
+        self.assertIn(f"&f=/{APPID}/{BUCKET}/py/a.txt", base64.b64decode(once)[20:].decode())
+
+
+class ObjectsTest(unittest.TestCase):
+    """stat, list, delete, folders, move, copy, update, download (newer C API)."""
+
+    def setUp(self):
+        if not HAVE_OBJECTS:
+            self.skipTest("the library has no object operations yet")
+        self.client = fast.client()
+
+    def tearDown(self):
+        self.client.close()
+
+    def test_stat_list_folders_move_copy_delete(self):
+        c = self.client
+        c.create_folder(BUCKET, "/objs/", biz_attr="folder attr")
+        with self.assertRaises(cosv4.ServiceError) as cm:
+            c.create_folder(BUCKET, "/objs/")
+        self.assertEqual(cm.exception.cos_code, -178)
+        folder = c.stat(BUCKET, "/objs/")
+        self.assertTrue(folder.is_folder)
+        self.assertEqual(folder.biz_attr, "folder attr")
+        for i in range(5):
+            c.upload(BUCKET, f"/objs/f{i}.txt", b"x" * i)
+        c.create_folder(BUCKET, "/objs/sub/")
+
+        names = sorted((e.name, e.is_folder, e.size) for e in c.list(BUCKET, "/objs/", num=2))
+        self.assertEqual(names, [(f"f{i}.txt", False, i) for i in range(5)] + [("sub", True, 0)])
+        page = c.list_page(BUCKET, "/objs/", num=2)
+        self.assertEqual(len(page.entries), 2)
+        self.assertFalse(page.listover)
+        self.assertTrue(page.context)
+        self.assertEqual([e.name for e in c.list(BUCKET, "/objs/", prefix="f1")], ["f1.txt"])
+
+        c.move(BUCKET, "/objs/f1.txt", "/objs/moved.txt")
+        self.assertFalse(c.exists(BUCKET, "/objs/f1.txt"))
+        self.assertEqual(fast.object("/objs/moved.txt"), b"x")
+        with self.assertRaises(cosv4.ObjectExistsError):
+            c.move(BUCKET, "/objs/f2.txt", "/objs/moved.txt")
+        c.move(BUCKET, "/objs/f2.txt", "/objs/moved.txt", overwrite=True)
+        self.assertEqual(fast.object("/objs/moved.txt"), b"xx")
+        c.copy(BUCKET, "/objs/moved.txt", "/objs/copied.txt")
+        self.assertEqual(fast.object("/objs/copied.txt"), b"xx")
+
+        with self.assertRaises(cosv4.ServiceError) as cm:
+            c.delete(BUCKET, "/objs/")  # not empty
+        self.assertEqual(cm.exception.cos_code, -173)
+        c.delete(BUCKET, "/objs/copied.txt")
+        self.assertFalse(c.exists(BUCKET, "/objs/copied.txt"))
+        with self.assertRaises(cosv4.ServiceError) as cm:
+            c.stat(BUCKET, "/objs/copied.txt")
+        self.assertEqual(cm.exception.cos_code, -197)
+        with self.assertRaises(cosv4.UsageError):
+            c.delete(BUCKET, "/")
+
+    def test_update(self):
+        c = self.client
+        c.upload(BUCKET, "/upd/a.txt", b"update me", biz_attr="before")
+        c.update(BUCKET, "/upd/a.txt", biz_attr="after", authority=cosv4.Authority.PUBLIC_READ,
+                 custom_headers={"Content-Type": "text/plain", "x-cos-meta-k": "v"})
+        st = c.stat(BUCKET, "/upd/a.txt")
+        self.assertEqual(st.biz_attr, "after")
+        self.assertEqual(st.authority, "eWPrivateRPublic")
+        self.assertEqual(st.custom_headers, {"Content-Type": "text/plain", "x-cos-meta-k": "v"})
+        c.update(BUCKET, "/upd/a.txt", custom_headers={})
+        self.assertEqual(c.stat(BUCKET, "/upd/a.txt").custom_headers, {})
+        with self.assertRaises(cosv4.UsageError):
+            c.update(BUCKET, "/upd/a.txt")  # nothing to change
+        with self.assertRaises(cosv4.UsageError):
+            c.update(BUCKET, "/upd/a.txt", custom_headers={"X-Bogus": "1"})
+
+    def test_download_and_download_url(self):
+        data = content(3 * MIB + 7, 30)
+        self.client.upload(BUCKET, "/dl/data.bin", data)
+        target = os.path.join(work_dir, "downloaded.bin")
+        events = []
+        result = self.client.download(BUCKET, "/dl/data.bin", target, progress=events.append)
+        with open(target, "rb") as f:
+            self.assertTrue(f.read() == data)
+        self.assertEqual((result.bytes_total, result.bytes_received), (len(data), len(data)))
+        self.assertEqual(result.sha, hashlib.sha1(data).hexdigest())
+        self.assertTrue(events and events[-1].done)
+        for a, b in zip(events, events[1:]):
+            self.assertLessEqual(a.bytes_done, b.bytes_done)
+
+        url = self.client.download_url(BUCKET, "/dl/data.bin", lifetime=60)
+        self.assertIn("sign=", url)
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            self.assertTrue(answer.read() == data)
+
+        with self.assertRaises(cosv4.AbortedError):
+            self.client.download(BUCKET, "/dl/data.bin", os.path.join(work_dir, "stop.bin"),
+                                 progress=lambda p: False)
+        with self.assertRaises(cosv4.ServiceError) as cm:
+            self.client.download(BUCKET, "/dl/missing.bin", os.path.join(work_dir, "m.bin"))
+        self.assertEqual(cm.exception.cos_code, -197)
+
+    def test_log_callback(self):
+        lines = []
+        with fast.client(log=lambda level, msg: lines.append((level, msg)),
+                         log_level=cosv4.LogLevel.DEBUG) as c:
+            c.upload(BUCKET, "/log/a.txt", b"logged")
+        self.assertTrue(lines)
+        self.assertTrue(all(isinstance(level, cosv4.LogLevel) for level, _ in lines))
+        self.assertFalse(any(SECRET_KEY in msg for _, msg in lines))
+
+
+class CancelTest(unittest.TestCase):
+    """Cancellation through a token and through Ctrl-C, against the slow emulator."""
+
+    SIZE = 9 * MIB  # 18 slices of 512 KiB, one at a time, >= 50 ms each: about 1 s
+
+    def client(self):
+        return slow.client(slice_size=524288, workers=1)
+
+    def test_cancel_from_another_thread_then_resume(self):
+        data = content(self.SIZE, 10)
+        path = "/py/cancel.bin"
+        src = local_file("cancel", data)
+        token = cosv4.CancelToken()
+        started = threading.Event()
+
+        def progress(p):
+            if p.phase == cosv4.Phase.UPLOADING and p.slices_done >= 2:
+                started.set()
+
+        cancelled_at = []
+
+        def canceller():
+            started.wait(30)
+            cancelled_at.append(time.monotonic())
+            token.cancel()
+
+        t = threading.Thread(target=canceller)
+        t.start()
+        with self.client() as c, token:
+            with self.assertRaises(cosv4.CancelledError) as cm:
+                c.upload(BUCKET, path, src, progress=progress, cancel=token)
+            latency = time.monotonic() - cancelled_at[0]
+            t.join()
+            self.assertEqual(cm.exception.code, cosv4.Result.CANCELLED)
+            self.assertTrue(token.cancelled)
+            self.assertLess(latency, 1.0)
+            self.assertIsNone(slow.object(path))
+            result = c.upload(BUCKET, path, src)
+        self.assertTrue(result.resumed)
+        self.assertGreater(result.slices_skipped, 0)
+        self.assertEqual(slow.object(path), data)
+
+    def interrupt_then_resume(self, path: str, data: bytes, with_progress: bool):
+        src = local_file(path.rsplit("/", 1)[1], data)
+        started = threading.Event()
+        events = []
+
+        def progress(p):
+            events.append(p)
+            if p.phase == cosv4.Phase.UPLOADING and p.slices_done >= 2:
+                started.set()
+
+        interrupted_at = []
+
+        def interrupter():
+            # Without a progress callback: wait a fixed time into the upload.
+            if with_progress:
+                started.wait(30)
+            else:
+                time.sleep(0.4)
+            interrupted_at.append(time.monotonic())
+            _thread.interrupt_main()  # as Ctrl-C: trips SIGINT for the main thread
+
+        previous = signal.getsignal(signal.SIGINT)
+        t = threading.Thread(target=interrupter)
+        with self.client() as c:
+            t.start()
+            try:
+                with self.assertRaises(KeyboardInterrupt):
+                    c.upload(BUCKET, path, src, progress=progress if with_progress else None)
+                latency = time.monotonic() - interrupted_at[0]
+            finally:
+                t.join()
+            # The handlers are back as they were and the upload was cancelled promptly.
+            self.assertIs(signal.getsignal(signal.SIGINT), previous)
+            self.assertEqual(signal.set_wakeup_fd(-1), -1)
+            self.assertLess(latency, 1.0)
+            self.assertIsNone(slow.object(path))
+            if with_progress:
+                self.assertNotEqual(events[-1].phase, cosv4.Phase.DONE)
+            result = c.upload(BUCKET, path, src)
+        self.assertTrue(result.resumed)
+        self.assertGreater(result.slices_skipped, 0)
+        self.assertEqual(slow.object(path), data)
+
+    def test_keyboard_interrupt_with_progress_cancels_and_resumes(self):
+        self.interrupt_then_resume("/py/ctrlc-progress.bin", content(self.SIZE, 11), True)
+
+    def test_keyboard_interrupt_without_progress_cancels_and_resumes(self):
+        self.interrupt_then_resume("/py/ctrlc-plain.bin", content(self.SIZE, 12), False)
+
+
+if __name__ == "__main__":
+    unittest.main()
