@@ -1,7 +1,9 @@
 /*
  * cosv4.hpp -- a header-only C++11 RAII wrapper over the libcosv4 C API (include/cosv4.h).
  *
- *   cosv4::Client client(cosv4::Config(1250000000, "AKID...", "secret").region("gz"));
+ *   cosv4::Config cfg(1250000000, "AKID...", "secret");
+ *   cfg.region("gz");
+ *   const cosv4::Client client(std::move(cfg));
  *   cosv4::UploadOptions opts;
  *   opts.progress([](const cosv4_progress &p) { std::cout << p.bytes_done << "\n"; return true; });
  *   cosv4::UploadResult r = client.upload_file("mybucket", "/dir/name.bin", "name.bin", opts);
