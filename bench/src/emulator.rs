@@ -9,18 +9,30 @@ pub const BUCKET: &str = "bench";
 pub const SECRET_ID: &str = "AKIDbenchmark";
 pub const SECRET_KEY: &str = "bench-secret-key";
 
+/// What the emulator does with the data it receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    /// Stores it and checks the sha at finish (the real service's behaviour).
+    Verify,
+    /// Stores it, no check (`--no-verify`).
+    Plain,
+    /// Checks and counts slices without storing them (`--discard-data`): the host's memory and
+    /// disk stay out of the figures.
+    Discard,
+}
+
 /// A running `cosv4-emulator`; killed and reaped on drop.
 pub struct Emulator {
     child: Child,
     /// Kept open: the child must never see a closed stdout.
     _stdout: BufReader<ChildStdout>,
     pub base_url: String,
-    pub verify: bool,
+    pub storage: Storage,
 }
 
 impl Emulator {
-    /// Starts the emulator on a free port with `data_dir`; `verify = false` adds `--no-verify`.
-    pub fn start(bin: &Path, data_dir: &Path, verify: bool) -> Emulator {
+    /// Starts the emulator on a free port with `data_dir`.
+    pub fn start(bin: &Path, data_dir: &Path, storage: Storage) -> Emulator {
         let mut cmd = Command::new(bin);
         cmd.args(["--listen", "127.0.0.1:0", "--appid", &APPID.to_string()])
             .args(["--bucket", BUCKET, "--secret-id", SECRET_ID])
@@ -28,8 +40,14 @@ impl Emulator {
             .arg(data_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped());
-        if !verify {
-            cmd.arg("--no-verify");
+        match storage {
+            Storage::Verify => {}
+            Storage::Plain => {
+                cmd.arg("--no-verify");
+            }
+            Storage::Discard => {
+                cmd.arg("--discard-data");
+            }
         }
         let mut child = cmd
             .spawn()
@@ -46,7 +64,7 @@ impl Emulator {
             base_url: url.to_string(),
             child,
             _stdout: stdout,
-            verify,
+            storage,
         }
     }
 

@@ -22,7 +22,7 @@ mod runs;
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 
-use emulator::Emulator;
+use emulator::{Emulator, Storage};
 use report::Sample;
 use runs::Target;
 
@@ -281,8 +281,10 @@ fn run() -> i32 {
     let shm = data_root();
     let data_verify = TempDir::new(&shm, "emu-verify");
     let data_noverify = TempDir::new(&shm, "emu-noverify");
-    let emu = Emulator::start(&emu_bin, &data_verify.0, true);
-    let emu_nv = Emulator::start(&emu_bin, &data_noverify.0, false);
+    let data_discard = TempDir::new(&shm, "emu-discard");
+    let emu = Emulator::start(&emu_bin, &data_verify.0, Storage::Verify);
+    let emu_nv = Emulator::start(&emu_bin, &data_noverify.0, Storage::Plain);
+    let emu_discard = Emulator::start(&emu_bin, &data_discard.0, Storage::Discard);
     eprintln!(
         "emulator (verify) {}, (--no-verify) {}",
         emu.base_url, emu_nv.base_url
@@ -305,6 +307,7 @@ fn run() -> i32 {
         let target = Target {
             emu: &emu_nv,
             emu_verify: &emu,
+            emu_discard: &emu_discard,
             file: &file,
             size,
         };
@@ -336,6 +339,7 @@ fn run() -> i32 {
         let target = Target {
             emu: &emu_nv,
             emu_verify: &emu,
+            emu_discard: &emu_discard,
             file: &file,
             size,
         };
@@ -344,6 +348,7 @@ fn run() -> i32 {
     }
     drop(emu);
     drop(emu_nv);
+    drop(emu_discard);
 
     let md = report::markdown(&facts, &args_line(&args), &samples, &notes);
     println!("{md}");

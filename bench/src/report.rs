@@ -90,7 +90,7 @@ fn find(samples: &[Sample], name: &str, size: u64) -> Option<Stat> {
     stat(samples.iter().filter(|s| s.name == name && s.size == size))
 }
 
-const ROWS: [(&str, &str); 9] = [
+const ROWS: [(&str, &str); 12] = [
     (
         "limit_sha",
         "limit_sha: one SHA-1 pass (sha1 0.11, 1 MiB reads)",
@@ -112,6 +112,18 @@ const ROWS: [(&str, &str); 9] = [
     (
         "api_integrity_on_verify",
         "(info) cosv4 API, integrity on, vs the verifying emulator",
+    ),
+    (
+        "limit_wire_discard",
+        "(info) limit_wire vs an emulator storing nothing",
+    ),
+    (
+        "api_integrity_on_discard",
+        "(info) cosv4 API, integrity on, vs an emulator storing nothing",
+    ),
+    (
+        "api_integrity_off_discard",
+        "(info) cosv4 API, integrity off, vs an emulator storing nothing",
     ),
     ("cli_integrity_on", "C CLI, integrity on"),
     ("cli_no_sha", "C CLI, --no-sha"),
@@ -306,7 +318,14 @@ fn ratios(out: &mut String, samples: &[Sample]) {
             );
         }
     }
-    for name in ["api_integrity_on", "api_integrity_off"] {
+    for name in [
+        "api_integrity_on",
+        "api_integrity_off",
+        "limit_wire",
+        "limit_wire_discard",
+        "api_integrity_on_discard",
+        "api_integrity_off_discard",
+    ] {
         if let (Some(five), Some(one)) = (secs(name, 5 * GIB), secs(name, GIB)) {
             let r = five / (5.0 * one);
             let _ = writeln!(

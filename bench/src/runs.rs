@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use cosv4::{Client, Config, Credentials, Endpoint, Method, UploadOptions};
 
-use crate::emulator::{Emulator, APPID, BUCKET, SECRET_ID, SECRET_KEY};
+use crate::emulator::{Emulator, Storage, APPID, BUCKET, SECRET_ID, SECRET_KEY};
 use crate::limits;
 use crate::report::Sample;
 
@@ -20,6 +20,8 @@ pub struct Target<'a> {
     pub emu: &'a Emulator,
     /// The same emulator with content verification on (the real service's cost, on our CPUs).
     pub emu_verify: &'a Emulator,
+    /// One that stores nothing (`--discard-data`), for the linearity check.
+    pub emu_discard: &'a Emulator,
     pub file: &'a Path,
     pub size: u64,
 }
@@ -130,10 +132,10 @@ fn limit_sha(t: &Target, run: usize) -> Result<Sample, String> {
 }
 
 fn limit_wire(t: &Target, emu: &Emulator, run: usize) -> Result<Sample, String> {
-    let name = if emu.verify {
-        "limit_wire_verify"
-    } else {
-        "limit_wire"
+    let name = match emu.storage {
+        Storage::Verify => "limit_wire_verify",
+        Storage::Plain => "limit_wire",
+        Storage::Discard => "limit_wire_discard",
     };
     let path = cos_path(name, t.size, run, WORKERS, SLICE);
     let (_, m) = measured(Some(emu), || {
@@ -312,6 +314,12 @@ pub fn one_round(
     k(prog, &api_run(prog, emu, Mode::OffWithProgress));
     let on_v = "api_integrity_on_verify";
     k(on_v, &api_run(on_v, verify, Mode::On));
+    let discard = t.emu_discard;
+    k("limit_wire_discard", &|| limit_wire(t, discard, run));
+    let on_d = "api_integrity_on_discard";
+    k(on_d, &api_run(on_d, discard, Mode::On));
+    let off_d = "api_integrity_off_discard";
+    k(off_d, &api_run(off_d, discard, Mode::Off));
     if let Some(bin) = cli_bin {
         k("cli_integrity_on", &|| cli(t, bin, false, run));
         k("cli_no_sha", &|| cli(t, bin, true, run));

@@ -7,8 +7,9 @@ use std::sync::Arc;
 /// A clock returning Unix seconds; injectable so signature-expiry tests are exact.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
-/// Fault injection for `upload_slice_data` requests. Every decision is drawn from a
-/// counter-based generator seeded with `seed`, so a run is reproducible.
+/// Fault injection for `upload_slice_data` and `op=upload` requests (each kind draws from its
+/// own stream). Every decision comes from a counter-based generator seeded with `seed`, so a
+/// run is reproducible.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
     pub seed: u64,
@@ -45,6 +46,10 @@ pub struct Config {
     pub clock: Option<Clock>,
     /// Verify content SHA-1 / `uploadparts` at finish (default true; false for benchmarks).
     pub verify_content: bool,
+    /// Benchmarks only: slice data is checked and counted but not written, so objects read
+    /// back as zeros (sizes, sessions and answers are unchanged). Implies no verification.
+    /// Keeps the host's memory and disk out of throughput figures. Default false.
+    pub discard_data: bool,
     /// Print one line per request to stderr.
     pub log_requests: bool,
     /// Serve HTTPS with a certificate made at start by a fresh CA whose certificate is written
@@ -66,6 +71,7 @@ impl Config {
             faults: Faults::default(),
             clock: None,
             verify_content: true,
+            discard_data: false,
             log_requests: false,
             tls: false,
         }

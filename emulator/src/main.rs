@@ -20,6 +20,8 @@ options:
   --serial-upload               answer serial_upload=1 on slice init
   --slice-size N                answer (and use) slice size N on slice init
   --no-verify                   skip the SHA-1 verification at upload_slice_finish
+  --discard-data                benchmarks only: accept slices without storing their bytes
+                                (objects read back as zeros); implies --no-verify
   --seed N                      fault generator seed (default 0)
   --fault-5xx R                 rate of 503/500 answers to slice data requests
   --fault-drop R                rate of slice requests reset before storing
@@ -78,6 +80,10 @@ fn main() {
             "--serial-upload" => cfg.force_serial_upload = true,
             "--slice-size" => cfg.slice_size_override = Some(parse(&flag, &value())),
             "--no-verify" => cfg.verify_content = false,
+            "--discard-data" => {
+                cfg.discard_data = true;
+                cfg.verify_content = false;
+            }
             "--log" => cfg.log_requests = true,
             "--tls" => cfg.tls = true,
             "--seed" => faults.seed = parse(&flag, &value()),

@@ -200,7 +200,9 @@ fn store_slice(cx: &Ctx, session: &Session, decision: &faults::Decision) -> OpRe
             data.len()
         )));
     }
-    session.write_slice(offset, data)?;
+    if !cx.app.cfg.discard_data {
+        session.write_slice(offset, data)?;
+    }
     session.record(offset)?;
     if decision.drop_after_store {
         return Ok(Outcome::Reset);
@@ -276,7 +278,7 @@ pub fn finish(cx: &Ctx) -> OpResult {
             "slice at offset {missing} has not been uploaded"
         )));
     }
-    let content_sha = if cx.app.cfg.verify_content {
+    let content_sha = if cx.app.cfg.verify_content && !cx.app.cfg.discard_data {
         Some(verify_content(&session, declared.as_deref())?)
     } else {
         declared
