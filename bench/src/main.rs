@@ -344,6 +344,9 @@ fn run() -> i32 {
             size,
         };
         samples.extend(runs::table(&target, workers, slices, runs, &mut notes));
+        eprintln!("-- progress handler A/B on {}", report::size_label(size));
+        let pairs = if args.quick { 3 } else { 10 };
+        samples.extend(runs::progress_ab(&target, pairs, &mut notes));
         let _ = std::fs::remove_file(&file);
     }
     drop(emu);

@@ -310,8 +310,6 @@ pub fn one_round(
         "api_integrity_off",
         &api_run("api_integrity_off", emu, Mode::Off),
     );
-    let prog = "api_integrity_off_progress";
-    k(prog, &api_run(prog, emu, Mode::OffWithProgress));
     let on_v = "api_integrity_on_verify";
     k(on_v, &api_run(on_v, verify, Mode::On));
     let discard = t.emu_discard;
@@ -344,6 +342,25 @@ pub fn table(
                 let r = api(t, t.emu, "table", Mode::Off, run, w, s);
                 keep(&mut out, notes, &what, r);
             }
+        }
+    }
+    out
+}
+
+/// The cost of a progress handler, A/B: `pairs` alternating uploads without and with a handler
+/// (integrity off, against the emulator that stores nothing, so that the host's memory does
+/// not add noise). Alternating spreads drifts in the machine's load over both sides.
+pub fn progress_ab(t: &Target, pairs: usize, notes: &mut Vec<String>) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for run in 1..=pairs {
+        for (name, mode) in [
+            ("ab_without_progress", Mode::Off),
+            ("ab_with_progress", Mode::OffWithProgress),
+        ] {
+            let r = crate::files::warm(t.file)
+                .map_err(|e| e.to_string())
+                .and_then(|()| api(t, t.emu_discard, name, mode, run, WORKERS, SLICE));
+            keep(&mut out, notes, &format!("{name} run {run}"), r);
         }
     }
     out
