@@ -349,14 +349,20 @@ pub fn table(
 
 /// The cost of a progress handler, A/B: `pairs` alternating uploads without and with a handler
 /// (integrity off, against the emulator that stores nothing, so that the host's memory does
-/// not add noise). Alternating spreads drifts in the machine's load over both sides.
+/// not add noise). Alternating, in A B B A order, spreads drifts in the machine's load and
+/// any second-of-a-pair effect over both sides.
 pub fn progress_ab(t: &Target, pairs: usize, notes: &mut Vec<String>) -> Vec<Sample> {
     let mut out = Vec::new();
+    let without = ("ab_without_progress", Mode::Off);
+    let with = ("ab_with_progress", Mode::OffWithProgress);
     for run in 1..=pairs {
-        for (name, mode) in [
-            ("ab_without_progress", Mode::Off),
-            ("ab_with_progress", Mode::OffWithProgress),
-        ] {
+        // A B, then B A: neither side always runs second.
+        let order = if run % 2 == 1 {
+            [without, with]
+        } else {
+            [with, without]
+        };
+        for (name, mode) in order {
             let r = crate::files::warm(t.file)
                 .map_err(|e| e.to_string())
                 .and_then(|()| api(t, t.emu_discard, name, mode, run, WORKERS, SLICE));
