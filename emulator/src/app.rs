@@ -117,7 +117,12 @@ impl App {
         let signature = req
             .header("authorization")
             .map(str::to_string)
-            .or_else(|| params.text("sign"))
+            // Untrimmed: a '+' at either end of a raw `?sign=` arrives as a space.
+            .or_else(|| {
+                params
+                    .bytes("sign")
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+            })
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| ApiError::forbidden(-81, "signature is missing"))?;
         let expected = Expected {

@@ -67,11 +67,14 @@ pub fn sign(secret_key: &str, plaintext: &str) -> String {
 /// Steps 2–4 and the expiry of step 6: decode, check secret id, MAC, appid, bucket, expiry.
 /// `signature` is the header value or the decoded `sign` query value (a space means `+`).
 pub fn verify(signature: &str, expected: &Expected, now: u64) -> Result<Signature, AuthError> {
+    // A space is a '+' that a query string turned into one — also at either end, so map before
+    // trimming the other whitespace.
     let cleaned: String = signature
-        .trim()
         .chars()
         .map(|c| if c == ' ' { '+' } else { c })
-        .collect();
+        .collect::<String>()
+        .trim()
+        .to_string();
     if cleaned.is_empty() {
         return fail(-81, "signature is empty");
     }
@@ -177,6 +180,21 @@ mod tests {
             verify(&s.replace('+', " "), &EXP, 0).unwrap().plaintext,
             plain
         );
+    }
+
+    #[test]
+    fn a_plus_at_either_end_that_arrives_as_a_space_still_verifies() {
+        // Signatures whose base64 starts or ends with '+' (found by trying nonces).
+        for r in 0..5000u32 {
+            let plain = format!(
+                "a=200001&k=AKIDUfLUEUigQiXqm7CVSspKJnuaiIKtxqAv&e=100&t=1&r={r}&f=&b=newbucket"
+            );
+            let s = sign(EXP.secret_key, &plain);
+            if s.starts_with('+') || s.trim_end_matches('=').ends_with('+') {
+                let spaced = s.replace('+', " ");
+                assert_eq!(verify(&spaced, &EXP, 5).unwrap().plaintext, plain, "{s}");
+            }
+        }
     }
 
     #[test]
