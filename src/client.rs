@@ -173,13 +173,9 @@ impl Client {
     pub fn delete(&self, bucket: &str, cos_path: &str) -> Result<()> {
         crate::path::validate_bucket(bucket)?;
         crate::path::validate_file(cos_path)?;
-        let i = &self.inner;
-        let fileid = crate::path::fileid(i.signer.credentials().appid(), bucket, cos_path);
-        let auth = i.signer.once(bucket, &fileid);
-        let body = Form::new().text("op", "delete").finish();
-        crate::transport::post_form(&i.agent, &self.object_url(bucket, cos_path), &auth, body)?
-            .into_data()
-            .map(|_| ())
+        let auth = self.once_auth(bucket, cos_path);
+        let form = Form::new().text("op", "delete");
+        self.post_data(bucket, cos_path, &auth, form).map(|_| ())
     }
 
     /// The API URL of an object.
@@ -202,8 +198,17 @@ pub(crate) fn stat_object(
     bucket: &str,
 ) -> Result<Stat> {
     let auth = signer.multi(bucket, "", cfg.sign_lifetime.as_secs());
-    let data = crate::transport::get(agent, &format!("{url}?op=stat"), &auth)
-        .and_then(Envelope::into_data)?;
+    let url = format!("{url}?op=stat");
+    let started = std::time::Instant::now();
+    let answer = crate::transport::get(agent, &url, &auth);
+    crate::log::request(
+        cfg.logger.as_ref(),
+        ("stat", &url, None),
+        0,
+        started,
+        &answer,
+    );
+    let data = answer.and_then(Envelope::into_data)?;
     let num = |f: &str| int_field(&data, f);
     let s = |f: &str| opt_str(&data, f).unwrap_or_default();
     let filesize =

@@ -74,6 +74,25 @@ impl Logger {
     }
 }
 
+/// The debug line of one request: `op target[ offset N]: HTTP s code c (bytes, ms)`.
+pub fn request(
+    logger: Option<&Logger>,
+    (op, target, offset): (&str, &str, Option<u64>),
+    bytes: u64,
+    started: std::time::Instant,
+    answer: &crate::Result<crate::wire::Envelope>,
+) {
+    log(logger, Level::Debug, || {
+        let at = offset.map(|o| format!(" offset {o}")).unwrap_or_default();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let result = match answer {
+            Ok(e) => format!("HTTP {} code {}", e.http_status, e.code),
+            Err(e) => e.to_string(),
+        };
+        format!("{op} {target}{at}: {result} ({bytes} bytes, {ms:.1} ms)")
+    });
+}
+
 /// Logs through an optional logger.
 pub fn log(logger: Option<&Logger>, level: Level, message: impl FnOnce() -> String) {
     if let Some(l) = logger {

@@ -268,19 +268,39 @@ impl Client {
             .multi(bucket, "", self.config().sign_lifetime.as_secs())
     }
 
-    fn once_auth(&self, bucket: &str, cos_path: &str) -> String {
+    pub(crate) fn once_auth(&self, bucket: &str, cos_path: &str) -> String {
         let fileid = path::fileid(self.signer().credentials().appid(), bucket, cos_path);
         self.signer().once(bucket, &fileid)
     }
 
     fn get_data(&self, url: &str, auth: &str) -> Result<Value> {
-        crate::transport::get(self.agent(), url, auth).and_then(Envelope::into_data)
+        let started = std::time::Instant::now();
+        let answer = crate::transport::get(self.agent(), url, auth);
+        let op = url
+            .split("op=")
+            .nth(1)
+            .and_then(|o| o.split('&').next())
+            .unwrap_or("");
+        let logger = self.config().logger.as_ref();
+        crate::log::request(logger, (op, url, None), 0, started, &answer);
+        answer.and_then(Envelope::into_data)
     }
 
-    fn post_data(&self, bucket: &str, cos_path: &str, auth: &str, form: Form) -> Result<Value> {
+    pub(crate) fn post_data(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        auth: &str,
+        form: Form,
+    ) -> Result<Value> {
         let url = self.object_url(bucket, cos_path);
-        crate::transport::post_form(self.agent(), &url, auth, form.finish())
-            .and_then(Envelope::into_data)
+        let body = form.finish();
+        let (op, bytes) = (body.op().to_string(), body.content_length());
+        let started = std::time::Instant::now();
+        let answer = crate::transport::post_form(self.agent(), &url, auth, body);
+        let logger = self.config().logger.as_ref();
+        crate::log::request(logger, (&op, cos_path, None), bytes, started, &answer);
+        answer.and_then(Envelope::into_data)
     }
 
     /// Stat of a file, or of a folder when `cos_path` ends in `/` (multi signature).

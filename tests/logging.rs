@@ -173,3 +173,28 @@ fn c_api_log_callback_stats_and_last_error() {
     );
     assert!(lines.iter().all(|(_, m)| !m.contains(SECRET_KEY)));
 }
+
+#[test]
+fn object_operations_log_their_requests_too() {
+    let emu = emulator();
+    let (logger, lines) = capture(Level::Debug);
+    let client = client_with(&emu, |c| c.logger = Some(logger));
+    client
+        .upload_bytes(BUCKET, "/d/x.bin", b"x", &UploadOptions::default())
+        .unwrap();
+    client.stat_path(BUCKET, "/d/x.bin").unwrap();
+    client.create_folder(BUCKET, "/e/", "").unwrap();
+    client.delete_path(BUCKET, "/d/x.bin").unwrap();
+    let lines = lines.lock().unwrap();
+    for op in [
+        "upload /d/x.bin",
+        "stat http://",
+        "create /e/",
+        "delete /d/x.bin",
+    ] {
+        assert!(
+            lines.iter().any(|(_, m)| m.starts_with(op)),
+            "no line for {op}: {lines:#?}"
+        );
+    }
+}

@@ -22,7 +22,6 @@ pub use source::{FileSource, MemSource, Source};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::hash::{DigestBuilder, FileDigest};
-use crate::log::Level;
 use crate::sign::Signer;
 use crate::wire::envelope::{opt_str, Envelope};
 use crate::wire::MultipartBody;
@@ -230,18 +229,8 @@ impl<'a> Job<'a> {
         let answer = crate::transport::with_cancel(&self.halt, || {
             crate::transport::post_form(self.agent, &self.url, auth, body)
         });
-        crate::log::log(self.cfg.logger.as_ref(), Level::Debug, || {
-            let at = offset.map(|o| format!(" offset {o}")).unwrap_or_default();
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            let result = match &answer {
-                Ok(e) => format!("HTTP {} code {}", e.http_status, e.code),
-                Err(e) => e.to_string(),
-            };
-            format!(
-                "{op} {}{at}: {result} ({bytes} bytes, {ms:.1} ms)",
-                self.cos_path
-            )
-        });
+        let what = (op.as_str(), self.cos_path, offset);
+        crate::log::request(self.cfg.logger.as_ref(), what, bytes, started, &answer);
         answer.and_then(Envelope::into_data)
     }
 
