@@ -1,12 +1,11 @@
 //! The client: configuration checked once, one shared agent, and the operations.
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::objects::ObjectStat;
 use crate::sign::Signer;
 use crate::upload::{self, Content, FileSource, Handler, MemSource, Outcome, UploadOptions};
-use crate::wire::envelope::{int_field, opt_str};
-use crate::wire::{Envelope, Form};
-use serde_json::Value;
+use crate::wire::Form;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,24 +31,6 @@ impl std::fmt::Debug for Client {
             .field("config", &self.inner.cfg)
             .finish()
     }
-}
-
-/// What `stat` reports of a file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stat {
-    /// Declared size.
-    pub filesize: u64,
-    /// Bytes stored so far (less than `filesize` while an upload is unfinished).
-    pub filelen: u64,
-    pub sha: String,
-    pub biz_attr: String,
-    pub ctime: i64,
-    pub mtime: i64,
-    pub access_url: String,
-    pub source_url: String,
-    pub authority: String,
-    /// The whole `data` object of the answer.
-    pub raw: Value,
 }
 
 impl Client {
@@ -160,13 +141,11 @@ impl Client {
         self.upload(bucket, cos_path, Content::Bytes(data), opts, Some(progress))
     }
 
-    /// Size, sha and attributes of a file.
-    pub fn stat(&self, bucket: &str, cos_path: &str) -> Result<Stat> {
+    /// Size, sha and attributes of a file (see [`Client::stat_path`] for folders too).
+    pub fn stat(&self, bucket: &str, cos_path: &str) -> Result<ObjectStat> {
         crate::path::validate_bucket(bucket)?;
         crate::path::validate_file(cos_path)?;
-        let i = &self.inner;
-        let url = self.object_url(bucket, cos_path);
-        stat_object(&i.cfg, &i.signer, &i.agent, &url, bucket)
+        self.stat_path(bucket, cos_path)
     }
 
     /// Deletes a file (a once signature bound to it).
@@ -187,42 +166,4 @@ impl Client {
             cos_path,
         )
     }
-}
-
-/// `GET <url>?op=stat`.
-pub(crate) fn stat_object(
-    cfg: &Config,
-    signer: &Signer,
-    agent: &ureq::Agent,
-    url: &str,
-    bucket: &str,
-) -> Result<Stat> {
-    let auth = signer.multi(bucket, "", cfg.sign_lifetime.as_secs());
-    let url = format!("{url}?op=stat");
-    let started = std::time::Instant::now();
-    let answer = crate::transport::get(agent, &url, &auth);
-    crate::log::request(
-        cfg.logger.as_ref(),
-        ("stat", &url, None),
-        0,
-        started,
-        &answer,
-    );
-    let data = answer.and_then(Envelope::into_data)?;
-    let num = |f: &str| int_field(&data, f);
-    let s = |f: &str| opt_str(&data, f).unwrap_or_default();
-    let filesize =
-        num("filesize").ok_or_else(|| Error::protocol("the stat answer has no filesize"))?;
-    Ok(Stat {
-        filesize: filesize.max(0) as u64,
-        filelen: num("filelen").unwrap_or(filesize).max(0) as u64,
-        sha: s("sha"),
-        biz_attr: s("biz_attr"),
-        ctime: num("ctime").unwrap_or(0),
-        mtime: num("mtime").unwrap_or(0),
-        access_url: s("access_url"),
-        source_url: s("source_url"),
-        authority: s("authority"),
-        raw: data,
-    })
 }

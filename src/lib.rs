@@ -29,7 +29,7 @@ mod transport;
 pub mod upload;
 pub mod wire;
 
-pub use client::{Client, Stat};
+pub use client::Client;
 pub use config::{Config, Endpoint};
 pub use download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
 pub use error::{Error, ErrorKind, Result};

@@ -5,8 +5,10 @@
 //! target's fileid) for delete, update and move/copy.
 
 use crate::client::Client;
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::path::{self, validate_bucket, validate_file, validate_folder};
+use crate::sign::Signer;
 use crate::wire::envelope::{int_field, opt_str};
 use crate::wire::{Envelope, Form};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -262,6 +264,52 @@ fn entry_of(v: &Value) -> ListEntry {
     }
 }
 
+/// A GET whose answer's `data` is returned, with its request line logged.
+fn get_data(cfg: &Config, agent: &ureq::Agent, url: &str, auth: &str) -> Result<Value> {
+    let started = std::time::Instant::now();
+    let answer = crate::transport::get(agent, url, auth);
+    let op = url
+        .split("op=")
+        .nth(1)
+        .and_then(|o| o.split('&').next())
+        .unwrap_or("");
+    crate::log::request(cfg.logger.as_ref(), (op, url, None), 0, started, &answer);
+    answer.and_then(Envelope::into_data)
+}
+
+/// `GET <object url>?op=stat` (multi signature). Used by [`Client::stat_path`] and by the
+/// upload engine to confirm a finish whose answer was lost.
+pub(crate) fn stat_at(
+    (cfg, signer, agent): (&Config, &Signer, &ureq::Agent),
+    bucket: &str,
+    object_url: &str,
+    is_folder: bool,
+) -> Result<ObjectStat> {
+    let auth = signer.multi(bucket, "", cfg.sign_lifetime.as_secs());
+    let data = get_data(cfg, agent, &format!("{object_url}?op=stat"), &auth)?;
+    let num = |f: &str| int_field(&data, f);
+    let s = |f: &str| opt_str(&data, f).unwrap_or_default();
+    let filesize = match (is_folder, num("filesize")) {
+        (true, n) => n.unwrap_or(0),
+        (false, Some(n)) => n,
+        (false, None) => return Err(Error::protocol("the stat answer has no filesize")),
+    };
+    Ok(ObjectStat {
+        is_folder,
+        filesize: filesize.max(0) as u64,
+        filelen: num("filelen").unwrap_or(filesize).max(0) as u64,
+        sha: s("sha"),
+        biz_attr: s("biz_attr"),
+        ctime: num("ctime").unwrap_or(0),
+        mtime: num("mtime").unwrap_or(0),
+        access_url: s("access_url"),
+        source_url: s("source_url"),
+        authority: s("authority"),
+        custom_headers: custom_headers_of(&data),
+        raw: data,
+    })
+}
+
 impl Client {
     fn multi_auth(&self, bucket: &str) -> String {
         self.signer()
@@ -274,16 +322,7 @@ impl Client {
     }
 
     fn get_data(&self, url: &str, auth: &str) -> Result<Value> {
-        let started = std::time::Instant::now();
-        let answer = crate::transport::get(self.agent(), url, auth);
-        let op = url
-            .split("op=")
-            .nth(1)
-            .and_then(|o| o.split('&').next())
-            .unwrap_or("");
-        let logger = self.config().logger.as_ref();
-        crate::log::request(logger, (op, url, None), 0, started, &answer);
-        answer.and_then(Envelope::into_data)
+        get_data(self.config(), self.agent(), url, auth)
     }
 
     pub(crate) fn post_data(
@@ -307,30 +346,9 @@ impl Client {
     pub fn stat_path(&self, bucket: &str, cos_path: &str) -> Result<ObjectStat> {
         validate_bucket(bucket)?;
         validate_any(cos_path)?;
-        let url = format!("{}?op=stat", self.object_url(bucket, cos_path));
-        let data = self.get_data(&url, &self.multi_auth(bucket))?;
-        let is_folder = cos_path.ends_with('/');
-        let num = |f: &str| int_field(&data, f);
-        let s = |f: &str| opt_str(&data, f).unwrap_or_default();
-        let filesize = match (is_folder, num("filesize")) {
-            (true, n) => n.unwrap_or(0),
-            (false, Some(n)) => n,
-            (false, None) => return Err(Error::protocol("the stat answer has no filesize")),
-        };
-        Ok(ObjectStat {
-            is_folder,
-            filesize: filesize.max(0) as u64,
-            filelen: num("filelen").unwrap_or(filesize).max(0) as u64,
-            sha: s("sha"),
-            biz_attr: s("biz_attr"),
-            ctime: num("ctime").unwrap_or(0),
-            mtime: num("mtime").unwrap_or(0),
-            access_url: s("access_url"),
-            source_url: s("source_url"),
-            authority: s("authority"),
-            custom_headers: custom_headers_of(&data),
-            raw: data,
-        })
+        let url = self.object_url(bucket, cos_path);
+        let parts = (self.config(), self.signer(), self.agent());
+        stat_at(parts, bucket, &url, cos_path.ends_with('/'))
     }
 
     /// Stat of a folder (`folder` ends in `/`; "/" is the bucket's root).

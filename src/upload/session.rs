@@ -291,7 +291,8 @@ fn finish(
         // A finish whose answer was lost completed the object; the retry then finds no session.
         // Believe the object only if it is there with our size (and sha, when we have one).
         Err(e) if attempts > 1 && e.kind() == ErrorKind::Service => {
-            match crate::client::stat_object(job.cfg, job.signer, job.agent, &job.url, job.bucket) {
+            let parts = (job.cfg, job.signer, job.agent);
+            match crate::objects::stat_at(parts, job.bucket, &job.url, false) {
                 Ok(st)
                     if st.filesize == job.source.len()
                         && st.filelen == st.filesize
