@@ -218,12 +218,14 @@ static cosv4_result cmd_ls(const options *o, cosv4_client *c, const char *bucket
         cosv4_list_page_free(page);
         page = next;
         if (rc) {
-            if (o->json) printf("]}\n"); /* keep stdout one object per line: close it */
+            /* Keep stdout one object per line: close the partial listing, marked as such; the
+             * error object follows on the next line. */
+            if (o->json) printf("],\"count\":%zu,\"pages\":%d,\"complete\":false}\n", total, pages);
             return rc;
         }
     }
     cosv4_list_page_free(page);
-    if (o->json) printf("],\"count\":%zu,\"pages\":%d}\n", total, pages);
+    if (o->json) printf("],\"count\":%zu,\"pages\":%d,\"complete\":true}\n", total, pages);
     return COSV4_RESULT_OK;
 }
 

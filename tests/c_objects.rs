@@ -108,6 +108,7 @@ fn example_cli_every_subcommand() {
         let j = ok(&["--json", "ls", "--num", "2", "/cli/"]);
         assert_eq!(j["count"], 8, "{j}"); // a.txt, big.bin, dir, n0..n4
         assert_eq!(j["pages"], 4, "{j}");
+        assert_eq!(j["complete"], true, "{j}");
         assert_eq!(j["entries"][2]["name"], "dir");
         assert_eq!(j["entries"][2]["is_folder"], true);
         let j = ok(&["ls", "/cli/", "n"]);
