@@ -165,7 +165,6 @@ pub fn build(src: &str, variant: Variant) -> PathBuf {
     if let Some(p) = built.get(&key) {
         return p.clone();
     }
-    let libs = libs();
     let stem = Path::new(src).file_stem().unwrap().to_string_lossy();
     let exe = out_dir().join(format!("{stem}-{variant:?}").to_lowercase());
     let mut cmd = Command::new("cc");
@@ -176,6 +175,16 @@ pub fn build(src: &str, variant: Variant) -> PathBuf {
         .arg(root().join(src))
         .arg("-o")
         .arg(&exe);
+    link(&mut cmd, variant);
+    command_ok(&mut cmd);
+    built.insert(key, exe.clone());
+    exe
+}
+
+/// Adds what linking against the library takes for `variant`: the shared library, or the
+/// static one with its system libraries (and the sanitizers for `Sanitized`).
+fn link(cmd: &mut Command, variant: Variant) {
+    let libs = libs();
     match variant {
         Variant::Shared => {
             cmd.arg("-L")
@@ -191,9 +200,6 @@ pub fn build(src: &str, variant: Variant) -> PathBuf {
             cmd.arg(&libs.a).args(&libs.native);
         }
     }
-    command_ok(&mut cmd);
-    built.insert(key, exe.clone());
-    exe
 }
 
 /// A program's command line for `variant` (under valgrind for Valgrind).
@@ -357,7 +363,6 @@ pub fn build_cpp(src: &str, variant: Variant) -> PathBuf {
     if let Some(p) = built.get(&key) {
         return p.clone();
     }
-    let libs = libs();
     let src_path = root().join(src);
     let stem = src_path.file_stem().unwrap().to_string_lossy().into_owned();
     let exe = out_dir().join(format!("{stem}-cpp-{variant:?}").to_lowercase());
@@ -371,21 +376,7 @@ pub fn build_cpp(src: &str, variant: Variant) -> PathBuf {
         .arg(&src_path)
         .arg("-o")
         .arg(&exe);
-    match variant {
-        Variant::Shared => {
-            cmd.arg("-L")
-                .arg(&libs.so_dir)
-                .arg("-lcosv4")
-                .arg("-lpthread");
-        }
-        Variant::Static | Variant::Sanitized | Variant::Valgrind => {
-            if variant == Variant::Sanitized {
-                cmd.args(["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]);
-                cmd.arg("-fno-sanitize-recover=all");
-            }
-            cmd.arg(&libs.a).args(&libs.native);
-        }
-    }
+    link(&mut cmd, variant);
     command_ok(&mut cmd);
     built.insert(key, exe.clone());
     exe
