@@ -1268,7 +1268,9 @@ cosv4_result cosv4_download_options_set_cancel_token(struct cosv4_download_optio
  * content is checked against the object's SHA-1 (see the options). `opts` may be NULL
  * (defaults). On success writes a new result to `*out`. On failure `*err_out` (may be NULL)
  * gets the detail; a missing object is COSV4_RESULT_SERVICE with COS code -197.
- * Thread-safe: many threads may download through one client at once.
+ * Thread-safe: many threads may download through one client at once. Like the upload
+ * functions, returns COSV4_RESULT_RECURSIVE_API_CALL when called from inside a progress
+ * callback running on the same thread.
  */
 cosv4_result cosv4_client_download_file(const struct cosv4_client *client,
                                         const char *bucket,

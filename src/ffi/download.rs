@@ -1,12 +1,12 @@
 //! Downloads from C: `cosv4_client_download_url` (a signed URL into the caller's buffer) and
 //! `cosv4_client_download_file` with `cosv4_download_options` → `cosv4_download_result`.
 
+use super::progress::{in_callback, CCallback};
 use super::{arg_bool, arg_bytes, arg_mut, arg_str, copy_to_buffer, non_null, read_field, run};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_result, run_with_error};
 use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
 use crate::download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
 use std::ffi::{c_char, c_void, CString, OsStr};
-use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
@@ -186,28 +186,13 @@ pub unsafe extern "C" fn cosv4_download_options_set_cancel_token(
     }
 }
 
-/// A C callback as the core's handler.
-struct CCallback {
-    cb: unsafe extern "C" fn(*mut c_void, *const cosv4_download_progress) -> i32,
-    userdata: *mut c_void,
-    stopped_with: i32,
-}
-
-impl CCallback {
-    fn deliver(&mut self, p: &DownloadProgress) -> ControlFlow<()> {
-        let event = cosv4_download_progress {
-            bytes_total: p.bytes_total,
-            bytes_done: p.bytes_done,
-            bytes_resumed: p.bytes_resumed,
-            done: p.done,
-        };
-        let rc = unsafe { (self.cb)(self.userdata, &event) };
-        if rc == 0 {
-            ControlFlow::Continue(())
-        } else {
-            self.stopped_with = rc;
-            ControlFlow::Break(())
-        }
+/// The C event of a download progress report.
+fn event(p: &DownloadProgress) -> cosv4_download_progress {
+    cosv4_download_progress {
+        bytes_total: p.bytes_total,
+        bytes_done: p.bytes_done,
+        bytes_resumed: p.bytes_resumed,
+        done: p.done,
     }
 }
 
@@ -217,7 +202,9 @@ impl CCallback {
 /// content is checked against the object's SHA-1 (see the options). `opts` may be NULL
 /// (defaults). On success writes a new result to `*out`. On failure `*err_out` (may be NULL)
 /// gets the detail; a missing object is COSV4_RESULT_SERVICE with COS code -197.
-/// Thread-safe: many threads may download through one client at once.
+/// Thread-safe: many threads may download through one client at once. Like the upload
+/// functions, returns COSV4_RESULT_RECURSIVE_API_CALL when called from inside a progress
+/// callback running on the same thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_client_download_file(
     client: *const cosv4_client,
@@ -230,6 +217,12 @@ pub unsafe extern "C" fn cosv4_client_download_file(
 ) -> cosv4_result {
     unsafe {
         run_with_error(err_out, || {
+            if in_callback() {
+                return Err(Failure::new(
+                    cosv4_result::RecursiveApiCall,
+                    "a download cannot start from inside a progress callback on the same thread",
+                ));
+            }
             let client = cosv4_client::clone_raw(client, "client")?;
             let bucket = arg_str(bucket, "bucket")?;
             let cos_path = arg_str(cos_path, "cos_path")?;
@@ -241,18 +234,14 @@ pub unsafe extern "C" fn cosv4_client_download_file(
             let (options, mut callback) = match opts.as_ref() {
                 Some(o) => (
                     o.opts.clone(),
-                    o.progress.map(|cb| CCallback {
-                        cb,
-                        userdata: o.userdata,
-                        stopped_with: 0,
-                    }),
+                    o.progress.map(|cb| CCallback::new(cb, o.userdata)),
                 ),
                 None => (DownloadOptions::default(), None),
             };
             let outcome = {
                 let mut deliver = callback
                     .as_mut()
-                    .map(|c| move |p: &DownloadProgress| c.deliver(p));
+                    .map(|c| move |p: &DownloadProgress| c.deliver(&event(p)));
                 let handler: Option<DownloadHandler<'_>> =
                     deliver.as_mut().map(|f| f as DownloadHandler<'_>);
                 client

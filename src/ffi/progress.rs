@@ -88,21 +88,33 @@ impl Drop for CallbackScope {
     }
 }
 
-/// A C callback with its userdata, as the core's progress handler.
-pub(crate) struct CCallback {
-    pub cb: unsafe extern "C" fn(*mut c_void, *const cosv4_progress) -> i32,
+/// A C progress callback with its userdata, as the core's handler; `E` is the C event struct
+/// (upload or download progress). Shared by uploads and downloads so both get the same
+/// re-entrancy scope.
+pub(crate) struct CCallback<E> {
+    pub cb: unsafe extern "C" fn(*mut c_void, *const E) -> i32,
     pub userdata: *mut c_void,
-    /// What the callback returned when it stopped the upload (0: it did not).
+    /// What the callback returned when it stopped the operation (0: it did not).
     pub stopped_with: i32,
 }
 
-impl CCallback {
+impl<E> CCallback<E> {
+    pub fn new(
+        cb: unsafe extern "C" fn(*mut c_void, *const E) -> i32,
+        userdata: *mut c_void,
+    ) -> Self {
+        CCallback {
+            cb,
+            userdata,
+            stopped_with: 0,
+        }
+    }
+
     /// Delivers one event on this thread.
-    pub fn deliver(&mut self, p: &Progress) -> ControlFlow<()> {
-        let event = cosv4_progress::from(p);
+    pub fn deliver(&mut self, event: &E) -> ControlFlow<()> {
         let rc = {
             let _scope = CallbackScope::enter();
-            unsafe { (self.cb)(self.userdata, &event) }
+            unsafe { (self.cb)(self.userdata, event) }
         };
         if rc == 0 {
             ControlFlow::Continue(())

@@ -1,7 +1,7 @@
 //! Uploads: `cosv4_upload_options`, `cosv4_client_upload_file`/`_buffer`, and
 //! `cosv4_upload_result` with its accessors.
 
-use super::progress::{in_callback, CCallback};
+use super::progress::{cosv4_progress, in_callback, CCallback};
 use super::{arg_bool, arg_bytes, arg_mut, arg_str, non_null, read_field, run, run_with_error};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_progress_cb, cosv4_result};
 use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
@@ -188,11 +188,7 @@ unsafe fn upload<'a>(
             let (options, mut callback) = match opts.as_ref() {
                 Some(o) => (
                     o.opts.clone(),
-                    o.progress.map(|cb| CCallback {
-                        cb,
-                        userdata: o.userdata,
-                        stopped_with: 0,
-                    }),
+                    o.progress.map(|cb| CCallback::new(cb, o.userdata)),
                 ),
                 None => (UploadOptions::default(), None),
             };
@@ -216,9 +212,9 @@ fn call_core(
     (bucket, cos_path): (&str, &str),
     content: Content<'_>,
     opts: &UploadOptions,
-    callback: Option<&mut CCallback>,
+    callback: Option<&mut CCallback<cosv4_progress>>,
 ) -> crate::Result<Outcome> {
-    let mut deliver = callback.map(|c| move |p: &Progress| c.deliver(p));
+    let mut deliver = callback.map(|c| move |p: &Progress| c.deliver(&cosv4_progress::from(p)));
     let handler: Option<Handler<'_>> = deliver.as_mut().map(|f| f as Handler<'_>);
     client.upload(bucket, cos_path, content, opts, handler)
 }
