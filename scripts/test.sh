@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# The C tests run under valgrind, and the C++ example and header checks need a C++ compiler;
+# a fresh machine (Rust, gcc, git, python3) may lack either.
+missing=""
+command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+command -v c++ >/dev/null 2>&1 || missing="$missing g++"
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
