@@ -34,7 +34,14 @@ impl CancelToken {
     /// again does nothing.
     pub fn cancel(&self) {
         if !self.0.cancelled.swap(true, Ordering::SeqCst) {
-            self.run_hooks();
+            // Hooks run under the lock: a guard dropped meanwhile waits for them to end, so
+            // once `HookGuard::drop` returns its hook is not running and never will. (A hook
+            // shuts down a request's socket; the socket goes back to the shared pool only after
+            // its guard is dropped, so a late hook cannot hit another upload's request.)
+            let mut hooks = self.hooks();
+            for (_, hook) in std::mem::take(&mut *hooks) {
+                hook();
+            }
         }
     }
 
@@ -43,16 +50,16 @@ impl CancelToken {
     }
 
     /// Runs `hook` when the token is cancelled (at once if it already is) until the guard drops.
+    /// A hook must not use this token (it runs under the token's lock).
     pub(crate) fn on_cancel(&self, hook: impl Fn() + Send + Sync + 'static) -> HookGuard {
         let id = self.0.next_id.fetch_add(1, Ordering::Relaxed);
-        self.0
-            .hooks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((id, Box::new(hook)));
-        // A cancel between the check above and the push would have missed the hook.
+        let mut hooks = self.hooks();
+        // `cancel` sets the flag before it takes the lock: either it will find this hook in
+        // the list, or the flag is already visible here. Never both, never neither.
         if self.is_cancelled() {
-            self.run_hooks();
+            hook();
+        } else {
+            hooks.push((id, Box::new(hook)));
         }
         HookGuard {
             token: self.clone(),
@@ -60,12 +67,8 @@ impl CancelToken {
         }
     }
 
-    /// Takes the hooks out, so none runs twice and none runs under the lock, and runs them.
-    fn run_hooks(&self) {
-        let hooks = std::mem::take(&mut *self.0.hooks.lock().unwrap_or_else(|p| p.into_inner()));
-        for (_, hook) in hooks {
-            hook();
-        }
+    fn hooks(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Hook)>> {
+        self.0.hooks.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -76,9 +79,9 @@ pub(crate) struct HookGuard {
 }
 
 impl Drop for HookGuard {
+    /// Unregisters the hook; waits for it to end if a cancel is running it right now.
     fn drop(&mut self) {
-        let mut hooks = self.token.0.hooks.lock().unwrap_or_else(|p| p.into_inner());
-        hooks.retain(|(id, _)| *id != self.id);
+        self.token.hooks().retain(|(id, _)| *id != self.id);
     }
 }
 
@@ -103,6 +106,43 @@ mod tests {
             n3.fetch_add(1, Ordering::SeqCst);
         });
         assert_eq!(n.load(Ordering::SeqCst), 2);
+    }
+
+    /// Issue 10 case 13: a hook taken out by `cancel` must not run after its guard is gone
+    /// (a socket handed back to the shared pool would be shut down under another upload).
+    #[test]
+    fn dropping_a_guard_waits_for_its_running_hook() {
+        use std::sync::atomic::AtomicBool;
+        use std::time::{Duration, Instant};
+        let t = CancelToken::new();
+        let (running, done) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let (r, d) = (running.clone(), done.clone());
+        let guard = t.on_cancel(move || {
+            r.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(200));
+            d.store(true, Ordering::SeqCst);
+        });
+        let canceller = {
+            let t = t.clone();
+            std::thread::spawn(move || t.cancel())
+        };
+        let start = Instant::now();
+        while !running.load(Ordering::SeqCst) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the hook never ran"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(guard);
+        assert!(
+            done.load(Ordering::SeqCst),
+            "the guard was dropped while its hook was still running"
+        );
+        canceller.join().unwrap();
     }
 
     #[test]
