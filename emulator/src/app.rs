@@ -41,6 +41,8 @@ pub struct App {
     pub slice_requests: AtomicU64,
     /// `op=upload` requests so far (their faults come from a stream of their own).
     pub simple_requests: AtomicU64,
+    /// `upload_slice_finish` requests so far (drive the finish faults).
+    pub finish_requests: AtomicU64,
     /// Alternates injected 503/500 answers.
     pub injected_5xx: AtomicBool,
     pub stopping: AtomicBool,
@@ -63,6 +65,7 @@ impl App {
             store,
             slice_requests: AtomicU64::new(0),
             simple_requests: AtomicU64::new(0),
+            finish_requests: AtomicU64::new(0),
             injected_5xx: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             log: Mutex::new(Vec::new()),

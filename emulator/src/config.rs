@@ -55,6 +55,19 @@ pub struct Config {
     /// Serve HTTPS with a certificate made at start by a fresh CA whose certificate is written
     /// to `<data_dir>/ca.pem` (see [`crate::Emulator::ca_pem_path`]); default false (plain HTTP).
     pub tls: bool,
+    /// Answer the first this-many `upload_slice_finish` requests with 503 (code -71) without
+    /// processing them; `u32::MAX` for every one. Default 0.
+    pub finish_unavailable: u32,
+    /// Then process the next this-many finishes but reset the connection instead of answering
+    /// (the answer is lost). Default 0.
+    pub finish_answer_lost: u32,
+    /// Wait this long before processing every `upload_slice_finish` (a slow finish, for
+    /// cancel-during-finish tests). Default 0.
+    pub finish_delay_ms: u64,
+    /// Answer an identical re-upload with insertOnly=1 (simple upload or slice init) with
+    /// code -4018 "same file already uploaded", as some service versions do, instead of
+    /// success. Default false.
+    pub same_file_error: bool,
 }
 
 impl Config {
@@ -74,6 +87,10 @@ impl Config {
             discard_data: false,
             log_requests: false,
             tls: false,
+            finish_unavailable: 0,
+            finish_answer_lost: 0,
+            finish_delay_ms: 0,
+            same_file_error: false,
         }
     }
 

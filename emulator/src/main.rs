@@ -29,6 +29,11 @@ options:
   --fault-delay-ms N            delay before answering every slice
   --fault-stall R               rate of slice answers stalled by --fault-stall-ms
   --fault-stall-ms N            stall duration
+  --fault-finish-5xx N          answer the first N upload_slice_finish requests with 503
+                                (-71) without processing them (\"all\": every one)
+  --fault-finish-lost N         then process N finishes but reset instead of answering
+  --fault-finish-delay-ms N     wait N ms before processing every finish
+  --same-file-error             answer an identical re-upload (insertOnly=1) with -4018
   --tls                         serve HTTPS: a CA made at start signs a certificate for
                                 127.0.0.1/localhost; the CA is written to DATA_DIR/ca.pem
                                 (path printed on stderr) for clients to trust
@@ -93,6 +98,15 @@ fn main() {
             "--fault-delay-ms" => faults.delay_ms = parse(&flag, &value()),
             "--fault-stall" => faults.stall_rate = rate(&flag, &value()),
             "--fault-stall-ms" => faults.stall_ms = parse(&flag, &value()),
+            "--fault-finish-5xx" => {
+                cfg.finish_unavailable = match value().as_str() {
+                    "all" => u32::MAX,
+                    n => parse(&flag, n),
+                }
+            }
+            "--fault-finish-lost" => cfg.finish_answer_lost = parse(&flag, &value()),
+            "--fault-finish-delay-ms" => cfg.finish_delay_ms = parse(&flag, &value()),
+            "--same-file-error" => cfg.same_file_error = true,
             other => fail(&format!("unknown argument {other:?}")),
         }
     }

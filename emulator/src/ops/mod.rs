@@ -132,6 +132,18 @@ enum Existing {
     Replace(ObjectMeta),
 }
 
+/// With [`crate::Config::same_file_error`], an identical re-upload under insertOnly=1 is
+/// answered with -4018 ("same file already uploaded") instead of succeeding.
+fn refuse_same_file(cx: &Ctx, found: &Existing, insert_only: bool) -> Result<(), ApiError> {
+    if cx.app.cfg.same_file_error && insert_only && matches!(found, Existing::Identical(_)) {
+        return Err(ApiError::conflict(
+            -4018,
+            "ERROR_SAME_FILE_UPLOAD: the same file is already stored at this path",
+        ));
+    }
+    Ok(())
+}
+
 fn existing(
     idx: &Index,
     path: &str,

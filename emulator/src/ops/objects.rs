@@ -33,8 +33,11 @@ pub fn stat(cx: &Ctx) -> OpResult {
     data["authority"] = json!(attrs.authority());
     data["forbid"] = json!(0);
     data["custom_headers"] = json!(attrs.custom_headers);
-    data["access_url"] = urls["access_url"].clone();
-    data["source_url"] = urls["source_url"].clone();
+    // An upload in progress shows its slice size and no URLs: it is not an object yet.
+    if data.get("slicesize").is_none() {
+        data["access_url"] = urls["access_url"].clone();
+        data["source_url"] = urls["source_url"].clone();
+    }
     Ok(Outcome::Data(data))
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{existing, Ctx, Existing, OpResult, Outcome};
+use super::{existing, refuse_same_file, Ctx, Existing, OpResult, Outcome};
 use crate::faults;
 use crate::reply::ApiError;
 use crate::sha::ChainSha1;
@@ -116,7 +116,9 @@ pub fn init(cx: &Ctx) -> OpResult {
             ),
         });
     }
-    if let Existing::Identical(old) = existing(&idx, path, sha.as_deref(), filesize, insert_only)? {
+    let found = existing(&idx, path, sha.as_deref(), filesize, insert_only)?;
+    refuse_same_file(cx, &found, insert_only)?;
+    if let Existing::Identical(old) = found {
         store.touch(
             &mut idx,
             path,
@@ -244,7 +246,29 @@ pub fn list(cx: &Ctx) -> OpResult {
     Ok(Outcome::Data(data))
 }
 
+/// `upload_slice_finish`, with the finish faults of the configuration: the first
+/// `finish_unavailable` answer 503 unprocessed, the next `finish_answer_lost` are processed and
+/// their answer lost, every one waits `finish_delay_ms` first.
 pub fn finish(cx: &Ctx) -> OpResult {
+    let app = cx.app;
+    let n = app.finish_requests.fetch_add(1, Ordering::SeqCst);
+    let unavailable = u64::from(app.cfg.finish_unavailable);
+    if n < unavailable {
+        return Err(ApiError::new(
+            503,
+            -71,
+            "too many requests (injected fault on finish)",
+        ));
+    }
+    app.sleep_ms(app.cfg.finish_delay_ms);
+    let result = finish_session(cx);
+    if n < unavailable + u64::from(app.cfg.finish_answer_lost) {
+        return Ok(Outcome::Reset);
+    }
+    result
+}
+
+fn finish_session(cx: &Ctx) -> OpResult {
     let session = cx.session()?;
     let meta = &session.meta;
     let filesize = cx.required_u64("filesize")?;

@@ -2,7 +2,7 @@
 //! here as on slice data (5xx, reset before or after storing, delay and stalls), from a stream
 //! of their own ([`faults::SIMPLE_STREAM`]).
 
-use super::{existing, Ctx, Existing, OpResult, Outcome, MAX_SIMPLE_UPLOAD};
+use super::{existing, refuse_same_file, Ctx, Existing, OpResult, Outcome, MAX_SIMPLE_UPLOAD};
 use crate::faults;
 use crate::reply::ApiError;
 use crate::sha::sha1_hex;
@@ -54,7 +54,8 @@ fn store(cx: &Ctx) -> OpResult {
     let insert_only = cx.insert_only();
     let store = &cx.app.store;
     // Reject early without writing, then re-check when committing.
-    existing(&store.lock(), path, Some(&sha), size, insert_only)?;
+    let found = existing(&store.lock(), path, Some(&sha), size, insert_only)?;
+    refuse_same_file(cx, &found, insert_only)?;
     let staged = store.stage(content)?;
     let committed = commit(cx, path, &staged, &sha, size, insert_only);
     let _ = std::fs::remove_file(&staged); // gone already when it was renamed into place
