@@ -311,3 +311,6 @@ pub(crate) fn run(
         session::upload(&job, &mut reporter)
     }
 }
+
+#[cfg(test)]
+mod tests;

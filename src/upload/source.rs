@@ -163,7 +163,14 @@ impl Read for RangeReader<'_> {
         if want == 0 {
             return Ok(0);
         }
-        let n = self.source.read_at(&mut buf[..want], self.offset)?;
+        // A local read error is ours, not the connection's: it must not be retried as one.
+        let n = self
+            .source
+            .read_at(&mut buf[..want], self.offset)
+            .map_err(|e| {
+                let what = format!("read {} at offset {}", self.source.describe(), self.offset);
+                io::Error::other(Error::local_io(&what, &e))
+            })?;
         self.offset += n as u64;
         self.left -= n as u64;
         Ok(n)
