@@ -99,6 +99,15 @@ impl Error {
         Error::new(ErrorKind::Cancelled, "the upload was cancelled")
     }
 
+    /// The refusal to replace an existing object (COS code -177, as the service answers it),
+    /// decided by this library; no HTTP status.
+    pub fn file_exists(message: impl Into<String>) -> Error {
+        Error {
+            cos_code: Some(codes::FILE_EXISTS),
+            ..Error::new(ErrorKind::Service, message)
+        }
+    }
+
     /// A local I/O failure while doing `what` (e.g. "open /tmp/x").
     pub fn local_io(what: &str, err: &std::io::Error) -> Error {
         Error::new(ErrorKind::LocalIo, format!("{what}: {err}"))
@@ -243,6 +252,10 @@ pub mod codes {
     pub const FILE_EXISTS: i64 = -177;
     /// The path does not exist (also: no unfinished upload, for `upload_slice_list`).
     pub const NOT_FOUND: i64 = -197;
+    /// "Same file already uploaded": identical content is already stored at the path.
+    pub const SAME_FILE: i64 = -4018;
+    /// Wrong or unknown session (also: a session already finished).
+    pub const WRONG_SESSION: i64 = -94;
 }
 
 #[cfg(test)]

@@ -144,30 +144,6 @@ fn progress_is_monotonic_on_the_calling_thread_and_ends_at_100_percent() {
     assert!(events.iter().any(|p| p.phase == Phase::Uploading));
 }
 
-/// Uploads `data` to `path`, cancelling (from the progress handler, via the token) once `k`
-/// slices are confirmed. Returns the error.
-fn upload_cancelled_after(
-    client: &cosv4::Client,
-    path: &str,
-    file: &std::path::Path,
-    k: u64,
-) -> cosv4::Error {
-    let token = CancelToken::new();
-    let opts = UploadOptions {
-        cancel: Some(token.clone()),
-        ..Default::default()
-    };
-    let mut handler = |p: &Progress| {
-        if p.slices_done >= k {
-            token.cancel();
-        }
-        ControlFlow::Continue(())
-    };
-    client
-        .upload_file_with_progress(BUCKET, path, file, &opts, &mut handler)
-        .unwrap_err()
-}
-
 #[test]
 fn resume_after_cancel_sends_only_the_missing_slices() {
     // Slow slices down so the cancel lands mid-upload.

@@ -506,11 +506,20 @@ class CancelTest(unittest.TestCase):
         interrupted_at = []
 
         def interrupter():
-            # Without a progress callback: wait a fixed time into the upload.
+            # Without a progress callback: watch the server until two slices have arrived (a
+            # fixed delay may land in the hashing phase on a loaded machine).
             if with_progress:
                 started.wait(30)
             else:
-                time.sleep(0.4)
+                with slow.client() as watcher:
+                    deadline = time.monotonic() + 30
+                    while time.monotonic() < deadline:
+                        try:
+                            if watcher.stat(BUCKET, path).filelen >= 2 * 524288:
+                                break
+                        except cosv4.ServiceError:
+                            pass  # no upload there yet
+                        time.sleep(0.01)
             interrupted_at.append(time.monotonic())
             _thread.interrupt_main()  # as Ctrl-C: trips SIGINT for the main thread
 

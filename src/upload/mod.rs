@@ -10,6 +10,7 @@ mod plan;
 mod progress;
 mod retry;
 mod session;
+mod settle;
 mod simple;
 mod source;
 mod window;
@@ -232,6 +233,27 @@ impl<'a> Job<'a> {
         let what = (op.as_str(), self.cos_path, offset);
         crate::log::request(self.cfg.logger.as_ref(), what, bytes, started, &answer);
         answer.and_then(Envelope::into_data)
+    }
+
+    /// `op=stat` of the object, with retries; `halt` interrupts it.
+    pub fn stat(&self) -> Result<crate::objects::ObjectStat> {
+        let parts = (self.cfg, self.signer, self.agent);
+        let (answer, _) = retry::with_retries(self.cfg, &self.stop(), || {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            crate::transport::with_cancel(&self.halt, || {
+                crate::objects::stat_at(parts, self.bucket, &self.url, false)
+            })
+        });
+        answer
+    }
+
+    /// The SHA-1 of the whole source, in one pass (no progress events).
+    pub fn whole_sha(&self) -> Result<String> {
+        let size = self.source.len();
+        let one_slice = size.next_multiple_of(64).max(64);
+        Ok(self
+            .hash_pass(one_slice, &mut Reporter::new(None, size))?
+            .sha)
     }
 
     /// One sequential pass over the source: the sha and the `uploadparts` states.

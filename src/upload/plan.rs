@@ -28,6 +28,12 @@ impl Plan {
         offset < self.size && offset.is_multiple_of(self.slice_size)
     }
 
+    /// Bytes of the slices not in `pending` (those the server already has).
+    pub fn bytes_outside(&self, pending: &[u64]) -> u64 {
+        let left: u64 = pending.iter().map(|&o| self.len_at(o)).sum();
+        self.size.saturating_sub(left)
+    }
+
     /// Offsets of the slices not in `done`, in order.
     pub fn pending(&self, done: &[u64]) -> Vec<u64> {
         let mut have = vec![false; self.count() as usize];
@@ -69,5 +75,7 @@ mod tests {
         let p = Plan::new(1000, 256);
         assert_eq!(p.pending(&[256, 768, 5, 99999]), vec![0, 512]);
         assert_eq!(p.len_at(768), 232);
+        assert_eq!(p.bytes_outside(&[0, 512]), 256 + 232);
+        assert_eq!(p.bytes_outside(&p.pending(&[])), 0);
     }
 }

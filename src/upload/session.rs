@@ -4,8 +4,8 @@
 use super::plan::Plan;
 use super::progress::{Phase, Reporter};
 use super::retry::with_retries;
-use super::{window, Job, Method, Outcome};
-use crate::config::SLICE_SIZES;
+use super::{settle, window, Job, Method, Outcome};
+use crate::config::{KIB, MIB};
 use crate::error::{codes, Error, ErrorKind, Result};
 use crate::hash::FileDigest;
 use crate::wire::envelope::{int_field, opt_str, required_str};
@@ -55,11 +55,8 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     let plan = Plan::new(size, slice_size);
     let pending = plan.pending(&done);
     let skipped = plan.count() - pending.len() as u64;
-    let already: u64 = (0..plan.count())
-        .map(|i| i * slice_size)
-        .filter(|o| !pending.contains(o))
-        .map(|o| plan.len_at(o))
-        .sum();
+    let already = plan.bytes_outside(&pending);
+    job.stop().check()?;
     reporter.update(|p| {
         p.phase = Phase::Uploading;
         p.slices_total = plan.count();
@@ -96,6 +93,11 @@ fn start(job: &Job<'_>, digest: Option<&FileDigest>, retries: &mut u32) -> Resul
     for _ in 0..3 {
         let stale = match call(job, retries, || init(job, digest)) {
             Ok(data) => return started(&data, job.cfg.slice_size),
+            // "Same file already uploaded": success once the service shows it finished.
+            Err(e) if e.cos_code() == Some(codes::SAME_FILE) => {
+                let sha = digest.map(|d| d.sha.as_str());
+                return settle::confirm(job, sha, None, e).map(Start::Instant);
+            }
             Err(e) if e.cos_code() == Some(codes::UNFINISHED_SAME) => {
                 match call(job, retries, || list(job)) {
                     Ok(data) => match resume(job, &data, digest) {
@@ -118,7 +120,12 @@ fn start(job: &Job<'_>, digest: Option<&FileDigest>, retries: &mut u32) -> Resul
             return Err(stale.context("set replace_stale to delete it and start over"));
         }
         replaced = true;
-        call(job, retries, || delete(job))?;
+        protect_finished(job)?;
+        match call(job, retries, || delete(job)) {
+            // Gone already: an earlier attempt's answer was lost, or someone else deleted it.
+            Err(e) if e.cos_code() == Some(codes::NOT_FOUND) => {}
+            other => drop(other?),
+        }
     }
     Err(Error::new(
         ErrorKind::Service,
@@ -154,6 +161,25 @@ fn init(job: &Job<'_>, digest: Option<&FileDigest>) -> Result<Value> {
 
 fn list(job: &Job<'_>) -> Result<Value> {
     job.post(Form::new().text("op", "upload_slice_list").finish())
+}
+
+/// `replace_stale` deletes the path, which would also delete a finished object there: with
+/// insert-only that object is protected, and the answer is "file exists" (-177).
+fn protect_finished(job: &Job<'_>) -> Result<()> {
+    if !job.opts.insert_only {
+        return Ok(());
+    }
+    match job.stat() {
+        Ok(st) if !st.access_url.is_empty() => Err(Error::file_exists(format!(
+            "{} holds a finished object, which insert-only protects: replace_stale deletes only \
+             an unfinished upload, and deleting this one would delete the object too (upload \
+             with overwrite to replace it)",
+            job.cos_path
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) if e.cos_code() == Some(codes::NOT_FOUND) => Ok(()),
+        Err(e) => Err(e.context("checking for a finished object before replace_stale")),
+    }
 }
 
 fn delete(job: &Job<'_>) -> Result<Value> {
@@ -206,11 +232,25 @@ fn resume(job: &Job<'_>, data: &Value, digest: Option<&FileDigest>) -> Result<St
             ))
         }
     }
-    if let (Some(theirs), Some(d)) = (opt_str(data, "sha"), digest) {
-        // The JS SDK notes the service may append "_<suffix>" to the sha.
-        let theirs = theirs.split('_').next().unwrap_or("");
-        if !theirs.eq_ignore_ascii_case(&d.sha) {
-            return mismatch(format!("its sha is {theirs}, the local file's {}", d.sha));
+    // Only content proven to be ours is resumed: both SHA-1s known and equal. Without them
+    // another file's slices of the same size would be kept (the JS SDK notes the service may
+    // append "_<suffix>" to the sha).
+    let theirs = opt_str(data, "sha");
+    let theirs = theirs.as_deref().and_then(|s| s.split('_').next());
+    match (theirs.filter(|s| !s.is_empty()), digest) {
+        (Some(t), Some(d)) if t.eq_ignore_ascii_case(&d.sha) => {}
+        (Some(t), Some(d)) => {
+            return mismatch(format!("its sha is {t}, the local file's {}", d.sha))
+        }
+        (None, _) => {
+            return mismatch(
+                "it declares no sha, so its slices cannot be proven to be this file's".into(),
+            )
+        }
+        (Some(_), None) => {
+            return mismatch(
+                "integrity checks are off, so its slices cannot be proven to be this file's".into(),
+            )
         }
     }
     let slice_size = match int_field(data, "slice_size") {
@@ -258,26 +298,32 @@ fn listparts(data: &Value) -> Result<Vec<Value>> {
     }
 }
 
+/// The sizes a server may answer: outside them a file means absurdly many (or huge) slices.
+const SANE_SLICE_SIZES: std::ops::RangeInclusive<u64> = 64 * KIB..=64 * MIB;
+
 fn checked_slice_size(n: i64, op: &str) -> Result<u64> {
-    let ok =
-        n > 0 && (n as u64).is_multiple_of(64) && n as u64 <= *SLICE_SIZES.last().unwrap_or(&0) * 4;
-    if !ok {
+    let n = u64::try_from(n).unwrap_or(0);
+    if !SANE_SLICE_SIZES.contains(&n) || !n.is_multiple_of(64) {
         return Err(Error::protocol(format!(
-            "the {op} answer has slice_size {n}, which is not a positive multiple of 64 up to 12 MiB"
+            "the {op} answer has slice_size {n}, which is not a multiple of 64 from 64 KiB to \
+             64 MiB"
         )));
     }
-    Ok(n as u64)
+    Ok(n)
 }
 
+/// `upload_slice_finish`, retried. Success only when the service confirms the finish, or —
+/// when an attempt may have been processed without its answer reaching us, or the session is
+/// unknown (an earlier finish of ours completed it) — when it shows the finished object with
+/// our content ([`settle`]). Otherwise the finish's error.
 fn finish(
     job: &Job<'_>,
     session: &str,
     digest: Option<&FileDigest>,
     retries: &mut u32,
 ) -> Result<Value> {
-    let mut attempts = 0;
+    let mut lost = false;
     let result = call(job, retries, || {
-        attempts += 1;
         let mut form = Form::new()
             .text("op", "upload_slice_finish")
             .text("session", session)
@@ -285,23 +331,13 @@ fn finish(
         if let Some(d) = digest {
             form = form.text("sha", &d.sha);
         }
-        job.post(form.finish())
+        let answer = job.post(form.finish());
+        lost |= answer.as_ref().is_err_and(settle::maybe_processed);
+        answer
     });
     match result {
-        // A finish whose answer was lost completed the object; the retry then finds no session.
-        // Believe the object only if it is there with our size (and sha, when we have one).
-        Err(e) if attempts > 1 && e.kind() == ErrorKind::Service => {
-            let parts = (job.cfg, job.signer, job.agent);
-            match crate::objects::stat_at(parts, job.bucket, &job.url, false) {
-                Ok(st)
-                    if st.filesize == job.source.len()
-                        && st.filelen == st.filesize
-                        && digest.is_none_or(|d| st.sha.eq_ignore_ascii_case(&d.sha)) =>
-                {
-                    Ok(st.raw)
-                }
-                _ => Err(e),
-            }
+        Err(e) if lost || e.cos_code() == Some(codes::WRONG_SESSION) => {
+            settle::confirm(job, digest.map(|d| d.sha.as_str()), Some(session), e)
         }
         other => other,
     }

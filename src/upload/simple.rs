@@ -3,8 +3,8 @@
 use super::progress::{Phase, Reporter};
 use super::retry::with_retries;
 use super::source::RangeReader;
-use super::{Job, Method, Outcome};
-use crate::error::Result;
+use super::{settle, Job, Method, Outcome};
+use crate::error::{codes, Result};
 use crate::wire::Form;
 
 pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outcome> {
@@ -21,6 +21,7 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     });
     reporter.emit()?;
     let mut bytes_sent = 0;
+    let mut lost = false;
     let (answer, retries) = with_retries(job.cfg, &job.stop(), || {
         job.source.check_unchanged()?;
         let mut form = Form::new().text("op", "upload");
@@ -32,11 +33,33 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
             .text("insertOnly", if job.opts.insert_only { "1" } else { "0" });
         bytes_sent += size;
         let reader = RangeReader::new(job.source, 0, size, &job.halt);
-        job.post(form.with_content("filecontent", size, reader))
+        let answer = job.post(form.with_content("filecontent", size, reader));
+        lost |= answer.as_ref().is_err_and(settle::maybe_processed);
+        answer
     });
-    let data = answer?;
+    // After a lost answer the retry may meet our own stored object ("same file", -4018, or the
+    // last attempt's error): success once the service shows it finished with our content.
+    let (data, method) = match answer {
+        Ok(data) => (data, Method::Simple),
+        Err(e) if e.cos_code() == Some(codes::SAME_FILE) => {
+            let data = settle::confirm(job, sha.as_deref(), None, e)?;
+            (
+                data,
+                if lost {
+                    Method::Simple
+                } else {
+                    Method::Instant
+                },
+            )
+        }
+        Err(e) if lost => (
+            settle::confirm(job, sha.as_deref(), None, e)?,
+            Method::Simple,
+        ),
+        Err(e) => return Err(e),
+    };
     job.source.check_unchanged()?;
-    let mut outcome = Outcome::from_answer(&data, Method::Simple, size);
+    let mut outcome = Outcome::from_answer(&data, method, size);
     outcome.bytes_sent = bytes_sent;
     outcome.slices_total = 1;
     outcome.slices_sent = 1;

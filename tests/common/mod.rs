@@ -96,3 +96,27 @@ pub fn data_offsets(emu: &Emulator) -> Vec<u64> {
     v.sort_unstable();
     v
 }
+
+/// Uploads `data` to `path`, cancelling (from the progress handler, via the token) once `k`
+/// slices are confirmed. Returns the error.
+pub fn upload_cancelled_after(
+    client: &Client,
+    path: &str,
+    file: &std::path::Path,
+    k: u64,
+) -> cosv4::Error {
+    let token = cosv4::CancelToken::new();
+    let opts = cosv4::UploadOptions {
+        cancel: Some(token.clone()),
+        ..Default::default()
+    };
+    let mut handler = |p: &cosv4::Progress| {
+        if p.slices_done >= k {
+            token.cancel();
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    client
+        .upload_file_with_progress(BUCKET, path, file, &opts, &mut handler)
+        .unwrap_err()
+}

@@ -1,0 +1,307 @@
+//! Data safety of uploads (issue 10): success only when the service confirmed a finished object
+//! with this content; a finished object that insert-only protects is never deleted; slices of
+//! content we cannot prove to be ours are never resumed.
+
+mod common;
+
+use common::*;
+use cosv4::{CancelToken, ErrorKind, Method, Progress, UploadOptions};
+use sha1::{Digest, Sha1};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::time::Duration;
+
+fn sha1_hex(data: &[u8]) -> String {
+    Sha1::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn overwrite() -> UploadOptions {
+    UploadOptions {
+        insert_only: false,
+        ..Default::default()
+    }
+}
+
+fn replace_stale(insert_only: bool) -> UploadOptions {
+    UploadOptions {
+        insert_only,
+        replace_stale: true,
+        ..Default::default()
+    }
+}
+
+/// Uploads `file` with `opts`, stopping it from the progress handler once `k` slices are
+/// confirmed: an unfinished upload stays on the server.
+fn interrupted(client: &cosv4::Client, path: &str, file: &Path, opts: &UploadOptions, k: u64) {
+    let mut handler = |p: &Progress| {
+        if p.slices_done >= k {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let err = client
+        .upload_file_with_progress(BUCKET, path, file, opts, &mut handler)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Aborted, "{err}");
+}
+
+// Case 1: a finish answered 503 every time is a failure, never "success" from a stat of the
+// unfinished upload (whose slices have all arrived and whose declared sha is ours).
+#[test]
+fn a_finish_that_always_fails_is_a_failure() {
+    let emu = emulator_with(|c| c.finish_unavailable = u32::MAX);
+    let client = client(&emu);
+    let data = content(10 * MIB, 1);
+    let err = client
+        .upload_bytes(BUCKET, "/f503.bin", &data, &UploadOptions::default())
+        .unwrap_err();
+    assert_eq!(
+        (err.cos_code(), err.http_status()),
+        (Some(-71), Some(503)),
+        "{err}"
+    );
+    assert!(emu.object("/f503.bin").is_none());
+    let finishes = emu
+        .log()
+        .iter()
+        .filter(|e| e.op == "upload_slice_finish")
+        .count();
+    assert_eq!(finishes, 4, "the finish is retried (3 retries), then fails");
+}
+
+// Case 1, integrity off: an existing object of the same size is not taken for ours.
+#[test]
+fn without_integrity_a_same_size_object_is_not_taken_for_ours() {
+    let emu = emulator_with(|c| c.finish_unavailable = u32::MAX);
+    let client = client_with(&emu, |c| c.integrity = false);
+    let v1 = content(10 * MIB, 1);
+    emu.put_object("/same.bin", &v1);
+    let v2 = content(10 * MIB, 2);
+    let err = client
+        .upload_bytes(BUCKET, "/same.bin", &v2, &overwrite())
+        .unwrap_err();
+    assert_eq!(err.cos_code(), Some(-71), "{err}");
+    assert!(emu.object("/same.bin").unwrap() == v1);
+}
+
+// Case 1, the legitimate settlement: a finish processed whose answer was lost is confirmed by
+// the finished object with our sha (computed now when integrity checks are off).
+#[test]
+fn a_lost_finish_answer_is_settled_by_the_finished_object() {
+    for integrity in [true, false] {
+        let emu = emulator_with(|c| c.finish_answer_lost = 1);
+        let client = client_with(&emu, |c| c.integrity = integrity);
+        let data = content(10 * MIB, 3);
+        let out = client
+            .upload_bytes(BUCKET, "/lost.bin", &data, &UploadOptions::default())
+            .unwrap();
+        assert!(out.access_url.ends_with("/lost.bin"), "{out:?}");
+        assert_eq!(out.method, Method::Slices);
+        assert!(emu.object("/lost.bin").unwrap() == data);
+    }
+}
+
+// Case 1: the emulator shows an upload in progress as such (slice size, no URLs).
+#[test]
+fn stat_of_an_upload_in_progress_has_no_urls() {
+    let emu = emulator_with(|c| c.faults.delay_ms = 20);
+    let client = client_with(&emu, |c| c.workers = 1);
+    let dir = TempDir::new();
+    let file = dir.file("p.bin", &content(12 * MIB, 4));
+    interrupted(&client, "/p.bin", &file, &UploadOptions::default(), 2);
+    let st = client.stat(BUCKET, "/p.bin").unwrap();
+    assert!(
+        st.access_url.is_empty() && st.filelen < st.filesize,
+        "{st:?}"
+    );
+}
+
+// Case 2: replace_stale with insert-only never deletes a finished object.
+#[test]
+fn replace_stale_never_deletes_a_finished_object_under_insert_only() {
+    let emu = emulator_with(|c| c.faults.delay_ms = 20);
+    let client = client_with(&emu, |c| c.workers = 1);
+    let dir = TempDir::new();
+    let v1 = content(12 * MIB, 1);
+    client
+        .upload_bytes(BUCKET, "/keep.bin", &v1, &UploadOptions::default())
+        .unwrap();
+    let v2 = dir.file("v2.bin", &content(12 * MIB, 2));
+    interrupted(&client, "/keep.bin", &v2, &overwrite(), 2);
+    let v3 = dir.file("v3.bin", &content(12 * MIB, 3));
+    let err = client
+        .upload_file(BUCKET, "/keep.bin", &v3, &replace_stale(true))
+        .unwrap_err();
+    assert_eq!(err.cos_code(), Some(-177), "{err}");
+    assert!(err.message().contains("insert-only"), "{err}");
+    assert!(emu.object("/keep.bin").unwrap() == v1, "v1 was lost");
+    assert!(!emu.log().iter().any(|e| e.op == "delete"));
+    // With overwrite the user asked for the object to be replaced: the stale upload goes.
+    let v3_data = std::fs::read(&v3).unwrap();
+    client
+        .upload_file(BUCKET, "/keep.bin", &v3, &replace_stale(false))
+        .unwrap();
+    assert!(emu.object("/keep.bin").unwrap() == v3_data);
+}
+
+// Case 3: without a sha, the slices of another file of the same size are never resumed.
+#[test]
+fn without_integrity_an_unfinished_upload_is_not_resumed() {
+    let emu = emulator_with(|c| c.faults.delay_ms = 20);
+    let client = client_with(&emu, |c| {
+        c.workers = 1;
+        c.integrity = false;
+    });
+    let dir = TempDir::new();
+    let a = dir.file("a.bin", &content(24 * MIB, 1));
+    let b_data = content(24 * MIB, 2);
+    let b = dir.file("b.bin", &b_data);
+    interrupted(&client, "/mix.bin", &a, &UploadOptions::default(), 5);
+    let err = client
+        .upload_file(BUCKET, "/mix.bin", &b, &UploadOptions::default())
+        .unwrap_err();
+    assert_eq!(err.cos_code(), Some(-4019), "{err}");
+    assert!(err.message().contains("cannot be proven"), "{err}");
+    assert!(err.message().contains("replace_stale"), "{err}");
+    assert!(emu.object("/mix.bin").is_none());
+    let out = client
+        .upload_file(BUCKET, "/mix.bin", &b, &replace_stale(true))
+        .unwrap();
+    assert!(!out.resumed);
+    assert_eq!(emu.object_sha1("/mix.bin").unwrap(), sha1_hex(&b_data));
+}
+
+// Case 4: an unfinished upload that declared no sha is not resumed by an integrity-on upload
+// (it would fail at finish with -4016 for ever).
+#[test]
+fn an_unfinished_upload_without_sha_is_not_resumed_with_integrity_on() {
+    let emu = emulator_with(|c| c.faults.delay_ms = 20);
+    let no_sha = client_with(&emu, |c| {
+        c.workers = 1;
+        c.integrity = false;
+    });
+    let dir = TempDir::new();
+    let a = dir.file("a.bin", &content(12 * MIB, 1));
+    let b_data = content(12 * MIB, 2);
+    let b = dir.file("b.bin", &b_data);
+    interrupted(&no_sha, "/nosha.bin", &a, &UploadOptions::default(), 2);
+    let client = client(&emu);
+    let err = client
+        .upload_file(BUCKET, "/nosha.bin", &b, &UploadOptions::default())
+        .unwrap_err();
+    assert_eq!(err.cos_code(), Some(-4019), "{err}");
+    assert!(err.message().contains("declares no sha"), "{err}");
+    assert!(!emu.log().iter().any(|e| e.op == "upload_slice_finish"));
+    let out = client
+        .upload_file(BUCKET, "/nosha.bin", &b, &replace_stale(true))
+        .unwrap();
+    assert!(!out.resumed);
+    assert!(emu.object("/nosha.bin").unwrap() == b_data);
+}
+
+// Case 8: a cancel that lands during finish, while the service goes on to complete the
+// object; the rerun resumes the session and its finish meets "unknown session" (-94). The
+// object is there with our content: success.
+#[test]
+fn rerun_after_a_cancel_during_finish_succeeds() {
+    let emu = emulator_with(|c| c.finish_delay_ms = 600);
+    let client = client(&emu);
+    let dir = TempDir::new();
+    let data = content(10 * MIB, 8);
+    let file = dir.file("c.bin", &data);
+    let token = CancelToken::new();
+    let opts = UploadOptions {
+        cancel: Some(token.clone()),
+        ..Default::default()
+    };
+    let err = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for _ in 0..2000 {
+                if data_offsets(&emu).len() == 10 {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            // The finish is on its way (or in the emulator's 600 ms wait): cancel it.
+            std::thread::sleep(Duration::from_millis(150));
+            token.cancel();
+        });
+        client
+            .upload_file(BUCKET, "/c.bin", &file, &opts)
+            .unwrap_err()
+    });
+    assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+    assert!(
+        emu.session("/c.bin").is_some(),
+        "the first finish is still waiting"
+    );
+    let out = client
+        .upload_file(BUCKET, "/c.bin", &file, &UploadOptions::default())
+        .unwrap();
+    assert!(out.access_url.ends_with("/c.bin"));
+    let finish_codes: Vec<i64> = emu
+        .log()
+        .iter()
+        .filter(|e| e.op == "upload_slice_finish")
+        .map(|e| e.code)
+        .collect();
+    assert!(finish_codes.contains(&-94), "{finish_codes:?}");
+    assert!(emu.object("/c.bin").unwrap() == data);
+}
+
+// Case 9: "same file already uploaded" (-4018) is success, reported as content the service
+// already had; for a simple upload, for a slice init, and after a lost answer.
+#[test]
+fn same_file_already_uploaded_is_success() {
+    let emu = emulator_with(|c| c.same_file_error = true);
+    let client = client(&emu);
+    for (path, len) in [("/s.bin", 1000), ("/big.bin", 10 * MIB)] {
+        let data = content(len, 9);
+        let first = client
+            .upload_bytes(BUCKET, path, &data, &UploadOptions::default())
+            .unwrap();
+        assert_ne!(first.method, Method::Instant);
+        let again = client
+            .upload_bytes(BUCKET, path, &data, &UploadOptions::default())
+            .unwrap();
+        assert_eq!(again.method, Method::Instant, "{path}");
+        assert_eq!(again.access_url, first.access_url);
+        assert!(emu.log().iter().any(|e| e.code == -4018), "{path}");
+    }
+    // A simple upload stored but its answer lost: the retry meets -4018.
+    emu.set_faults(cosv4_emulator::Faults {
+        drop_after_store_rate: 1.0,
+        ..Default::default()
+    });
+    let data = content(5000, 10);
+    let out = client
+        .upload_bytes(BUCKET, "/lost-simple.bin", &data, &UploadOptions::default())
+        .unwrap();
+    assert_eq!(out.method, Method::Simple);
+    assert!(out.retries >= 1);
+    assert!(emu.object("/lost-simple.bin").unwrap() == data);
+}
+
+// Case 10: a server slice size outside 64 KiB – 64 MiB is a protocol error, not 16 M slices.
+#[test]
+fn an_absurd_server_slice_size_is_a_protocol_error() {
+    for answered in [64, 128 * MIB] {
+        let emu = emulator_with(|c| c.slice_size_override = Some(answered));
+        let client = client(&emu);
+        let err = client
+            .upload_bytes(
+                BUCKET,
+                "/tiny.bin",
+                &content(9 * MIB, 1),
+                &Default::default(),
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        assert!(err.message().contains("64 KiB"), "{err}");
+        assert!(!emu.log().iter().any(|e| e.op == "upload_slice_data"));
+    }
+}
