@@ -381,20 +381,77 @@ fn example_cli_interrupt_exits_130_and_rerun_resumes() {
     }
 }
 
+/// Issue 10 through the CLI: an upload whose finish the service never confirms is a failure
+/// (it was reported `"ok":true` with an empty access_url), and `--replace-stale` without
+/// `--overwrite` never deletes a finished object.
+#[test]
+fn example_cli_reports_only_confirmed_uploads_and_keeps_protected_objects() {
+    let (file, _) = test_file("cli-unfinished.bin", 9_000_000, 6);
+    let file = file.display().to_string();
+    let v = Variant::Static;
+    let emu = Emu::with(|c| c.finish_unavailable = u32::MAX);
+    let (code, out, err) = cli(v, &emu.env(), &["--json", "--quiet", &file, "/cli/u.bin"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let j = json(&out);
+    assert_eq!(
+        (j["ok"].clone(), j["cos_code"].clone()),
+        (false.into(), (-71).into())
+    );
+    assert!(emu.emu.object("/cli/u.bin").is_none());
+
+    let emu = Emu::with(|c| c.faults.delay_ms = 20);
+    let v1 = c_harness::content(9_000_000, 7);
+    emu.emu.put_object("/cli/keep.bin", &v1);
+    let client = library_client(&emu);
+    let opts = cosv4::UploadOptions {
+        insert_only: false,
+        ..Default::default()
+    };
+    let mut stop = |p: &cosv4::Progress| {
+        if p.slices_done >= 2 {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    };
+    let v2 = c_harness::content(9_000_000, 8);
+    let e = client
+        .upload_bytes_with_progress(c_harness::BUCKET, "/cli/keep.bin", &v2, &opts, &mut stop)
+        .unwrap_err();
+    assert_eq!(e.kind(), cosv4::ErrorKind::Aborted, "{e}");
+    let args = [
+        "--json",
+        "--quiet",
+        "--replace-stale",
+        &file,
+        "/cli/keep.bin",
+    ];
+    let (code, out, err) = cli(v, &emu.env(), &args);
+    assert_eq!(code, 1, "{out}{err}");
+    let j = json(&out);
+    assert_eq!(j["result_name"], "COSV4_RESULT_FILE_EXISTS", "{out}");
+    assert_eq!(j["cos_code"], -177);
+    assert!(
+        emu.emu.object("/cli/keep.bin") == Some(v1),
+        "the protected object was lost"
+    );
+}
+
+/// A library client for the emulator of `emu`.
+fn library_client(emu: &Emu) -> cosv4::Client {
+    let mut c = cosv4::Config::new(
+        cosv4::Credentials::new(
+            c_harness::APPID,
+            c_harness::SECRET_ID,
+            c_harness::SECRET_KEY,
+        )
+        .unwrap(),
+    );
+    c.endpoint = Some(cosv4::Endpoint::BaseUrl(emu.emu.base_url()));
+    cosv4::Client::new(c).unwrap()
+}
+
 /// Removes an object so the next round uploads it again (a delete through the library).
 fn break_object(emu: &Emu, path: &str) {
-    let client = cosv4::Client::new({
-        let mut c = cosv4::Config::new(
-            cosv4::Credentials::new(
-                c_harness::APPID,
-                c_harness::SECRET_ID,
-                c_harness::SECRET_KEY,
-            )
-            .unwrap(),
-        );
-        c.endpoint = Some(cosv4::Endpoint::BaseUrl(emu.emu.base_url()));
-        c
-    })
-    .unwrap();
-    client.delete(c_harness::BUCKET, path).unwrap();
+    library_client(emu).delete(c_harness::BUCKET, path).unwrap();
 }
