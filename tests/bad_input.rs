@@ -445,6 +445,9 @@ fn answer(script: &str, op: &str, offset: u64) -> (u16, Vec<u8>) {
             ),
         ),
         ("nosession", "upload_slice_init") => ok(serde_json::json!({"slice_size": 524288})),
+        ("slice64", "upload_slice_init") => {
+            ok(serde_json::json!({"session": "S1", "slice_size": 64}))
+        }
         (_, "upload_slice_init") => ok(session),
         ("badoffset", "upload_slice_data") => {
             ok(serde_json::json!({"session": "S1", "offset": offset + 1}))
@@ -457,6 +460,22 @@ fn answer(script: &str, op: &str, offset: u64) -> (u16, Vec<u8>) {
             400,
             envelope(-5999, "scripted finish failure", serde_json::json!({})),
         ),
+        ("finish503", "upload_slice_finish") => (
+            503,
+            envelope(-71, "scripted: too many requests", serde_json::json!({})),
+        ),
+        ("unknownsession", "upload_slice_finish") => (
+            400,
+            envelope(-94, "scripted: unknown session", serde_json::json!({})),
+        ),
+        // An upload in progress, all slices there: its slice size, no URLs.
+        ("unknownsession", "stat") => ok(serde_json::json!({
+            "filesize": 1_100_000, "filelen": 1_100_000, "slicesize": 524288,
+            "sha": "0000000000000000000000000000000000000000",
+        })),
+        ("unknownsession", "upload_slice_list") => ok(serde_json::json!({
+            "session": "S1", "slice_size": 524288, "filesize": 1_100_000, "listparts": [],
+        })),
         (_, "upload_slice_finish") => ok(urls),
         _ => (
             404,

@@ -32,7 +32,8 @@ pub enum cosv4_method {
     Simple = 1,
     /// Slice upload (init, data slices, finish).
     Slices = 2,
-    /// The server already had the content; nothing was sent.
+    /// The server already had the content: instant upload at init (nothing sent), or a
+    /// simple upload answered "same file already uploaded" (-4018, confirmed by a stat).
     Instant = 3,
 }
 
@@ -110,7 +111,10 @@ pub unsafe extern "C" fn cosv4_upload_options_set_insert_only(
 }
 
 /// 1: when an unfinished upload at the path cannot be resumed (other content, size or slice
-/// size), delete it and start over. 0 (default): fail with COSV4_RESULT_UPLOAD_CONFLICT (or
+/// size, or content not proven to be this file's: integrity off, or no sha declared), delete
+/// it and start over. Under insert-only (the default) a finished object at the path is never
+/// deleted: the upload fails with COSV4_RESULT_FILE_EXISTS instead; with insert-only 0 the
+/// delete removes that object too. 0 (default): fail with COSV4_RESULT_UPLOAD_CONFLICT (or
 /// COSV4_RESULT_INTEGRITY when its content differs). Other values: INVALID_ARGUMENT.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_upload_options_set_replace_stale(
@@ -232,7 +236,9 @@ fn result_of(outcome: Outcome) -> cosv4_upload_result {
 /// Uploads the local file `local_path` to `cos_path` (e.g. "/dir/name.bin") in `bucket`.
 /// Blocks until the upload succeeded, failed or was cancelled; files up to the simple-upload
 /// threshold go in one request, larger ones in slices (resuming an unfinished upload of the
-/// same content). `local_path` is a file name in the platform's bytes (need not be UTF-8);
+/// same content, proven by its SHA-1). Success means the service confirmed a finished object
+/// with this content: the finish's answer, or — when that answer was lost or the session was
+/// already finished — a stat showing the finished object with this file's size and SHA-1. `local_path` is a file name in the platform's bytes (need not be UTF-8);
 /// `bucket` and `cos_path` must be UTF-8. `opts` may be NULL (defaults). On success writes a
 /// new result to `*out`. On failure `*err_out` (may be NULL) gets the detail. Thread-safe:
 /// many threads may upload through one client at once. COSV4_RESULT_RECURSIVE_API_CALL when

@@ -41,8 +41,11 @@ pub struct UploadOptions {
     /// Refuse to overwrite an existing object with other content (`insertOnly=1`, code -177).
     /// Default true, as in every official SDK.
     pub insert_only: bool,
-    /// When an unfinished upload at the path cannot be resumed (other content: -4020, or another
-    /// size or slice size), delete it and start over instead of failing. Default false.
+    /// When an unfinished upload at the path cannot be resumed (other content: -4020; another
+    /// size; content not proven to be this file's because a SHA-1 is missing on either side),
+    /// delete it and start over instead of failing. Under `insert_only` a finished object at
+    /// the path is never deleted (the upload fails with -177 instead): the delete would remove
+    /// it too. Default false.
     pub replace_stale: bool,
     /// Cancels the upload from another thread.
     pub cancel: Option<CancelToken>,
@@ -75,7 +78,8 @@ pub enum Method {
     Simple,
     /// Slice upload.
     Slices,
-    /// The server already had the content (`access_url` answered at init).
+    /// The server already had the content: `access_url` answered at init, or "same file already
+    /// uploaded" (-4018) confirmed by a stat of the finished object.
     Instant,
 }
 

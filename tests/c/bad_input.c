@@ -533,7 +533,7 @@ static void endpoints(void) {
     cosv4_client_free(c);
 }
 
-/* ---- 50-58: the scripted server (the cos path names the script) ---- */
+/* ---- 50-58, 79-81: the scripted server (the cos path names the script) ---- */
 
 static void scripted(void) {
     cosv4_client *c = client_for(env_req("COS_FAKE_ENDPOINT"));
@@ -548,7 +548,8 @@ static void scripted(void) {
         {52, "/fake/oversized.bin", 0},   {53, "/fake/badoffset.bin", 1},
         {54, "/fake/badsession.bin", 1},  {55, "/fake/nosession.bin", 1},
         {56, "/fake/finisherror.bin", 1}, {57, "/fake/conflict4020.bin", 1},
-        {58, "/fake/auth97.bin", 0},
+        {58, "/fake/auth97.bin", 0},      {79, "/fake/slice64.bin", 1},
+        {80, "/fake/finish503.bin", 1},   {81, "/fake/unknownsession.bin", 1},
     };
     size_t i;
     for (i = 0; i < COUNT(cases); i++) {
