@@ -210,7 +210,10 @@ fn started(data: &Value, asked_slice: u64) -> Result<Start> {
 /// The list answer of an unfinished upload, checked against the local file.
 fn resume(job: &Job<'_>, data: &Value, digest: Option<&FileDigest>) -> Result<Start> {
     if opt_str(data, "access_url").is_some() && opt_str(data, "session").is_none() {
-        return Ok(Start::Instant(data.clone()));
+        // The file at the path is complete: ours only if a stat shows our content there.
+        let done = Error::protocol("upload_slice_list answered a complete file, not a session");
+        let sha = digest.map(|d| d.sha.as_str());
+        return settle::confirm(job, sha, None, done).map(Start::Instant);
     }
     let session = required_str(data, "session", "upload_slice_list")?.to_string();
     let size = job.source.len();
