@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 
 mod list;
 
-pub use list::{ListEntry, ListIter, ListOptions, ListPage, DEFAULT_LIST_NUM, MAX_LIST_NUM};
+pub use list::{
+    ListCursor, ListEntry, ListIter, ListOptions, ListPage, DEFAULT_LIST_NUM,
+    LIST_CONTEXTS_REMEMBERED, MAX_LIST_NUM,
+};
 
 /// Custom header names an update may set besides `x-cos-meta-*` (PROTOCOL.md §4.3).
 pub const CUSTOM_HEADERS: [&str; 5] = [

@@ -1,5 +1,6 @@
 //! Folder listings (PROTOCOL.md §4.6): one page per request, and the pages of a whole listing
-//! as an iterator.
+//! through a [`ListCursor`], the paging loop shared by the Rust iterator, the C API and the
+//! Python binding.
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -7,6 +8,7 @@ use crate::path::{validate_bucket, validate_folder};
 use crate::wire::envelope::{int_field, opt_str};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::Value;
+use std::collections::VecDeque;
 
 /// Largest page a list request may ask for (DOC-6062).
 pub const MAX_LIST_NUM: u32 = 1000;
@@ -37,7 +39,8 @@ pub struct ListEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPage {
     pub entries: Vec<ListEntry>,
-    /// Pass this as [`ListOptions::context`] for the next page ("" when the listing is over).
+    /// Pass this as [`ListOptions::context`] for the next page (may be "" when the listing is
+    /// over; never "" nor the context requested when `listover` is false).
     pub context: String,
     /// True when this is the last page.
     pub listover: bool,
@@ -64,34 +67,88 @@ impl Default for ListOptions {
     }
 }
 
-/// The pages of a folder listing, fetched one request at a time as the iterator advances.
-/// Ends after the page marked `listover` (or after an error).
-pub struct ListIter<'c> {
-    client: &'c Client,
+/// How many of a listing's latest contexts a [`ListCursor`] remembers: a server that answers one
+/// of them again (listover false) would make the listing go round for ever.
+pub const LIST_CONTEXTS_REMEMBERED: usize = 16;
+
+/// Where a folder listing stands: what is listed, the context of the next request, the latest
+/// contexts of the listing, and whether it is over. The one paging loop behind [`ListIter`],
+/// the C API's `cosv4_client_list_next` and the Python binding's `Client.list`.
+///
+/// A page whose `listover` is false must carry a context not seen before in the listing: an
+/// empty one, the one just requested, or one of the [`LIST_CONTEXTS_REMEMBERED`] before it is
+/// a protocol error ([`crate::ErrorKind::Protocol`]), and the listing ends there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
     bucket: String,
     folder: String,
+    /// `opts.context` is the context of the next request.
     opts: ListOptions,
+    /// The latest contexts of the listing (the first one requested included), oldest first.
+    seen: VecDeque<String>,
     done: bool,
+}
+
+impl ListCursor {
+    /// A listing of `folder` in `bucket` that starts at `opts.context` (nothing is sent yet).
+    pub fn new(bucket: &str, folder: &str, opts: &ListOptions) -> ListCursor {
+        ListCursor {
+            bucket: bucket.to_string(),
+            folder: folder.to_string(),
+            opts: opts.clone(),
+            seen: VecDeque::from([opts.context.clone()]),
+            done: false,
+        }
+    }
+
+    /// True after the last page (`listover`) or an error: [`ListCursor::next_page`] then
+    /// returns `None`.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Fetches the next page; `None` when the listing is over. After an error the listing is
+    /// over too (a clone taken before the call can try the same page again).
+    pub fn next_page(&mut self, client: &Client) -> Option<Result<ListPage>> {
+        if self.done {
+            return None;
+        }
+        let page = client
+            .list(&self.bucket, &self.folder, &self.opts)
+            .and_then(|p| self.advance(p));
+        self.done = page.as_ref().map_or(true, |p| p.listover);
+        Some(page)
+    }
+
+    fn advance(&mut self, page: ListPage) -> Result<ListPage> {
+        if page.listover {
+            return Ok(page);
+        }
+        if self.seen.contains(&page.context) {
+            return Err(repeated_context(&page.context));
+        }
+        if self.seen.len() == LIST_CONTEXTS_REMEMBERED {
+            self.seen.pop_front();
+        }
+        self.seen.push_back(page.context.clone());
+        self.opts.context = page.context.clone();
+        Ok(page)
+    }
+}
+
+/// The pages of a folder listing, fetched one request at a time as the iterator advances
+/// (a [`ListCursor`]). Ends after the page marked `listover`, or after an error, such as the
+/// protocol error of a server that repeats a context or gives none.
+pub struct ListIter<'c> {
+    client: &'c Client,
+    cursor: ListCursor,
 }
 
 impl Iterator for ListIter<'_> {
     type Item = Result<ListPage>;
 
     fn next(&mut self) -> Option<Result<ListPage>> {
-        if self.done {
-            return None;
-        }
-        let page = self.client.list(&self.bucket, &self.folder, &self.opts);
-        match &page {
-            Ok(p) => {
-                // A server that answers "not over" without a new context would loop forever.
-                let stuck = p.context.is_empty() || p.context == self.opts.context;
-                self.done = p.listover || stuck;
-                self.opts.context = p.context.clone();
-            }
-            Err(_) => self.done = true,
-        }
-        Some(page)
+        self.cursor.next_page(self.client)
     }
 }
 
@@ -116,6 +173,30 @@ fn check_prefix(prefix: &str) -> Result<()> {
     Ok(())
 }
 
+/// A page that is not the last must say where the listing continues: with a context, and not
+/// with the one it was requested with.
+fn check_continuation(requested: &str, page: &ListPage) -> Result<()> {
+    if page.listover {
+        Ok(())
+    } else if page.context.is_empty() {
+        Err(Error::protocol(
+            "the list answer says more pages follow (listover false) but gives no context to \
+             fetch them: the listing is cut short",
+        ))
+    } else if page.context == requested {
+        Err(repeated_context(&page.context))
+    } else {
+        Ok(())
+    }
+}
+
+fn repeated_context(context: &str) -> Error {
+    Error::protocol(format!(
+        "the list answer repeats context {context:?} from earlier in this listing (listover \
+         false): following it would fetch the same pages for ever"
+    ))
+}
+
 fn entry_of(v: &Value) -> ListEntry {
     let s = |f: &str| opt_str(v, f).unwrap_or_default();
     let num = |f: &str| int_field(v, f);
@@ -138,6 +219,8 @@ fn entry_of(v: &Value) -> ListEntry {
 
 impl Client {
     /// One page of the listing of `folder` (ends in `/`), its direct sub-folders and files.
+    /// An answer with `listover` false must carry a context other than `opts.context`; one
+    /// without a context, or with the same, is a protocol error.
     pub fn list(&self, bucket: &str, folder: &str, opts: &ListOptions) -> Result<ListPage> {
         validate_bucket(bucket)?;
         validate_folder(folder)?;
@@ -171,21 +254,21 @@ impl Client {
             Some(Value::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
             _ => true,
         };
-        Ok(ListPage {
+        let page = ListPage {
             entries,
             context: opt_str(&data, "context").unwrap_or_default(),
             listover,
-        })
+        };
+        check_continuation(&opts.context, &page)?;
+        Ok(page)
     }
 
-    /// All pages of the listing of `folder`, fetched lazily (starting at `opts.context`).
+    /// All pages of the listing of `folder`, fetched lazily (starting at `opts.context`); see
+    /// [`ListCursor`] for how a misbehaving server ends it.
     pub fn list_iter(&self, bucket: &str, folder: &str, opts: &ListOptions) -> ListIter<'_> {
         ListIter {
             client: self,
-            bucket: bucket.to_string(),
-            folder: folder.to_string(),
-            opts: opts.clone(),
-            done: false,
+            cursor: ListCursor::new(bucket, folder, opts),
         }
     }
 }
@@ -205,5 +288,43 @@ mod tests {
         let d: Value = serde_json::from_str(r#"{"name":"dir/","ctime":1}"#).unwrap();
         let e = entry_of(&d);
         assert!(e.is_folder && e.name == "dir");
+    }
+
+    fn page(context: &str, listover: bool) -> ListPage {
+        ListPage {
+            entries: Vec::new(),
+            context: context.to_string(),
+            listover,
+        }
+    }
+
+    #[test]
+    fn a_page_must_say_where_the_listing_continues() {
+        assert!(check_continuation("a", &page("b", false)).is_ok());
+        assert!(check_continuation("a", &page("", true)).is_ok());
+        assert!(check_continuation("a", &page("a", true)).is_ok());
+        for bad in [page("", false), page("a", false)] {
+            let e = check_continuation("a", &bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Protocol, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_cursor_rejects_a_context_seen_lately() {
+        let mut c = ListCursor::new("b", "/", &ListOptions::default());
+        let n = LIST_CONTEXTS_REMEMBERED;
+        for i in 0..n {
+            c.advance(page(&i.to_string(), false)).unwrap();
+        }
+        assert_eq!(c.opts.context, (n - 1).to_string());
+        let e = c.advance(page("0", false)).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+        assert!(e.to_string().contains("context \"0\""), "{e}");
+        assert!(
+            c.advance(page("0", true)).is_ok(),
+            "the last page may say anything"
+        );
+        c.advance(page("new", false)).unwrap(); // "0" now falls out of the window
+        c.advance(page("0", false)).unwrap();
     }
 }
