@@ -180,7 +180,9 @@ static cosv4_result cmd_stat(const options *o, cosv4_client *c, const char *buck
     return COSV4_RESULT_OK;
 }
 
-/* Lists every page (following the context). */
+/* Lists every page (following the context). A server that repeats a context or says more pages
+ * follow without one makes the library fail with COSV4_RESULT_PROTOCOL: the pages so far are
+ * printed, marked "complete":false with --json, and the error follows. */
 static cosv4_result cmd_ls(const options *o, cosv4_client *c, const char *bucket,
                            cosv4_error **err) {
     cosv4_list_page *page = NULL, *next = NULL;

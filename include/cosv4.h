@@ -1131,8 +1131,10 @@ cosv4_result cosv4_client_update(const struct cosv4_client *client,
  * files whose names start with `prefix` (NULL or "": all), at most `num` per page (0: the
  * default 199; at most 1000), starting at `context` (NULL or "": the first page; else the
  * cosv4_list_page_context of the previous page). On success writes a new page to `*out`;
- * continue with cosv4_client_list_next until cosv4_list_page_listover is true. On failure
- * `*err_out` (may be NULL) gets the detail. Thread-safe.
+ * continue with cosv4_client_list_next until cosv4_list_page_listover is true. An answer
+ * that is not the last page (listover false) but has no context, or the `context` it was
+ * asked with, fails with COSV4_RESULT_PROTOCOL. On failure `*err_out` (may be NULL) gets
+ * the detail. Thread-safe.
  */
 cosv4_result cosv4_client_list(const struct cosv4_client *client,
                                const char *bucket,
@@ -1145,8 +1147,12 @@ cosv4_result cosv4_client_list(const struct cosv4_client *client,
 
 /**
  * The page after `prev` (same client, bucket, folder, prefix and page size). When `prev` was
- * the last page (listover), writes an empty page with listover true. `prev` stays yours to
- * free. Otherwise as cosv4_client_list.
+ * the last page (listover), writes an empty page with listover true. A listing never loops:
+ * an answer with listover false whose context is empty, the one just requested, or one
+ * answered earlier in this listing (of the latest 16) fails with COSV4_RESULT_PROTOCOL, the
+ * listing being incomplete. `prev` stays yours to free and is unchanged: after a failure
+ * such as a timeout, cosv4_client_list_next(prev) may be called again. Otherwise as
+ * cosv4_client_list.
  */
 cosv4_result cosv4_client_list_next(const struct cosv4_client *client,
                                     const struct cosv4_list_page *prev,

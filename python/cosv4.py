@@ -299,6 +299,7 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_client_update": (_RC, [_P, _STR, _STR, _P, _PP]),
     # list
     "cosv4_client_list": (_RC, [_P, _STR, _STR, _STR, _U32, _STR, _PP, _PP]),
+    "cosv4_client_list_next": (_RC, [_P, _P, _PP, _PP]),
     "cosv4_list_page_free": (None, [_P]),
     "cosv4_list_page_count": (_SIZE, [_P]),
     "cosv4_list_page_listover": (_BOOL, [_P]),
@@ -754,26 +755,38 @@ def _take_stat(st: ctypes.c_void_p) -> Stat:
         st.value = None
 
 
+def _read_list_page(page: ctypes.c_void_p) -> ListPage:
+    """Copies a cosv4_list_page into a ListPage (the page stays to be freed)."""
+    lib = _lib()
+    entries = tuple(
+        ListEntry(
+            name=_text(lib.cosv4_list_page_name(page, i)),
+            is_folder=bool(lib.cosv4_list_page_is_folder(page, i)),
+            size=lib.cosv4_list_page_size(page, i),
+            sha=_text(lib.cosv4_list_page_sha(page, i)),
+            ctime=lib.cosv4_list_page_ctime(page, i),
+            mtime=lib.cosv4_list_page_mtime(page, i),
+        )
+        for i in range(lib.cosv4_list_page_count(page))
+    )
+    return ListPage(entries, _text(lib.cosv4_list_page_context(page)),
+                    bool(lib.cosv4_list_page_listover(page)))
+
+
 def _take_list_page(page: ctypes.c_void_p) -> ListPage:
     """Copies a cosv4_list_page into a ListPage and frees it (exactly once)."""
-    lib = _lib()
     try:
-        entries = tuple(
-            ListEntry(
-                name=_text(lib.cosv4_list_page_name(page, i)),
-                is_folder=bool(lib.cosv4_list_page_is_folder(page, i)),
-                size=lib.cosv4_list_page_size(page, i),
-                sha=_text(lib.cosv4_list_page_sha(page, i)),
-                ctime=lib.cosv4_list_page_ctime(page, i),
-                mtime=lib.cosv4_list_page_mtime(page, i),
-            )
-            for i in range(lib.cosv4_list_page_count(page))
-        )
-        return ListPage(entries, _text(lib.cosv4_list_page_context(page)),
-                        bool(lib.cosv4_list_page_listover(page)))
+        return _read_list_page(page)
     finally:
-        lib.cosv4_list_page_free(page)
+        _lib().cosv4_list_page_free(page)
         page.value = None
+
+
+def _keep(out: ctypes.c_void_p) -> ctypes.c_void_p:
+    """Takes the handle written to ``out`` (the caller frees it)."""
+    handle = ctypes.c_void_p(out.value)
+    out.value = None
+    return handle
 
 
 def _take_download_result(res: ctypes.c_void_p) -> DownloadResult:
@@ -1209,7 +1222,8 @@ class Client:
     @staticmethod
     def _free_out(name: str, out: ctypes.c_void_p) -> None:
         free = {"cosv4_client_stat": "cosv4_stat_free",
-                "cosv4_client_list": "cosv4_list_page_free"}[name]
+                "cosv4_client_list": "cosv4_list_page_free",
+                "cosv4_client_list_next": "cosv4_list_page_free"}[name]
         getattr(_lib(), free)(out)
 
     def stat(self, bucket: str, cos_path: str) -> Stat:
@@ -1280,23 +1294,42 @@ class Client:
                   num: int = 0, context: Optional[str] = None) -> ListPage:
         """One page of the listing of ``folder`` (ending in '/'): its direct sub-folders and
         files whose names start with ``prefix``, at most ``num`` (0: 199; at most 1000),
-        starting at ``context`` (the previous page's; None: the first page)."""
-        return self._call_out(
-            "cosv4_client_list", _take_list_page, _cstr(bucket, "bucket"),
-            _cstr(folder, "folder"), None if prefix is None else _cstr(prefix, "prefix"),
-            _check_uint(num, 32, "num"), None if context is None else _cstr(context, "context"))
+        starting at ``context`` (the previous page's; None: the first page). An answer that
+        is not the last page but has no context, or the one asked with, raises
+        ProtocolError."""
+        return self._call_out("cosv4_client_list", _take_list_page, *self._list_args(
+            bucket, folder, prefix, num, context))
 
     def list(self, bucket: str, folder: str = "/", *, prefix: Optional[str] = None,
              num: int = 0):
-        """Iterates over every entry of ``folder``, fetching pages as needed (no C object is
-        held between pages)."""
-        context = None
-        while True:
-            page = self.list_page(bucket, folder, prefix=prefix, num=num, context=context)
-            yield from page.entries
-            if page.listover or not page.context:
-                return
-            context = page.context
+        """Iterates over every entry of ``folder``, fetching pages as needed with
+        cosv4_client_list_next (the library's paging loop; one C page is held between pages
+        and freed when the iteration ends or the generator is closed). A server that repeats
+        a context or says more pages follow without one raises ProtocolError after the
+        entries of the pages before."""
+        lib = _need("cosv4_client_list_next")
+        page = self._call_out("cosv4_client_list", _keep, *self._list_args(
+            bucket, folder, prefix, num, None))
+        try:
+            while True:
+                current = _read_list_page(page)
+                yield from current.entries
+                if current.listover:
+                    return
+                following = self._call_out("cosv4_client_list_next", _keep, page)
+                lib.cosv4_list_page_free(page)
+                page = following
+        finally:
+            lib.cosv4_list_page_free(page)
+
+    @staticmethod
+    def _list_args(bucket: str, folder: str, prefix: Optional[str], num: int,
+                   context: Optional[str]) -> tuple:
+        """The arguments of cosv4_client_list after the client."""
+        return (_cstr(bucket, "bucket"), _cstr(folder, "folder"),
+                None if prefix is None else _cstr(prefix, "prefix"),
+                _check_uint(num, 32, "num"),
+                None if context is None else _cstr(context, "context"))
 
     # -- download -------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ pub use config::{Config, Endpoint};
 pub use download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
 pub use error::{Error, ErrorKind, Result};
 pub use objects::{
-    Authority, ListEntry, ListIter, ListOptions, ListPage, ObjectStat, UpdateOptions,
+    Authority, ListCursor, ListEntry, ListIter, ListOptions, ListPage, ObjectStat, UpdateOptions,
 };
 pub use sign::{Clock, Credentials, FixedClock, Signer, SystemClock};
 pub use upload::{CancelToken, Content, Method, Outcome, Phase, Progress, UploadOptions};

@@ -4,6 +4,7 @@
 //! subcommand.
 
 mod c_harness;
+mod fake_list;
 
 use c_harness::{Emu, Variant};
 use std::path::PathBuf;
@@ -46,14 +47,19 @@ fn objects_folders_listing_update_download() {
 
 const CLI: &str = "examples-c/cosv4.c";
 
-fn cli(v: Variant, env: &[(&str, String)], args: &[&str]) -> (i32, serde_json::Value, String) {
+/// Runs the CLI with `env` and `args`, killed (and the test failed) after 60 s.
+fn cli_output(v: Variant, env: &[(&str, String)], args: &[&str]) -> std::process::Output {
     let exe = c_harness::build(CLI, v);
-    let out = c_harness::output_within(
+    c_harness::output_within(
         c_harness::command(&exe, v)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .args(args),
         std::time::Duration::from_secs(60),
-    );
+    )
+}
+
+fn cli(v: Variant, env: &[(&str, String)], args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = cli_output(v, env, args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let json = if args.contains(&"--json") {
@@ -147,5 +153,71 @@ fn example_cli_every_subcommand() {
         let _ = file.exists();
         emu.emu.stop();
         eprintln!("cli {v:?}: {:.1?}", t.elapsed());
+    }
+}
+
+/// Listings against misbehaving fake servers (issue 10, case 7): tests/c/list_paging.c, then
+/// `cosv4 ls`, which must fail naming the problem and never report a cut listing complete.
+#[test]
+fn listing_a_repeated_or_missing_context_is_a_protocol_error() {
+    use fake_list::{FakeList, CYCLE, EMPTY, REPEAT};
+    for v in Variant::all() {
+        let mut env = c_harness::credentials_env();
+        for (name, script) in [
+            ("COS_FAKE_REPEAT", REPEAT),
+            ("COS_FAKE_EMPTY", EMPTY),
+            ("COS_FAKE_CYCLE", CYCLE),
+        ] {
+            env.push((name, FakeList::start(script).url));
+        }
+        let exe = c_harness::build("tests/c/list_paging.c", v);
+        let out = c_harness::output_within(
+            c_harness::command(&exe, v).envs(env.iter().map(|(k, v)| (*k, v.as_str()))),
+            std::time::Duration::from_secs(120),
+        );
+        let text = format!("{v:?}: {out:?}");
+        assert!(out.status.success(), "{text}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("list_paging OK"),
+            "{text}"
+        );
+    }
+    let cli_variants = Variant::all()
+        .into_iter()
+        .filter(|v| *v != Variant::Sanitized);
+    for v in cli_variants {
+        for (script, json) in [
+            (REPEAT, true),
+            (REPEAT, false),
+            (EMPTY, true),
+            (EMPTY, false),
+        ] {
+            let mut env = c_harness::credentials_env();
+            env.push(("COS_ENDPOINT", FakeList::start(script).url));
+            let args: &[&str] = if json {
+                &["--json", "ls", "/"]
+            } else {
+                &["ls", "/"]
+            };
+            let out = cli_output(v, &env, args);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let text = format!("{v:?} {args:?}:\n{stdout}{stderr}");
+            assert_eq!(out.status.code(), Some(1), "{text}");
+            assert!(stderr.contains("COSV4_RESULT_PROTOCOL"), "{text}");
+            assert!(stderr.contains("context"), "{text}");
+            assert!(!stdout.contains("\"complete\":true"), "{text}");
+            if json {
+                // The first page, marked incomplete, then the error object.
+                let lines: Vec<serde_json::Value> = stdout
+                    .lines()
+                    .map(|l| serde_json::from_str(l).expect(&text))
+                    .collect();
+                assert_eq!(lines.len(), 2, "{text}");
+                assert_eq!(lines[0]["complete"], false, "{text}");
+                assert_eq!(lines[0]["count"], 1, "{text}");
+                assert_eq!(lines[1]["result_name"], "COSV4_RESULT_PROTOCOL", "{text}");
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ content at files/<cos path> and its metadata (JSON) at meta/<cos path>.
 import _thread
 import base64
 import hashlib
+import http.server
 import json
 import os
 import shutil
@@ -449,6 +450,103 @@ class ObjectsTest(unittest.TestCase):
         self.assertTrue(lines)
         self.assertTrue(all(isinstance(level, cosv4.LogLevel) for level, _ in lines))
         self.assertFalse(any(SECRET_KEY in msg for _, msg in lines))
+
+
+class FakeListServer:
+    """A fake COS server on 127.0.0.1 that answers op=list by the request's context from
+    ``script`` ({context asked: (context answered, listover)}). After 20 requests, or for an
+    unknown context, it answers a COS error, so a client that keeps paging stops."""
+
+    MAX_REQUESTS = 20
+
+    def __init__(self, script: dict):
+        self.contexts = []  # of each request, in order
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query,
+                                              keep_blank_values=True)
+                context = query.get("context", [""])[0]
+                fake.contexts.append(context)
+                n = len(fake.contexts)
+                if n > FakeListServer.MAX_REQUESTS or context not in script:
+                    answer = {"code": -1, "message": "fake server: no such page"}
+                else:
+                    following, listover = script[context]
+                    answer = {"code": 0, "message": "SUCCESS", "data": {
+                        "context": following, "listover": listover,
+                        "infos": [{"name": f"f{n}", "filesize": 1, "filelen": 1, "sha": "",
+                                   "ctime": 1, "mtime": 1}]}}
+                body = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class ListPagingTest(unittest.TestCase):
+    """A listing whose server repeats a context, goes round, or says more pages follow without
+    a context ends with ProtocolError (issue 10, case 7), through the library's paging loop."""
+
+    REPEAT = {"": ("same", False), "same": ("same", False)}
+    CYCLE = {"": ("a", False), "a": ("b", False), "b": ("a", False)}
+    EMPTY = {"": ("p2", False), "p2": ("", False)}
+
+    def fake(self, script: dict) -> cosv4.Client:
+        server = FakeListServer(script)
+        self.addCleanup(server.stop)
+        client = cosv4.Client(APPID, SECRET_ID, SECRET_KEY, endpoint=server.url, retries=0)
+        self.addCleanup(client.close)
+        self.server = server
+        return client
+
+    def check_list(self, script: dict, names: list, contexts: list) -> None:
+        client = self.fake(script)
+        seen = []
+        with self.assertRaises(cosv4.ProtocolError) as cm:
+            for entry in client.list(BUCKET, "/"):
+                seen.append(entry.name)
+                self.assertLess(len(seen), 30, "the listing does not end")
+        self.assertIn("context", str(cm.exception))
+        self.assertEqual(seen, names)
+        self.assertEqual(self.server.contexts, contexts)
+
+    def test_repeated_context(self):
+        self.check_list(self.REPEAT, ["f1"], ["", "same"])
+
+    def test_context_from_earlier_in_the_listing(self):
+        self.check_list(self.CYCLE, ["f1", "f2"], ["", "a", "b"])
+
+    def test_more_pages_without_context(self):
+        self.check_list(self.EMPTY, ["f1"], ["", "p2"])
+
+    def test_single_page_without_a_way_on(self):
+        for script, context in ((self.EMPTY, "p2"), (self.REPEAT, "same")):
+            client = self.fake(script)
+            with self.assertRaises(cosv4.ProtocolError) as cm:
+                client.list_page(BUCKET, "/", context=context)
+            self.assertIn("context", str(cm.exception))
+
+    def test_well_behaved_and_abandoned_listings(self):
+        client = self.fake({"": ("p2", False), "p2": ("", True)})
+        listing = client.list(BUCKET, "/")
+        self.assertEqual(next(listing).name, "f1")
+        listing.close()  # runs the generator's finally: the C page held is freed
+        self.assertEqual([e.name for e in client.list(BUCKET, "/")], ["f2", "f3"])
 
 
 class CancelTest(unittest.TestCase):

@@ -5,7 +5,7 @@
 use super::{arg_bool, arg_mut, arg_opt_str, arg_ref, arg_str, non_null, read_field, run};
 use super::{cosv4_client, cosv4_error, cosv4_result, run_with_error};
 use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
-use crate::objects::{Authority, ListOptions, ListPage, ObjectStat, UpdateOptions};
+use crate::objects::{Authority, ListCursor, ListOptions, ListPage, ObjectStat, UpdateOptions};
 use std::collections::BTreeMap;
 use std::ffi::{c_char, CString};
 
@@ -52,10 +52,9 @@ pub struct cosv4_list_page {
     names: Vec<CString>,
     shas: Vec<CString>,
     context: CString,
-    /// What was listed, for cosv4_client_list_next.
-    bucket: String,
-    folder: String,
-    opts: ListOptions,
+    /// The listing after this page, for cosv4_client_list_next (which fetches with a clone,
+    /// so the same page may be continued again after a failure).
+    cursor: ListCursor,
 }
 
 impl BoxHandle for cosv4_list_page {}
@@ -460,7 +459,7 @@ pub unsafe extern "C" fn cosv4_client_update(
     }
 }
 
-fn page_of(page: ListPage, bucket: &str, folder: &str, opts: ListOptions) -> cosv4_list_page {
+fn page_of(page: ListPage, cursor: ListCursor) -> cosv4_list_page {
     cosv4_list_page {
         names: page
             .entries
@@ -470,18 +469,37 @@ fn page_of(page: ListPage, bucket: &str, folder: &str, opts: ListOptions) -> cos
         shas: page.entries.iter().map(|e| owned_cstring(&e.sha)).collect(),
         context: owned_cstring(&page.context),
         page,
-        bucket: bucket.to_string(),
-        folder: folder.to_string(),
-        opts,
+        cursor,
     }
+}
+
+/// Writes the next page of `cursor` to `*out` (an empty page with listover true when the
+/// listing is over): the one paging step of cosv4_client_list and cosv4_client_list_next.
+unsafe fn next_page_into(
+    client: &crate::Client,
+    mut cursor: ListCursor,
+    out: *mut *mut cosv4_list_page,
+) -> FfiResult {
+    let page = cursor.next_page(client).unwrap_or_else(|| {
+        Ok(ListPage {
+            entries: Vec::new(),
+            context: String::new(),
+            listover: true,
+        })
+    });
+    let page = page.map_err(Failure::core)?;
+    unsafe { write_out(out, page_of(page, cursor).into_raw()) };
+    Ok(())
 }
 
 /// Lists the folder `folder` (ends in '/'; "/" is the root): its direct sub-folders and
 /// files whose names start with `prefix` (NULL or "": all), at most `num` per page (0: the
 /// default 199; at most 1000), starting at `context` (NULL or "": the first page; else the
 /// cosv4_list_page_context of the previous page). On success writes a new page to `*out`;
-/// continue with cosv4_client_list_next until cosv4_list_page_listover is true. On failure
-/// `*err_out` (may be NULL) gets the detail. Thread-safe.
+/// continue with cosv4_client_list_next until cosv4_list_page_listover is true. An answer
+/// that is not the last page (listover false) but has no context, or the `context` it was
+/// asked with, fails with COSV4_RESULT_PROTOCOL. On failure `*err_out` (may be NULL) gets
+/// the detail. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_client_list(
     client: *const cosv4_client,
@@ -505,16 +523,18 @@ pub unsafe extern "C" fn cosv4_client_list(
                 context: arg_opt_str(context, "context")?.unwrap_or("").to_string(),
             };
             non_null(out, "out")?;
-            let page = c.list(b, p, &opts).map_err(Failure::core)?;
-            write_out(out, page_of(page, b, p, opts).into_raw());
-            Ok(())
+            next_page_into(c, ListCursor::new(b, p, &opts), out)
         })
     }
 }
 
 /// The page after `prev` (same client, bucket, folder, prefix and page size). When `prev` was
-/// the last page (listover), writes an empty page with listover true. `prev` stays yours to
-/// free. Otherwise as cosv4_client_list.
+/// the last page (listover), writes an empty page with listover true. A listing never loops:
+/// an answer with listover false whose context is empty, the one just requested, or one
+/// answered earlier in this listing (of the latest 16) fails with COSV4_RESULT_PROTOCOL, the
+/// listing being incomplete. `prev` stays yours to free and is unchanged: after a failure
+/// such as a timeout, cosv4_client_list_next(prev) may be called again. Otherwise as
+/// cosv4_client_list.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_client_list_next(
     client: *const cosv4_client,
@@ -527,27 +547,7 @@ pub unsafe extern "C" fn cosv4_client_list_next(
             let client = cosv4_client::clone_raw(client, "client")?;
             let prev = arg_ref(prev, "prev")?;
             non_null(out, "out")?;
-            let opts = ListOptions {
-                context: prev.page.context.clone(),
-                ..prev.opts.clone()
-            };
-            let page = if prev.page.listover || prev.page.context.is_empty() {
-                ListPage {
-                    entries: Vec::new(),
-                    context: String::new(),
-                    listover: true,
-                }
-            } else {
-                client
-                    .client
-                    .list(&prev.bucket, &prev.folder, &opts)
-                    .map_err(Failure::core)?
-            };
-            write_out(
-                out,
-                page_of(page, &prev.bucket, &prev.folder, opts).into_raw(),
-            );
-            Ok(())
+            next_page_into(&client.client, prev.cursor.clone(), out)
         })
     }
 }
