@@ -15,6 +15,7 @@
 //! # Ok::<(), cosv4::Error>(())
 //! ```
 
+pub mod cancel;
 pub mod client;
 pub mod config;
 pub mod download;
@@ -29,6 +30,7 @@ mod transport;
 pub mod upload;
 pub mod wire;
 
+pub use cancel::CancelToken;
 pub use client::Client;
 pub use config::{Config, Endpoint};
 pub use download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
@@ -37,4 +39,4 @@ pub use objects::{
     Authority, ListCursor, ListEntry, ListIter, ListOptions, ListPage, ObjectStat, UpdateOptions,
 };
 pub use sign::{Clock, Credentials, FixedClock, Signer, SystemClock};
-pub use upload::{CancelToken, Content, Method, Outcome, Phase, Progress, UploadOptions};
+pub use upload::{Content, Method, Outcome, Phase, Progress, UploadOptions};

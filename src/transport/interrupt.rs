@@ -10,7 +10,7 @@
 //! This uses ureq's `unversioned` transport API, which may change in a minor release: the ureq
 //! requirement in Cargo.toml is pinned to 3.5.x for that reason.
 
-use crate::upload::CancelToken;
+use crate::cancel::CancelToken;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, Weak};
 use ureq::unversioned::transport::{

@@ -5,7 +5,6 @@
 //! ([`session`] for the protocol steps, [`window`] for the parallel data phase). Everything runs
 //! on the calling thread except the data workers; progress is delivered on the calling thread.
 
-mod cancel;
 mod plan;
 mod progress;
 mod retry;
@@ -15,7 +14,7 @@ mod simple;
 mod source;
 mod window;
 
-pub use cancel::CancelToken;
+pub use crate::cancel::CancelToken;
 pub use plan::Plan;
 pub use progress::{Handler, Phase, Progress, MIN_INTERVAL};
 pub use source::{FileSource, MemSource, Source};
@@ -157,7 +156,7 @@ pub(crate) struct Job<'a> {
     /// Stops this upload's work and interrupts its requests: cancelled by `cancel`, by a slice
     /// failing for good, or by the progress handler asking to stop.
     pub halt: CancelToken,
-    _link: cancel::HookGuard,
+    _link: crate::cancel::HookGuard,
     started: Instant,
     /// Requests sent so far.
     requests: AtomicU64,

@@ -1,4 +1,7 @@
 //! A cancel token that any thread can trigger, and that interrupts requests in flight.
+//!
+//! A leaf of the crate (std only): the transport registers socket shutdowns with it, and every
+//! operation (upload, download, and the batch to come) stops on it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,8 +15,8 @@ struct Inner {
     hooks: Mutex<Vec<(u64, Hook)>>,
 }
 
-/// Cancels uploads from any thread. Cheap to clone; clones share one state. Once cancelled it
-/// stays cancelled: use a new token for the next (resuming) upload.
+/// Cancels an operation (upload, download) from any thread. Cheap to clone; clones share one
+/// state. Once cancelled it stays cancelled: use a new token for the next (resuming) call.
 #[derive(Clone, Default)]
 pub struct CancelToken(Arc<Inner>);
 
@@ -30,7 +33,7 @@ impl CancelToken {
         CancelToken::default()
     }
 
-    /// Cancels: uploads using this token stop promptly, interrupting their requests. Calling it
+    /// Cancels: operations using this token stop promptly, interrupting their requests. Calling it
     /// again does nothing.
     pub fn cancel(&self) {
         if !self.0.cancelled.swap(true, Ordering::SeqCst) {
