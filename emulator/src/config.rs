@@ -55,6 +55,11 @@ pub struct Config {
     /// Serve HTTPS with a certificate made at start by a fresh CA whose certificate is written
     /// to `<data_dir>/ca.pem` (see [`crate::Emulator::ca_pem_path`]); default false (plain HTTP).
     pub tls: bool,
+    /// Downloads ignore `Range` and `If-Range` and always answer 200 with the whole object, as
+    /// some servers and proxies do. Default false.
+    pub ignore_range: bool,
+    /// Sleep this long before answering each `op=stat` (a slow service). Default 0.
+    pub stat_delay_ms: u64,
 }
 
 impl Config {
@@ -74,6 +79,8 @@ impl Config {
             discard_data: false,
             log_requests: false,
             tls: false,
+            ignore_range: false,
+            stat_delay_ms: 0,
         }
     }
 

@@ -33,6 +33,8 @@ options:
                                 127.0.0.1/localhost; the CA is written to DATA_DIR/ca.pem
                                 (path printed on stderr) for clients to trust
   --log                         print one line per request to stderr
+  --ignore-range                answer downloads 200 with the whole object, ignoring Range
+  --stat-delay-ms N             delay before answering every op=stat
   --help                        this text
 
 The first line on stdout is `listening on http://HOST:PORT` (https:// with --tls).";
@@ -93,6 +95,8 @@ fn main() {
             "--fault-delay-ms" => faults.delay_ms = parse(&flag, &value()),
             "--fault-stall" => faults.stall_rate = rate(&flag, &value()),
             "--fault-stall-ms" => faults.stall_ms = parse(&flag, &value()),
+            "--ignore-range" => cfg.ignore_range = true,
+            "--stat-delay-ms" => cfg.stat_delay_ms = parse(&flag, &value()),
             other => fail(&format!("unknown argument {other:?}")),
         }
     }
