@@ -149,3 +149,23 @@ fn example_cli_every_subcommand() {
         eprintln!("cli {v:?}: {:.1?}", t.elapsed());
     }
 }
+
+/// A user's file at a download's target survives without overwrite and is replaced with it
+/// (tests/c/download_safety.c).
+#[test]
+fn download_onto_an_existing_file() {
+    for v in Variant::all() {
+        let emu = Emu::start();
+        let mut env = emu.env();
+        let local = c_harness::out_dir().join(format!("download-safety-{v:?}.txt"));
+        env.push(("COS_TEST_LOCAL", local.display().to_string()));
+        let out = c_harness::run_ok("tests/c/download_safety.c", v, &env);
+        assert!(out.contains("download safety OK"), "{v:?}: {out}");
+        assert_eq!(
+            std::fs::read(&local).unwrap(),
+            b"the object's content",
+            "{v:?}"
+        );
+        emu.emu.stop();
+    }
+}
