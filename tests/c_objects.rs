@@ -138,12 +138,26 @@ fn example_cli_every_subcommand() {
         assert_eq!(code, 0, "{err}");
         assert!(err.contains("done 100%"), "{err}");
         assert!(std::fs::read(&local).unwrap() == data);
+        // An existing LOCAL is kept without --overwrite, replaced with it.
+        std::fs::write(&local, b"my notes").unwrap();
+        let (code, _, err) = cli(v, &env, &["get", "/cli/big.bin", &l]);
+        assert_ne!(code, 0, "{err}");
+        assert!(err.contains("--overwrite"), "{err}");
+        assert_eq!(std::fs::read(&local).unwrap(), b"my notes");
+        ok(&["get", "--quiet", "--overwrite", "/cli/big.bin", &l]);
+        assert!(std::fs::read(&local).unwrap() == data);
         std::fs::remove_file(&local).unwrap();
+        // A partial file is resumed only with the library's resume record matching the object.
+        let st = ok(&["--json", "stat", "/cli/big.bin"]);
+        let record = serde_json::json!({"version": 1, "size": st["filesize"],
+            "mtime": st["mtime"], "sha": st["sha"]});
         std::fs::write(dir.join("got.bin.part"), &data[..300_000]).unwrap();
+        std::fs::write(dir.join("got.bin.part.cosv4-resume"), record.to_string()).unwrap();
         let j = ok(&["--json", "get", "--quiet", "/cli/big.bin", &l]);
         assert_eq!(j["bytes_resumed"], 300_000, "{j}");
         assert_eq!(j["bytes_received"], data.len() - 300_000);
         assert!(std::fs::read(&local).unwrap() == data);
+        assert!(!dir.join("got.bin.part.cosv4-resume").exists());
         let _ = file.exists();
         emu.emu.stop();
         eprintln!("cli {v:?}: {:.1?}", t.elapsed());
