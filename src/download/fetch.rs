@@ -61,10 +61,10 @@ fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<Str
 
 impl Client {
     /// One GET from `sink.have` to the end, into `sink`. A resumed request carries `If-Range`
-    /// with the recorded validator. An answer whose ETag differs from the recorded one (the
-    /// object changed) discards the part file and fails with an integrity error; a 200 for the
-    /// same object (a server ignoring `Range`) has its first `sink.have` bytes skipped, so the
-    /// counts never go back.
+    /// with the recorded validator. An answer whose ETag (without one, Last-Modified) differs
+    /// from the recorded one (the object changed) discards the part file and fails with an
+    /// integrity error; a 200 for the same object (a server ignoring `Range`) has its first
+    /// `sink.have` bytes skipped, so the counts never go back.
     pub(super) fn fetch(
         &self,
         url: &str,
@@ -108,16 +108,26 @@ impl Client {
                 .with_http_status(status)
                 .context(format!("download of {shown}")));
         }
-        let etag = header(&response, "etag");
-        if let (Some(was), Some(now)) = (sink.record.etag.as_deref(), etag.as_deref()) {
-            if was != now {
-                discard(sink.path);
-                return Err(Error::integrity(format!(
-                    "the object {shown} changed during the download (ETag {was} when it \
-                     started, {now} now); the partial file was removed, so the next attempt \
-                     starts over"
-                )));
-            }
+        let (etag, date) = (
+            header(&response, "etag"),
+            header(&response, "last-modified"),
+        );
+        // Compared by ETag, or by Last-Modified when there is no ETag on either side.
+        let changed = match (sink.record.etag.as_deref(), etag.as_deref()) {
+            (Some(was), Some(now)) => Some(("ETag", was, now)),
+            _ => match (sink.record.last_modified.as_deref(), date.as_deref()) {
+                (Some(was), Some(now)) => Some(("Last-Modified", was, now)),
+                _ => None,
+            },
+        }
+        .filter(|(_, was, now)| was != now);
+        if let Some((what, was, now)) = changed {
+            discard(sink.path);
+            return Err(Error::integrity(format!(
+                "the object {shown} changed during the download ({what} {was} when it \
+                 started, {now} now); the partial file was removed, so the next attempt \
+                 starts over"
+            )));
         }
         if status == 206 {
             let start = header(&response, "content-range").and_then(|v| range_start(&v));
@@ -128,7 +138,7 @@ impl Client {
                 )));
             }
         }
-        sink.remember(etag, header(&response, "last-modified"))?;
+        sink.remember(etag, date)?;
         // A 200 is the whole object: its first `from` bytes are those already on disk.
         let mut skip = if status == 200 { from } else { 0 };
         let mut reader = response.body_mut().as_reader();

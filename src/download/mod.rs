@@ -17,8 +17,8 @@
 //!   and sha, and the ETag / Last-Modified of the download host once it answers. A part file is
 //!   continued (`Range: bytes=<len>-`, with `If-Range` naming the recorded validator) only when
 //!   its record matches a fresh stat; a part file without a record starts over from zero. An
-//!   answer whose ETag differs from the recorded one (the object changed between the stat and
-//!   the GET) fails with [`ErrorKind::Integrity`] and removes the part file and its record, so
+//!   answer whose ETag (without one, Last-Modified) differs from the recorded one (the object
+//!   changed between the stat and the GET) fails with [`ErrorKind::Integrity`] and removes the part file and its record, so
 //!   the next call starts clean. The record is removed on success.
 //! - **A file this library did not write is never appended to, truncated or removed.** An
 //!   existing `local` that is not our own recorded partial download is an error
