@@ -6,12 +6,13 @@
  *   cosv4 [--json] rm PATH
  *   cosv4 [--json] mkdir FOLDER
  *   cosv4 [--json] mv [--overwrite] SRC DST
- *   cosv4 [--json] get [--quiet] COS_PATH LOCAL
+ *   cosv4 [--json] get [--quiet] [--overwrite] COS_PATH LOCAL
  *
  * Options may also follow the subcommand. Credentials and target come from the environment, as
  * for cosv4-upload: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and COS_ENDPOINT (a
  * base URL) or COS_REGION. `get` shows progress; Ctrl-C cancels it (exit 130) and running the
- * same command again resumes from the partial LOCAL.part file.
+ * same command again resumes from the partial LOCAL.part file. An existing LOCAL is replaced
+ * only with --overwrite (atomically, once the download is complete and checked).
  *
  * Build: cc -Iinclude examples-c/cosv4.c target/release/libcosv4.a \
  *           -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o cosv4
@@ -289,6 +290,7 @@ static cosv4_result cmd_get(const options *o, cosv4_client *c, const char *bucke
     ps.last_decile = -1;
     if ((rc = cosv4_download_options_new(&dopts)) || (rc = cosv4_cancel_token_new(&token)) ||
         (rc = cosv4_download_options_set_cancel_token(dopts, token)) ||
+        (rc = cosv4_download_options_set_overwrite(dopts, o->overwrite ? 1 : 0)) ||
         (rc = cosv4_download_options_set_progress(dopts, on_progress, &ps))) {
         cosv4_download_options_free(dopts);
         cosv4_cancel_token_free(token);
@@ -300,6 +302,9 @@ static cosv4_result cmd_get(const options *o, cosv4_client *c, const char *bucke
     }
     rc = cosv4_client_download_file(c, bucket, o->args[0], o->args[1], dopts, &res, err);
     if (write(wake_pipe[1], &q, 1) == 1) pthread_join(watch_thread, NULL);
+    if (rc == COSV4_RESULT_INVALID_ARGUMENT && !o->overwrite && access(o->args[1], F_OK) == 0)
+        fprintf(stderr, "cosv4 get: %s already exists; add --overwrite to replace it\n",
+                o->args[1]);
     if (rc == COSV4_RESULT_OK) {
         if (o->json) {
             json_head(o, o->args[0]);
@@ -335,7 +340,9 @@ static void usage(FILE *f) {
             "  rm PATH                            delete a file or an empty folder\n"
             "  mkdir FOLDER                       create a folder (ending in /)\n"
             "  mv [--overwrite] SRC DST           move a file (DST: /path or a bare name)\n"
-            "  get [--quiet] COS_PATH LOCAL       download (Ctrl-C cancels, rerun resumes)\n"
+            "  get [--quiet] [--overwrite] COS_PATH LOCAL\n"
+            "                                     download (Ctrl-C cancels, rerun resumes;\n"
+            "                                     an existing LOCAL needs --overwrite)\n"
             "\n"
             "Environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
             "COS_ENDPOINT (base URL) or COS_REGION (gz, sh, tj, sgp, ...).\n"

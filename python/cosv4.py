@@ -317,6 +317,7 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_download_options_free": (None, [_P]),
     "cosv4_download_options_set_resume_in_place": (_RC, [_P, _U32]),
     "cosv4_download_options_set_skip_sha_check": (_RC, [_P, _U32]),
+    "cosv4_download_options_set_overwrite": (_RC, [_P, _U32]),
     "cosv4_download_options_set_progress": (_RC, [_P, _DOWNLOAD_PROGRESS_CB, _P]),
     "cosv4_download_options_set_cancel_token": (_RC, [_P, _P]),
     "cosv4_client_download_file": (_RC, [_P, _STR, _STR, _STR, _P, _PP, _PP]),
@@ -1360,13 +1361,17 @@ class Client:
 
     def download(self, bucket: str, cos_path: str, local_path: Union[str, os.PathLike], *,
                  resume_in_place: bool = False, check_sha: bool = True,
+                 overwrite: bool = False,
                  progress: Optional[Callable[[DownloadProgress], Optional[bool]]] = None,
                  cancel: Optional[CancelToken] = None) -> DownloadResult:
         """Downloads the file ``cos_path`` to ``local_path``, continuing a partial file from
-        an earlier attempt ("<local>.part", or the file itself with ``resume_in_place``) and
-        checking the SHA-1 unless ``check_sha`` is False. ``progress``, ``cancel`` and Ctrl-C
-        behave as for :meth:`upload` (the partial file stays for a resume)."""
-        lib = _need("cosv4_client_download_file")
+        an earlier attempt of the same object version ("<local>.part", or the file itself with
+        ``resume_in_place``) and checking the SHA-1 unless ``check_sha`` is False. An existing
+        ``local_path`` that is not our own partial download raises :class:`UsageError` and is
+        left untouched, unless ``overwrite`` is True: it is then replaced atomically once the
+        download is complete. ``progress``, ``cancel`` and Ctrl-C behave as for
+        :meth:`upload` (the partial file stays for a resume)."""
+        lib = _need("cosv4_client_download_file", "cosv4_download_options_set_overwrite")
         c_bucket, c_path = _cstr(bucket, "bucket"), _cstr(cos_path, "cos_path")
         local = _cpath(local_path, "local path")
         if progress is not None and not callable(progress):
@@ -1384,6 +1389,8 @@ class Client:
                    "resume_in_place")
             _check(lib.cosv4_download_options_set_skip_sha_check(opts, _flag(not check_sha)),
                    "check_sha")
+            _check(lib.cosv4_download_options_set_overwrite(opts, _flag(overwrite)),
+                   "overwrite")
             _check(lib.cosv4_download_options_set_cancel_token(opts, token._handle),
                    "cancel token")
             if progress is not None:

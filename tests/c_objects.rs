@@ -144,12 +144,26 @@ fn example_cli_every_subcommand() {
         assert_eq!(code, 0, "{err}");
         assert!(err.contains("done 100%"), "{err}");
         assert!(std::fs::read(&local).unwrap() == data);
+        // An existing LOCAL is kept without --overwrite, replaced with it.
+        std::fs::write(&local, b"my notes").unwrap();
+        let (code, _, err) = cli(v, &env, &["get", "/cli/big.bin", &l]);
+        assert_ne!(code, 0, "{err}");
+        assert!(err.contains("--overwrite"), "{err}");
+        assert_eq!(std::fs::read(&local).unwrap(), b"my notes");
+        ok(&["get", "--quiet", "--overwrite", "/cli/big.bin", &l]);
+        assert!(std::fs::read(&local).unwrap() == data);
         std::fs::remove_file(&local).unwrap();
+        // A partial file is resumed only with the library's resume record matching the object.
+        let st = ok(&["--json", "stat", "/cli/big.bin"]);
+        let record = serde_json::json!({"version": 1, "size": st["filesize"],
+            "mtime": st["mtime"], "sha": st["sha"]});
         std::fs::write(dir.join("got.bin.part"), &data[..300_000]).unwrap();
+        std::fs::write(dir.join("got.bin.part.cosv4-resume"), record.to_string()).unwrap();
         let j = ok(&["--json", "get", "--quiet", "/cli/big.bin", &l]);
         assert_eq!(j["bytes_resumed"], 300_000, "{j}");
         assert_eq!(j["bytes_received"], data.len() - 300_000);
         assert!(std::fs::read(&local).unwrap() == data);
+        assert!(!dir.join("got.bin.part.cosv4-resume").exists());
         let _ = file.exists();
         emu.emu.stop();
         eprintln!("cli {v:?}: {:.1?}", t.elapsed());
@@ -219,5 +233,25 @@ fn listing_a_repeated_or_missing_context_is_a_protocol_error() {
                 assert_eq!(lines[1]["result_name"], "COSV4_RESULT_PROTOCOL", "{text}");
             }
         }
+    }
+}
+
+/// A user's file at a download's target survives without overwrite and is replaced with it
+/// (tests/c/download_safety.c).
+#[test]
+fn download_onto_an_existing_file() {
+    for v in Variant::all() {
+        let emu = Emu::start();
+        let mut env = emu.env();
+        let local = c_harness::out_dir().join(format!("download-safety-{v:?}.txt"));
+        env.push(("COS_TEST_LOCAL", local.display().to_string()));
+        let out = c_harness::run_ok("tests/c/download_safety.c", v, &env);
+        assert!(out.contains("download safety OK"), "{v:?}: {out}");
+        assert_eq!(
+            std::fs::read(&local).unwrap(),
+            b"the object's content",
+            "{v:?}"
+        );
+        emu.emu.stop();
     }
 }

@@ -68,6 +68,11 @@ pub struct Config {
     /// code -4018 "same file already uploaded", as some service versions do, instead of
     /// success. Default false.
     pub same_file_error: bool,
+    /// Downloads ignore `Range` and `If-Range` and always answer 200 with the whole object, as
+    /// some servers and proxies do. Default false.
+    pub ignore_range: bool,
+    /// Sleep this long before answering each `op=stat` (a slow service). Default 0.
+    pub stat_delay_ms: u64,
 }
 
 impl Config {
@@ -91,6 +96,8 @@ impl Config {
             finish_answer_lost: 0,
             finish_delay_ms: 0,
             same_file_error: false,
+            ignore_range: false,
+            stat_delay_ms: 0,
         }
     }
 

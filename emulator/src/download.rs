@@ -5,7 +5,10 @@
 //! `f` is empty or a prefix of the path-only fileid `/<path>` (§2.7 step 6), unless the object's
 //! authority is `eWPrivateRPublic` (public read). `Range: bytes=a-b`, `a-` and `-n` are
 //! answered 206 with `Content-Range`; a range starting past the end 416; a malformed or
-//! multi-range header is ignored (the whole object, 200), as RFC 9110 allows.
+//! multi-range header is ignored (the whole object, 200), as RFC 9110 allows. Answers carry
+//! `ETag` (the quoted sha, when known) and `Last-Modified`; an `If-Range` naming neither
+//! (the object changed) gets the whole object, 200. With `Config::ignore_range` every download
+//! is answered 200 with the whole object.
 
 use std::os::unix::fs::FileExt;
 
@@ -166,10 +169,17 @@ fn answer(
             headers.push((k.clone(), v.clone()));
         }
     }
-    if !meta.sha.is_empty() {
-        headers.push(("ETag".to_string(), format!("\"{}\"", meta.sha)));
+    let etag = (!meta.sha.is_empty()).then(|| format!("\"{}\"", meta.sha));
+    let last_modified = http_date(meta.mtime);
+    if let Some(e) = &etag {
+        headers.push(("ETag".to_string(), e.clone()));
     }
-    let (status, start, end) = match range(req.header("range"), size) {
+    headers.push(("Last-Modified".to_string(), last_modified.clone()));
+    // If-Range: the range only while the object is still the one the validator names.
+    let current = |v: &str| etag.as_deref() == Some(v) || v == last_modified;
+    let honour = !cfg.ignore_range && req.header("if-range").is_none_or(|v| current(v.trim()));
+    let asked = if honour { req.header("range") } else { None };
+    let (status, start, end) = match range(asked, size) {
         Range::Whole => (200, 0, size),
         Range::Part(a, b) => {
             headers.push(("Content-Range".to_string(), format!("bytes {a}-{b}/{size}")));
@@ -199,6 +209,32 @@ fn answer(
     })
 }
 
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 IMF-fixdate) of Unix seconds.
+fn http_date(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let (era, doe) = (z / 146_097, z % 146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +260,12 @@ mod tests {
         assert_eq!(r("bytes=0-1,5-6", 100), (0, 0, 0));
         assert_eq!(r("items=0-1", 100), (0, 0, 0));
         assert_eq!(r("bytes=x-", 100), (0, 0, 0));
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(1_709_251_199), "Thu, 29 Feb 2024 23:59:59 GMT");
     }
 }

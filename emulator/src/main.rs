@@ -38,6 +38,8 @@ options:
                                 127.0.0.1/localhost; the CA is written to DATA_DIR/ca.pem
                                 (path printed on stderr) for clients to trust
   --log                         print one line per request to stderr
+  --ignore-range                answer downloads 200 with the whole object, ignoring Range
+  --stat-delay-ms N             delay before answering every op=stat
   --help                        this text
 
 The first line on stdout is `listening on http://HOST:PORT` (https:// with --tls).";
@@ -107,6 +109,8 @@ fn main() {
             "--fault-finish-lost" => cfg.finish_answer_lost = parse(&flag, &value()),
             "--fault-finish-delay-ms" => cfg.finish_delay_ms = parse(&flag, &value()),
             "--same-file-error" => cfg.same_file_error = true,
+            "--ignore-range" => cfg.ignore_range = true,
+            "--stat-delay-ms" => cfg.stat_delay_ms = parse(&flag, &value()),
             other => fail(&format!("unknown argument {other:?}")),
         }
     }

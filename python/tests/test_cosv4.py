@@ -442,6 +442,24 @@ class ObjectsTest(unittest.TestCase):
             self.client.download(BUCKET, "/dl/missing.bin", os.path.join(work_dir, "m.bin"))
         self.assertEqual(cm.exception.cos_code, -197)
 
+    def test_download_keeps_an_existing_file_unless_overwrite(self):
+        self.client.upload(BUCKET, "/dl/new.txt", b"new content")
+        target = os.path.join(work_dir, "important.txt")
+        with open(target, "wb") as f:
+            f.write(b"my notes")
+        for in_place in (True, False):
+            with self.assertRaises(cosv4.UsageError) as cm:
+                self.client.download(BUCKET, "/dl/new.txt", target, resume_in_place=in_place)
+            self.assertIn("overwrite", str(cm.exception))
+            with open(target, "rb") as f:
+                self.assertEqual(f.read(), b"my notes")
+        result = self.client.download(BUCKET, "/dl/new.txt", target, resume_in_place=True,
+                                      overwrite=True)
+        self.assertEqual(result.bytes_resumed, 0)
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), b"new content")
+        self.assertFalse(os.path.exists(target + ".part"))
+
     def test_log_callback(self):
         lines = []
         with fast.client(log=lambda level, msg: lines.append((level, msg)),

@@ -34,7 +34,8 @@ pub type cosv4_download_progress_cb = Option<
     unsafe extern "C" fn(userdata: *mut c_void, progress: *const cosv4_download_progress) -> i32,
 >;
 
-/// Per-download choices: resume mode, SHA-1 check, a progress callback and a cancel token.
+/// Per-download choices: resume mode, SHA-1 check, overwrite, a progress callback and a cancel
+/// token.
 /// Created with cosv4_download_options_new, freed with cosv4_download_options_free; reusable.
 /// A download copies what it needs when it starts. Not thread-safe to modify; may be read by
 /// several downloads at once.
@@ -91,7 +92,7 @@ pub unsafe extern "C" fn cosv4_client_download_url(
 }
 
 /// Creates options with the defaults: resume through "<local>.part" renamed at the end, SHA-1
-/// check on, no progress callback, no cancel token. On success writes them to `*out`.
+/// check on, no overwrite of an existing file, no progress callback, no cancel token. On success writes them to `*out`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_download_options_new(
     out: *mut *mut cosv4_download_options,
@@ -121,9 +122,10 @@ unsafe fn modify(
     run(|| f(unsafe { arg_mut(opts, "opts") }?))
 }
 
-/// 1: write into the local file itself and resume from its length. 0 (default): write to
-/// "<local>.part", resume from that, and rename it to the local name once complete. Other
-/// values: INVALID_ARGUMENT.
+/// 1: write into the local file itself and resume from its length (only a file this library
+/// wrote and recorded; an existing file of the user's is never written into, see
+/// cosv4_download_options_set_overwrite). 0 (default): write to "<local>.part", resume from
+/// that, and rename it to the local name once complete. Other values: INVALID_ARGUMENT.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_download_options_set_resume_in_place(
     opts: *mut cosv4_download_options,
@@ -132,6 +134,25 @@ pub unsafe extern "C" fn cosv4_download_options_set_resume_in_place(
     unsafe {
         modify(opts, |o| {
             o.opts.resume_in_place = arg_bool(on, "on")?;
+            Ok(())
+        })
+    }
+}
+
+/// 1: replace an existing local file that is not a partial download of this library; it is
+/// replaced atomically, by renaming the complete and checked "<local>.part" over it (also with
+/// resume_in_place), and stays intact until then. 0 (default): such a file makes the download
+/// fail with COSV4_RESULT_INVALID_ARGUMENT (the message names it) and is left untouched. A file
+/// the library did not write is never appended to, truncated or removed. Other values:
+/// INVALID_ARGUMENT.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_download_options_set_overwrite(
+    opts: *mut cosv4_download_options,
+    on: u32,
+) -> cosv4_result {
+    unsafe {
+        modify(opts, |o| {
+            o.opts.overwrite = arg_bool(on, "on")?;
             Ok(())
         })
     }
@@ -198,8 +219,14 @@ fn event(p: &DownloadProgress) -> cosv4_download_progress {
 
 /// Downloads the file `cos_path` of `bucket` to `local_path` (a file name in the platform's
 /// bytes; need not be UTF-8). Blocks until the download succeeded, failed or was cancelled.
-/// A partial file from an earlier attempt is continued with an HTTP Range request; the
-/// content is checked against the object's SHA-1 (see the options). `opts` may be NULL
+/// A partial file from an earlier attempt is continued with an HTTP Range request (and
+/// If-Range) only when the resume record written beside it ("<part>.cosv4-resume") still
+/// matches the object's size, mtime and sha; otherwise it starts over. An object that changed
+/// during the download fails with COSV4_RESULT_INTEGRITY and its partial file is removed. An
+/// existing `local_path` that is not our own partial download is left untouched and fails
+/// with COSV4_RESULT_INVALID_ARGUMENT unless overwrite is set. The content is checked against
+/// the object's SHA-1 (see the options). Every request, the stat included, answers the
+/// cancel token. `opts` may be NULL
 /// (defaults). On success writes a new result to `*out`. On failure `*err_out` (may be NULL)
 /// gets the detail; a missing object is COSV4_RESULT_SERVICE with COS code -197.
 /// Thread-safe: many threads may download through one client at once. Like the upload

@@ -8,6 +8,9 @@ use crate::reply::ApiError;
 pub const NOT_EXIST: &str = "ERROR_CMD_FILE_NOTEXIST";
 
 pub fn stat(cx: &Ctx) -> OpResult {
+    if cx.app.cfg.stat_delay_ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(cx.app.cfg.stat_delay_ms));
+    }
     if cx.path.ends_with('/') {
         return folders::stat(cx);
     }

@@ -7,12 +7,33 @@
 //! objects need `?sign=<multi-effect signature>` whose fileid is the path alone (`/dir/file`,
 //! as the Python and Java SDKs sign downloads, §2.3).
 //!
-//! [`Client::download_file`] stats the object first (size and sha), writes to `<local>.part`
-//! (or into `local` itself with [`DownloadOptions::resume_in_place`]), continues an existing
-//! partial file with `Range: bytes=<len>-`, checks the size and the SHA-1 when the service
-//! knows it, and renames the part file into place at the end. A cancel (its
-//! [`CancelToken`]) interrupts the read in flight; the partial file stays, so the next call
-//! resumes.
+//! [`Client::download_file`] stats the object first (size, mtime and sha), writes to
+//! `<local>.part` (or into `local` itself with [`DownloadOptions::resume_in_place`]) and renames
+//! the part file into place at the end, after checking the size and, when the service reports
+//! one, the SHA-1. Its guarantees:
+//!
+//! - **Only the same object version is resumed.** Before the first byte is written, a resume
+//!   record `<part file>.cosv4-resume` (JSON, written atomically) notes the object's size, mtime
+//!   and sha, and the ETag / Last-Modified of the download host once it answers. A part file is
+//!   continued (`Range: bytes=<len>-`, with `If-Range` naming the recorded validator) only when
+//!   its record matches a fresh stat; a part file without a record starts over from zero. An
+//!   answer whose ETag (without one, Last-Modified) differs from the recorded one (the object
+//!   changed between the stat and the GET) fails with [`ErrorKind::Integrity`] and removes the part file and its record, so
+//!   the next call starts clean. The record is removed on success.
+//! - **A file this library did not write is never appended to, truncated or removed.** An
+//!   existing `local` that is not our own recorded partial download is an error
+//!   ([`ErrorKind::Usage`]) unless [`DownloadOptions::overwrite`] is set; it is then replaced
+//!   atomically by renaming the complete, checked `<local>.part` over it (also with
+//!   `resume_in_place`), so it stays intact until then. `<local>.part` and
+//!   `<local>.part.cosv4-resume` are names this library reserves.
+//! - **Progress counts never decrease.** A server that ignores `Range` and answers 200 with the
+//!   whole object has the bytes already on disk skipped, not written again.
+//! - **Every request answers the cancel token**, the stat included: a cancel (its
+//!   [`CancelToken`]) interrupts the request in flight and the call fails with
+//!   [`ErrorKind::Cancelled`]; the partial file and its record stay, so the next call resumes.
+
+mod fetch;
+mod resume;
 
 use crate::client::Client;
 use crate::config::Endpoint;
@@ -20,11 +41,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::path::{encode, validate_bucket, validate_file};
 use crate::sign::MAX_LIFETIME_SECS;
 use crate::upload::{CancelToken, MIN_INTERVAL};
-use crate::wire::envelope::{Envelope, MAX_BODY};
+use fetch::Sink;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use resume::Record;
 use sha1::Digest;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -43,6 +65,10 @@ pub struct DownloadOptions {
     pub skip_sha_check: bool,
     /// Cancels the download from another thread.
     pub cancel: Option<CancelToken>,
+    /// Replace an existing `local` that is not a partial download of this library (atomically,
+    /// by renaming the complete `<local>.part` over it). Default false: such a file makes the
+    /// download fail with [`ErrorKind::Usage`] and is left as it is.
+    pub overwrite: bool,
 }
 
 /// A download progress event; counts are cumulative.
@@ -156,9 +182,11 @@ impl Client {
         ))
     }
 
-    /// Downloads the file `cos_path` to `local`, resuming a partial earlier download, calling
-    /// `progress` (if any) on this thread. On success the file is complete at `local`; on
-    /// failure or cancel the partial file stays for the next call to resume.
+    /// Downloads the file `cos_path` to `local`, resuming a partial earlier download of the
+    /// same object version, calling `progress` (if any) on this thread. On success the file is
+    /// complete at `local`; on failure or cancel the partial file stays for the next call to
+    /// resume (see the module documentation for the guarantees). An existing `local` that is
+    /// not our own partial download needs [`DownloadOptions::overwrite`].
     pub fn download_file(
         &self,
         bucket: &str,
@@ -172,34 +200,22 @@ impl Client {
         if cancel.is_cancelled() {
             return Err(cancelled());
         }
-        let stat = self.stat(bucket, cos_path)?;
-        let total = stat.filesize;
-        let part = if opts.resume_in_place {
-            local.to_path_buf()
-        } else {
-            part_path(local)
+        let interrupted = |e: Error| {
+            if cancel.is_cancelled() {
+                cancelled()
+            } else {
+                e
+            }
         };
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&part)
-            .map_err(|e| local_io("open", &part, &e))?;
-        let mut have = file
-            .metadata()
-            .map_err(|e| local_io("stat", &part, &e))?
-            .len();
-        if have > total {
-            // Longer than the object: not a prefix of it.
-            file.set_len(0)
-                .map_err(|e| local_io("truncate", &part, &e))?;
-            have = 0;
-        }
+        let stat = crate::transport::with_cancel(&cancel, || self.stat(bucket, cos_path))
+            .map_err(interrupted)?;
+        let total = stat.filesize;
+        let part = work_file(local, opts)?;
+        let (mut file, mut record, mut have) = open_work(&part, Record::of(&stat), total)?;
         let check_sha = !opts.skip_sha_check && stat.sha.len() == 40;
         let mut hasher = sha1::Sha1::new();
         if check_sha && have > 0 {
-            hash_prefix(&mut file, have, &mut hasher, &cancel).map_err(|e| match e {
+            fetch::hash_prefix(&mut file, have, &mut hasher, &cancel).map_err(|e| match e {
                 Some(e) => local_io("read", &part, &e),
                 None => cancelled(),
             })?;
@@ -225,17 +241,12 @@ impl Client {
                 path: &part,
                 hasher: check_sha.then_some(&mut hasher),
                 have: &mut have,
+                record: &mut record,
             };
             crate::transport::with_cancel(&cancel, || {
                 self.fetch(&url, total, &mut sink, &cancel, &mut reporter)
             })
-            .map_err(|e| {
-                if cancel.is_cancelled() {
-                    cancelled()
-                } else {
-                    e
-                }
-            })?;
+            .map_err(interrupted)?;
         }
         if have != total {
             return Err(Error::protocol(format!(
@@ -249,7 +260,7 @@ impl Client {
             if !got.eq_ignore_ascii_case(&stat.sha) {
                 // A prefix from another version of the object, or a corrupted transfer: the
                 // next attempt must start over.
-                let _ = std::fs::remove_file(&part);
+                fetch::discard(&part);
                 return Err(Error::integrity(format!(
                     "the downloaded content's SHA-1 is {got}, the object's is {}; the partial \
                      file was removed",
@@ -260,6 +271,7 @@ impl Client {
         if part != local {
             std::fs::rename(&part, local).map_err(|e| local_io("rename into", local, &e))?;
         }
+        resume::remove(&part);
         reporter.current.done = true;
         let _ = reporter.emit(true); // complete: a request to stop is moot
         Ok(DownloadOutcome {
@@ -270,162 +282,66 @@ impl Client {
             sha: stat.sha,
         })
     }
-
-    /// One GET from `sink.have` to the end, into `sink`. Restarts from 0 when the server
-    /// ignores the range.
-    fn fetch(
-        &self,
-        url: &str,
-        total: u64,
-        sink: &mut Sink<'_>,
-        cancel: &CancelToken,
-        reporter: &mut Reporter<'_>,
-    ) -> Result<()> {
-        // The URL carries a signature: errors name the path only.
-        let shown = url.split('?').next().unwrap_or(url);
-        let mut req = self
-            .agent()
-            .get(url)
-            .config()
-            // A large file takes longer than one API request; the stall timeout still applies.
-            .timeout_per_call(None)
-            .build();
-        let from = *sink.have;
-        if from > 0 {
-            req = req.header("Range", format!("bytes={from}-"));
-        }
-        let mut response = req
-            .call()
-            .map_err(|e| crate::transport::from_ureq(e, shown))?;
-        let status = response.status().as_u16();
-        match status {
-            206 => {
-                let start = response
-                    .headers()
-                    .get("content-range")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(range_start);
-                if start != Some(from) {
-                    return Err(Error::protocol(format!(
-                        "asked for bytes from {from}, the server answered 206 with {:?}",
-                        response.headers().get("content-range")
-                    )));
-                }
-            }
-            200 => sink.restart()?,
-            _ => {
-                let body = response
-                    .body_mut()
-                    .with_config()
-                    .limit(MAX_BODY as u64)
-                    .read_to_vec()
-                    .unwrap_or_default();
-                let err = Envelope::parse(status, &body)
-                    .and_then(Envelope::into_data)
-                    .err()
-                    .unwrap_or_else(|| Error::protocol("unexpected answer"));
-                return Err(err
-                    .with_http_status(status)
-                    .context(format!("download of {shown}")));
-            }
-        }
-        reporter.current.bytes_done = *sink.have;
-        let mut reader = response.body_mut().as_reader();
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            if cancel.is_cancelled() {
-                return Err(cancelled());
-            }
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let e = Error::new(
-                        ErrorKind::Transport,
-                        format!("reading the download of {shown} failed: {e}"),
-                    );
-                    return Err(if cancel.is_cancelled() {
-                        cancelled()
-                    } else {
-                        e
-                    });
-                }
-            };
-            if *sink.have + n as u64 > total {
-                return Err(Error::protocol(format!(
-                    "the download of {shown} is longer than the object's {total} bytes"
-                )));
-            }
-            sink.write(&buf[..n])?;
-            reporter.current.bytes_done = *sink.have;
-            reporter.emit(false)?;
-        }
-        Ok(())
-    }
 }
 
-/// Where received bytes go: the file, the running SHA-1, the count.
-struct Sink<'a> {
-    file: &'a mut File,
-    path: &'a Path,
-    hasher: Option<&'a mut sha1::Sha1>,
-    have: &'a mut u64,
+/// Where the bytes go: `local` itself only with `resume_in_place` when `local` is absent or our
+/// own recorded partial download, `<local>.part` otherwise. An existing `local` that is not
+/// ours is an error unless `overwrite` is set (it is then replaced by the renamed part file).
+fn work_file(local: &Path, opts: &DownloadOptions) -> Result<PathBuf> {
+    let ours_in_place = opts.resume_in_place && resume::load(local).is_some();
+    let existing = std::fs::symlink_metadata(local).ok();
+    if existing.as_ref().is_some_and(|m| m.is_dir()) {
+        return Err(Error::usage(format!(
+            "cannot download to {}: it is a directory",
+            local.display()
+        )));
+    }
+    if existing.is_some() && !ours_in_place && !opts.overwrite {
+        return Err(Error::usage(format!(
+            "{} already exists and is not a partial download of this library; set overwrite to \
+             replace it",
+            local.display()
+        )));
+    }
+    Ok(
+        if opts.resume_in_place && (existing.is_none() || ours_in_place) {
+            local.to_path_buf()
+        } else {
+            part_path(local)
+        },
+    )
 }
 
-impl Sink<'_> {
-    fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.file
-            .write_all(data)
-            .map_err(|e| local_io("write", self.path, &e))?;
-        if let Some(h) = self.hasher.as_deref_mut() {
-            h.update(data);
+/// Opens the part file: continued from its length when its resume record matches `fresh` (a
+/// record of the fresh stat), else emptied and recorded anew. Returns the file, the record in
+/// force and the length to resume from.
+fn open_work(part: &Path, fresh: Record, total: u64) -> Result<(File, Record, u64)> {
+    let open = |truncate: bool| {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(truncate)
+            .open(part)
+            .map_err(|e| local_io("open", part, &e))
+    };
+    if let Some(record) = resume::load(part).filter(|r| r.same_object(&fresh)) {
+        let file = open(false)?;
+        let len = file
+            .metadata()
+            .map_err(|e| local_io("stat", part, &e))?
+            .len();
+        if len <= total {
+            return Ok((file, record, len));
         }
-        *self.have += data.len() as u64;
-        Ok(())
     }
-
-    /// The server sent the whole object: start the file over.
-    fn restart(&mut self) -> Result<()> {
-        self.file
-            .set_len(0)
-            .and_then(|()| self.file.seek(SeekFrom::Start(0)).map(drop))
-            .map_err(|e| local_io("truncate", self.path, &e))?;
-        if let Some(h) = self.hasher.as_deref_mut() {
-            *h = sha1::Sha1::new();
-        }
-        *self.have = 0;
-        Ok(())
+    // Start over. The part file is ours (`<local>.part`, or `local` with our record, or absent):
+    // empty it first, then record what it is going to hold, then write.
+    if part.exists() {
+        drop(open(true)?);
     }
-}
-
-/// Hashes the first `len` bytes of `file` and leaves it positioned at `len`. `Err(None)` when
-/// cancelled.
-fn hash_prefix(
-    file: &mut File,
-    len: u64,
-    hasher: &mut sha1::Sha1,
-    cancel: &CancelToken,
-) -> std::result::Result<(), Option<std::io::Error>> {
-    file.seek(SeekFrom::Start(0))?;
-    let mut left = len;
-    let mut buf = vec![0u8; CHUNK];
-    while left > 0 {
-        if cancel.is_cancelled() {
-            return Err(None);
-        }
-        let want = left.min(CHUNK as u64) as usize;
-        file.read_exact(&mut buf[..want])?;
-        hasher.update(&buf[..want]);
-        left -= want as u64;
-    }
-    Ok(())
-}
-
-/// The first byte of `Content-Range: bytes a-b/n`.
-fn range_start(v: &str) -> Option<u64> {
-    let spec = v.trim().strip_prefix("bytes")?.trim_start();
-    spec.split('-').next()?.trim().parse().ok()
+    resume::save(part, &fresh)?;
+    Ok((open(false)?, fresh, 0))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -435,13 +351,6 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn content_range_start() {
-        assert_eq!(range_start("bytes 100-199/200"), Some(100));
-        assert_eq!(range_start("bytes */200"), None);
-        assert_eq!(range_start("items 1-2/3"), None);
-    }
 
     #[test]
     fn part_file_name() {

@@ -1,0 +1,273 @@
+//! Download safety (issue 10): a partial file is resumed only for the same object version, a
+//! file the library did not write is never written into or removed, progress never goes back
+//! when a server ignores `Range`, and a cancel reaches every request, the stat included.
+
+mod common;
+
+use common::{client, content, emulator, emulator_with, TempDir, BUCKET};
+use cosv4::download::part_path;
+use cosv4::{CancelToken, Client, DownloadOptions, DownloadProgress, ErrorKind};
+use cosv4_emulator::Emulator;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SIZE: u64 = 3_000_000;
+
+/// `<local>.part.cosv4-resume`.
+fn record_of(local: &Path) -> PathBuf {
+    let mut name = part_path(local).into_os_string();
+    name.push(".cosv4-resume");
+    PathBuf::from(name)
+}
+
+/// Starts a download of `cos_path` to `local` with `opts` and cancels it once `at_least` bytes
+/// arrived (events are slowed down to see that many): a partial file stays. Returns its length.
+fn interrupted(
+    c: &Client,
+    cos_path: &str,
+    local: &Path,
+    opts: &DownloadOptions,
+    at_least: u64,
+) -> u64 {
+    let token = CancelToken::new();
+    let opts = DownloadOptions {
+        cancel: Some(token.clone()),
+        ..opts.clone()
+    };
+    let mut first = |p: &DownloadProgress| {
+        if p.bytes_done >= at_least {
+            token.cancel();
+        } else if p.bytes_done > 0 {
+            std::thread::sleep(Duration::from_millis(60)); // past the events' throttle
+        }
+        ControlFlow::Continue(())
+    };
+    let e = c
+        .download_file(BUCKET, cos_path, local, &opts, Some(&mut first))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    let part = if opts.resume_in_place && !opts.overwrite {
+        local.to_path_buf()
+    } else {
+        part_path(local)
+    };
+    let len = std::fs::metadata(&part).unwrap().len();
+    assert!(len >= at_least && len < SIZE, "{len}");
+    len
+}
+
+fn no_sha_check() -> DownloadOptions {
+    DownloadOptions {
+        skip_sha_check: true,
+        ..DownloadOptions::default()
+    }
+}
+
+fn downloads(emu: &Emulator) -> Vec<(u16, Option<u64>)> {
+    let log = emu.log();
+    let dl = log.iter().filter(|e| e.op == "download");
+    dl.map(|e| (e.status, e.offset)).collect()
+}
+
+/// Case 5: a part file of v1 is not continued once the object is v2 of the same size, even
+/// without the SHA-1 check.
+#[test]
+fn a_part_of_an_older_version_is_not_resumed() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let local = dir.0.join("v.bin");
+    emu.put_object("/s/v.bin", &content(SIZE, 1));
+    interrupted(&c, "/s/v.bin", &local, &no_sha_check(), 1);
+    let v2 = content(SIZE, 2);
+    emu.put_object("/s/v.bin", &v2);
+    let out = c
+        .download_file(BUCKET, "/s/v.bin", &local, &no_sha_check(), None)
+        .unwrap();
+    assert!(std::fs::read(&local).unwrap() == v2, "v1 bytes spliced in");
+    assert_eq!((out.bytes_resumed, out.bytes_received), (0, SIZE));
+    assert!(!part_path(&local).exists() && !record_of(&local).exists());
+}
+
+/// Case 5: a part file without a resume record is not trusted: the download starts at 0.
+#[test]
+fn a_part_without_a_record_starts_over() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let local = dir.0.join("p.bin");
+    let data = content(SIZE, 3);
+    emu.put_object("/s/p.bin", &data);
+    std::fs::write(part_path(&local), vec![0u8; 100_000]).unwrap();
+    let out = c
+        .download_file(BUCKET, "/s/p.bin", &local, &no_sha_check(), None)
+        .unwrap();
+    assert_eq!(out.bytes_resumed, 0);
+    assert!(std::fs::read(&local).unwrap() == data, "foreign bytes kept");
+    assert_eq!(downloads(&emu), [(200, Some(0))]);
+}
+
+/// Case 5: the object changes between the stat and the resumed GET. `If-Range` names the
+/// recorded ETag, the server answers 200 with the new object, and the download fails with an
+/// integrity error, removing its own part file and record; the next call starts clean.
+#[test]
+fn an_object_changed_after_the_stat_fails_and_discards_the_part() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let local = dir.0.join("c.bin");
+    emu.put_object("/s/c.bin", &content(SIZE, 4));
+    interrupted(&c, "/s/c.bin", &local, &no_sha_check(), 1);
+    let v2 = content(SIZE, 5);
+    emu.clear_log();
+    // The first event comes after the stat, before the GET.
+    let mut replaced = false;
+    let mut replace = |_: &DownloadProgress| {
+        if !replaced {
+            emu.put_object("/s/c.bin", &v2);
+            replaced = true;
+        }
+        ControlFlow::Continue(())
+    };
+    let e = c
+        .download_file(
+            BUCKET,
+            "/s/c.bin",
+            &local,
+            &no_sha_check(),
+            Some(&mut replace),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.to_string().contains("changed"), "{e}");
+    assert_eq!(downloads(&emu), [(200, Some(0))], "If-Range not honoured");
+    assert!(!part_path(&local).exists() && !record_of(&local).exists());
+    assert!(!local.exists());
+    let out = c
+        .download_file(BUCKET, "/s/c.bin", &local, &no_sha_check(), None)
+        .unwrap();
+    assert_eq!(out.bytes_resumed, 0);
+    assert!(std::fs::read(&local).unwrap() == v2);
+}
+
+/// Case 6: a user's file at the target is neither written into nor removed, in place or not;
+/// the error names it and says how to replace it.
+#[test]
+fn a_users_file_is_never_touched_without_overwrite() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    emu.put_object("/s/n.txt", &content(SIZE, 6));
+    let local = dir.file("important.txt", b"my notes");
+    for in_place in [true, false] {
+        let opts = DownloadOptions {
+            resume_in_place: in_place,
+            ..DownloadOptions::default()
+        };
+        let e = c
+            .download_file(BUCKET, "/s/n.txt", &local, &opts, None)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage, "in place {in_place}: {e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("important.txt") && msg.contains("overwrite"),
+            "{msg}"
+        );
+        assert_eq!(std::fs::read(&local).unwrap(), b"my notes");
+        assert!(!part_path(&local).exists() && !record_of(&local).exists());
+    }
+}
+
+/// Case 6: with overwrite (and resume_in_place) the user's file is replaced atomically: it is
+/// intact after an interrupted attempt, and replaced by the whole object at the end.
+#[test]
+fn overwrite_replaces_a_users_file_atomically() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let data = content(SIZE, 7);
+    emu.put_object("/s/o.txt", &data);
+    let local = dir.file("important.txt", b"my notes");
+    let opts = DownloadOptions {
+        resume_in_place: true,
+        overwrite: true,
+        ..DownloadOptions::default()
+    };
+    let partial = interrupted(&c, "/s/o.txt", &local, &opts, 1);
+    assert_eq!(std::fs::read(&local).unwrap(), b"my notes");
+    let out = c
+        .download_file(BUCKET, "/s/o.txt", &local, &opts, None)
+        .unwrap();
+    assert_eq!(out.bytes_resumed, partial);
+    assert!(std::fs::read(&local).unwrap() == data);
+    assert!(!part_path(&local).exists() && !record_of(&local).exists());
+}
+
+/// Case 12: a server that ignores `Range` answers 200 to the resumed request; the bytes on disk
+/// are skipped, not counted again: progress never goes back and the file is right.
+#[test]
+fn progress_never_goes_back_when_range_is_ignored() {
+    let emu = emulator_with(|cfg| cfg.ignore_range = true);
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let local = dir.0.join("r.bin");
+    let data = content(SIZE, 8);
+    emu.put_object("/s/r.bin", &data);
+    // More than one read of the resumed answer: a count restarted from 0 would show.
+    let partial = interrupted(
+        &c,
+        "/s/r.bin",
+        &local,
+        &DownloadOptions::default(),
+        1_000_000,
+    );
+    emu.clear_log();
+    let mut events: Vec<DownloadProgress> = Vec::new();
+    let mut record = |p: &DownloadProgress| {
+        events.push(*p);
+        ControlFlow::Continue(())
+    };
+    let out = c
+        .download_file(
+            BUCKET,
+            "/s/r.bin",
+            &local,
+            &DownloadOptions::default(),
+            Some(&mut record),
+        )
+        .unwrap();
+    assert_eq!(downloads(&emu), [(200, Some(0))]);
+    assert!(std::fs::read(&local).unwrap() == data);
+    assert_eq!(out.bytes_resumed, partial);
+    assert!(events.iter().all(|p| p.bytes_done >= partial), "{events:?}");
+    assert!(events
+        .windows(2)
+        .all(|w| w[0].bytes_done <= w[1].bytes_done));
+    assert!(events.last().unwrap().done);
+}
+
+/// Case 14: a cancel while the stat is in flight ends the download promptly.
+#[test]
+fn a_cancel_during_the_stat_is_prompt() {
+    let emu = emulator_with(|cfg| cfg.stat_delay_ms = 4_000);
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let token = CancelToken::new();
+    let opts = DownloadOptions {
+        cancel: Some(token.clone()),
+        ..DownloadOptions::default()
+    };
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        token.cancel();
+    });
+    let t = Instant::now();
+    let e = c
+        .download_file(BUCKET, "/s/slow.bin", dir.0.join("slow.bin"), &opts, None)
+        .unwrap_err();
+    let took = t.elapsed();
+    canceller.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert!(took < Duration::from_millis(2_000), "took {took:?}");
+}
