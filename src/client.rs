@@ -1,13 +1,20 @@
-//! The client: configuration checked once, one shared agent, and the operations.
+//! The client façade: the configuration checked once, one shared agent, and every operation
+//! as a method. The operations themselves live in their modules ([`crate::upload`],
+//! [`crate::objects`], [`crate::download`]) and take the client's parts ([`Api`]); this file
+//! only validates what is common and delegates.
 
 use crate::config::Config;
+use crate::download::{self, DownloadHandler, DownloadOptions, DownloadOutcome};
 use crate::error::Result;
-use crate::objects::ObjectStat;
+use crate::objects::{self, ListCursor, ListIter, ListOptions, ListPage, ObjectStat};
+use crate::objects::{list, UpdateOptions};
+use crate::path::{validate_file, validate_folder};
 use crate::sign::Signer;
+use crate::transport::Api;
 use crate::upload::{self, Content, FileSource, Handler, MemSource, Outcome, UploadOptions};
-use crate::wire::Form;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A client: built once, shared by any number of threads (`Send + Sync`, cheap to clone).
 #[derive(Clone)]
@@ -62,9 +69,15 @@ impl Client {
         &self.inner.signer
     }
 
-    /// The shared agent (connection pool), for the operations in other files.
-    pub(crate) fn agent(&self) -> &ureq::Agent {
-        &self.inner.agent
+    /// What the operations need: settings, signer, base URL and the shared agent.
+    pub(crate) fn api(&self) -> Api<'_> {
+        let i = &self.inner;
+        Api {
+            cfg: &i.cfg,
+            signer: &i.signer,
+            base_url: &i.base_url,
+            agent: &i.agent,
+        }
     }
 
     /// Uploads `content` to `bucket` at `cos_path`, calling `progress` (if any) on this thread
@@ -77,13 +90,7 @@ impl Client {
         opts: &UploadOptions,
         progress: Option<Handler<'_>>,
     ) -> Result<Outcome> {
-        let i = &self.inner;
-        let parts = upload::ClientParts {
-            cfg: &i.cfg,
-            signer: &i.signer,
-            base_url: &i.base_url,
-            agent: &i.agent,
-        };
+        let parts = self.api();
         let target = (bucket, cos_path);
         match content {
             Content::File(path) => {
@@ -143,27 +150,117 @@ impl Client {
 
     /// Size, sha and attributes of a file (see [`Client::stat_path`] for folders too).
     pub fn stat(&self, bucket: &str, cos_path: &str) -> Result<ObjectStat> {
-        crate::path::validate_bucket(bucket)?;
-        crate::path::validate_file(cos_path)?;
+        validate_file(cos_path)?;
         self.stat_path(bucket, cos_path)
+    }
+
+    /// Stat of a file, or of a folder when `cos_path` ends in `/` (multi signature).
+    pub fn stat_path(&self, bucket: &str, cos_path: &str) -> Result<ObjectStat> {
+        objects::stat(self.api(), bucket, cos_path, None)
+    }
+
+    /// Stat of a folder (`folder` ends in `/`; "/" is the bucket's root).
+    pub fn stat_folder(&self, bucket: &str, folder: &str) -> Result<ObjectStat> {
+        validate_folder(folder)?;
+        self.stat_path(bucket, folder)
     }
 
     /// Deletes a file (a once signature bound to it).
     pub fn delete(&self, bucket: &str, cos_path: &str) -> Result<()> {
-        crate::path::validate_bucket(bucket)?;
-        crate::path::validate_file(cos_path)?;
-        let auth = self.once_auth(bucket, cos_path);
-        let form = Form::new().text("op", "delete");
-        self.post_data(bucket, cos_path, &auth, form).map(|_| ())
+        validate_file(cos_path)?;
+        self.delete_path(bucket, cos_path)
+    }
+
+    /// Deletes an empty folder (a once signature bound to it). A folder with content fails
+    /// with COS code -173; the root cannot be deleted.
+    pub fn delete_folder(&self, bucket: &str, folder: &str) -> Result<()> {
+        validate_folder(folder)?;
+        self.delete_path(bucket, folder)
+    }
+
+    /// Deletes a file, or an empty folder when `cos_path` ends in `/`.
+    pub fn delete_path(&self, bucket: &str, cos_path: &str) -> Result<()> {
+        objects::delete(self.api(), bucket, cos_path)
+    }
+
+    /// Creates a folder (`folder` ends in `/`; multi signature). An existing folder fails with
+    /// COS code -178. Returns the folder's `ctime` as answered (0 when absent).
+    pub fn create_folder(&self, bucket: &str, folder: &str, biz_attr: &str) -> Result<i64> {
+        objects::create_folder(self.api(), bucket, folder, biz_attr)
+    }
+
+    /// One page of the listing of `folder` (ends in `/`), its direct sub-folders and files.
+    /// An answer with `listover` false must carry a context other than `opts.context`; one
+    /// without a context, or with the same, is a protocol error.
+    pub fn list(&self, bucket: &str, folder: &str, opts: &ListOptions) -> Result<ListPage> {
+        list::page(self.api(), bucket, folder, opts)
+    }
+
+    /// All pages of the listing of `folder`, fetched lazily (starting at `opts.context`); see
+    /// [`ListCursor`] for how a misbehaving server ends it.
+    pub fn list_iter(&self, bucket: &str, folder: &str, opts: &ListOptions) -> ListIter<'_> {
+        ListIter::new(self.api(), ListCursor::new(bucket, folder, opts))
+    }
+
+    /// Moves (renames) the file `src` to `dest`: an absolute path (`/dir/name`) or a bare name
+    /// in the same folder. An existing `dest` is replaced only when `overwrite` is true
+    /// (otherwise COS code -177). Sends a once signature bound to `src`.
+    pub fn move_file(&self, bucket: &str, src: &str, dest: &str, overwrite: bool) -> Result<()> {
+        objects::move_or_copy(self.api(), "move", bucket, (src, dest), overwrite)
+    }
+
+    /// Copies the file `src` to `dest`, as [`Client::move_file`] (`op=copy`, which only the
+    /// PHP and JS SDKs used).
+    pub fn copy_file(&self, bucket: &str, src: &str, dest: &str, overwrite: bool) -> Result<()> {
+        objects::move_or_copy(self.api(), "copy", bucket, (src, dest), overwrite)
+    }
+
+    /// Changes attributes of a file, or the `biz_attr` of a folder (path ending in `/`). Sends a
+    /// once signature bound to the path.
+    pub fn update(&self, bucket: &str, cos_path: &str, opts: &UpdateOptions) -> Result<()> {
+        objects::update(self.api(), bucket, cos_path, opts)
+    }
+
+    /// The unsigned download URL of an object (what `access_url` points to).
+    pub fn download_base_url(&self, bucket: &str, cos_path: &str) -> Result<String> {
+        download::base_url(self.api(), bucket, cos_path)
+    }
+
+    /// A download URL for a private object, signed for `lifetime` (1 s to 90 days): a
+    /// multi-effect signature bound to the path (`f=/dir/file`) in `?sign=`. Anyone holding
+    /// the URL can fetch the object with a plain GET until it expires.
+    pub fn download_url(&self, bucket: &str, cos_path: &str, lifetime: Duration) -> Result<String> {
+        download::signed_url(self.api(), bucket, cos_path, lifetime)
+    }
+
+    /// Downloads the file `cos_path` to `local`, resuming a partial earlier download of the
+    /// same object version, calling `progress` (if any) on this thread. On success the file is
+    /// complete at `local`; on failure or cancel the partial file stays for the next call to
+    /// resume (see [`crate::download`] for the guarantees). An existing `local` that is not
+    /// our own partial download needs [`DownloadOptions::overwrite`].
+    pub fn download_file(
+        &self,
+        bucket: &str,
+        cos_path: &str,
+        local: impl AsRef<Path>,
+        opts: &DownloadOptions,
+        progress: Option<DownloadHandler<'_>>,
+    ) -> Result<DownloadOutcome> {
+        let target = (bucket, cos_path);
+        download::download_file(self.api(), target, local.as_ref(), opts, progress)
     }
 
     /// The API URL of an object.
     pub fn object_url(&self, bucket: &str, cos_path: &str) -> String {
-        upload::object_url(
-            &self.inner.base_url,
-            self.inner.signer.credentials().appid(),
-            bucket,
-            cos_path,
-        )
+        self.api().object_url(bucket, cos_path)
+    }
+}
+
+impl ListCursor {
+    /// Fetches the next page through `client`; `None` when the listing is over. After an
+    /// error the listing is over too (a clone taken before the call can try the same page
+    /// again).
+    pub fn next_page(&mut self, client: &Client) -> Option<Result<ListPage>> {
+        self.next_with(client.api())
     }
 }

@@ -195,7 +195,8 @@ impl Config {
 }
 
 impl Config {
-    /// The TLS options need a TLS build, and the CA file must hold usable certificates.
+    /// The TLS options need a TLS build. (The CA file is read once, when the client builds its
+    /// agent: validating a config never touches the file system.)
     fn validate_tls(&self) -> Result<()> {
         if (self.tls_ca_file.is_some() || self.tls_insecure_skip_verify) && !cfg!(feature = "https")
         {
@@ -203,10 +204,6 @@ impl Config {
                 "tls_ca_file / tls_insecure_skip_verify were set but this build has no TLS \
                  (the `https` feature is off)",
             ));
-        }
-        #[cfg(feature = "https")]
-        if let Some(path) = &self.tls_ca_file {
-            crate::transport::load_ca_file(path)?;
         }
         Ok(())
     }

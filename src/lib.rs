@@ -1,9 +1,19 @@
-//! cosv4: upload files to Tencent Cloud Object Storage through the legacy v4 JSON API.
+//! cosv4: upload files to Tencent Cloud Object Storage through the legacy v4 JSON API — and
+//! the rest of that API: stat, list, folders, delete, move/copy, update, downloads, signing.
 //!
-//! Files by what they hold: [`sign`] (v4 signatures), [`path`] (cos path rules and encoding),
-//! [`hash`] (SHA-1 and `uploadparts` states), [`wire`] (multipart bodies, the answer envelope),
-//! [`error`] (the error type and COS code classes), [`config`] (settings and defaults),
-//! `transport` (the ureq agent), [`upload`] (the engine), [`client`] (the operations).
+//! The layers, bottom up (a module imports only from layers below it):
+//!
+//! 1. primitives — [`sign`] (v4 signatures), [`path`] (cos path rules and encoding), [`hash`]
+//!    (SHA-1 and `uploadparts` states), [`wire`] (multipart bodies, the answer envelope),
+//!    [`error`] (the error type and COS code classes), [`config`] (settings and defaults),
+//!    [`log`] (the log callback and request lines), [`cancel`] (the cancel token);
+//! 2. `transport` — the shared ureq agent, interruptible connections, and `Api`, the one
+//!    request path every API request takes (sign, send, time, log, unwrap, cancel);
+//! 3. [`progress`] — the throttled progress reporter every operation uses;
+//! 4. operations — [`upload`] (the engine: plan → hash → session → window of workers),
+//!    [`objects`] (stat, list, folders, delete, move/copy, update), [`download`];
+//! 5. [`client`] — the façade: [`Client`] with every operation as a method;
+//! 6. [`ffi`] — the C API, the only module where `unsafe` is allowed.
 //!
 //! ```no_run
 //! use cosv4::{Client, Config, Credentials, Endpoint, UploadOptions};
@@ -15,16 +25,20 @@
 //! # Ok::<(), cosv4::Error>(())
 //! ```
 
+#![deny(unsafe_code)]
+
 pub mod cancel;
 pub mod client;
 pub mod config;
 pub mod download;
 pub mod error;
+#[allow(unsafe_code)] // the C API: the one place `unsafe` is allowed
 pub mod ffi;
 pub mod hash;
 pub mod log;
 pub mod objects;
 pub mod path;
+pub mod progress;
 pub mod sign;
 mod transport;
 pub mod upload;

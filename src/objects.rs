@@ -4,17 +4,16 @@
 //! Signatures follow §2.3: multi-effect (f empty) for stat, list and create; once (bound to the
 //! target's fileid) for delete, update and move/copy.
 
-use crate::client::Client;
-use crate::config::Config;
+use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
-use crate::path::{self, validate_bucket, validate_file, validate_folder};
-use crate::sign::Signer;
+use crate::path::{validate_bucket, validate_file, validate_folder};
+use crate::transport::{Api, Target};
 use crate::wire::envelope::{int_field, opt_str};
-use crate::wire::{Envelope, Form};
+use crate::wire::Form;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-mod list;
+pub(crate) mod list;
 
 pub use list::{
     ListCursor, ListEntry, ListIter, ListOptions, ListPage, DEFAULT_LIST_NUM,
@@ -142,29 +141,19 @@ fn custom_headers_of(data: &Value) -> BTreeMap<String, String> {
     }
 }
 
-/// A GET whose answer's `data` is returned, with its request line logged.
-fn get_data(cfg: &Config, agent: &ureq::Agent, url: &str, auth: &str) -> Result<Value> {
-    let started = std::time::Instant::now();
-    let answer = crate::transport::get(agent, url, auth);
-    let op = url
-        .split("op=")
-        .nth(1)
-        .and_then(|o| o.split('&').next())
-        .unwrap_or("");
-    crate::log::request(cfg.logger.as_ref(), (op, url, None), 0, started, &answer);
-    answer.and_then(Envelope::into_data)
-}
-
-/// `GET <object url>?op=stat` (multi signature). Used by [`Client::stat_path`] and by the
-/// upload engine to confirm a finish whose answer was lost.
-pub(crate) fn stat_at(
-    (cfg, signer, agent): (&Config, &Signer, &ureq::Agent),
+/// Stat of a file, or of a folder when `cos_path` ends in `/` (multi signature), interrupted
+/// by `cancel`. The upload engine also uses it to confirm a finish whose answer was lost.
+pub(crate) fn stat(
+    api: Api<'_>,
     bucket: &str,
-    object_url: &str,
-    is_folder: bool,
+    cos_path: &str,
+    cancel: Option<&CancelToken>,
 ) -> Result<ObjectStat> {
-    let auth = signer.multi(bucket, "", cfg.sign_lifetime.as_secs());
-    let data = get_data(cfg, agent, &format!("{object_url}?op=stat"), &auth)?;
+    validate_bucket(bucket)?;
+    validate_any(cos_path)?;
+    let is_folder = cos_path.ends_with('/');
+    let target = Target::multi(bucket, cos_path).cancel_with(cancel);
+    let data = api.get(&target, "op=stat")?;
     let num = |f: &str| int_field(&data, f);
     let s = |f: &str| opt_str(&data, f).unwrap_or_default();
     let filesize = match (is_folder, num("filesize")) {
@@ -188,161 +177,99 @@ pub(crate) fn stat_at(
     })
 }
 
-impl Client {
-    fn multi_auth(&self, bucket: &str) -> String {
-        self.signer()
-            .multi(bucket, "", self.config().sign_lifetime.as_secs())
+/// Deletes a file, or an empty folder when `cos_path` ends in `/` (a once signature bound to
+/// it). A folder with content fails with COS code -173; the root cannot be deleted.
+pub(crate) fn delete(api: Api<'_>, bucket: &str, cos_path: &str) -> Result<()> {
+    validate_bucket(bucket)?;
+    validate_any(cos_path)?;
+    if cos_path == "/" {
+        return Err(Error::usage("the root folder cannot be deleted"));
     }
+    let form = Form::new().text("op", "delete");
+    api.post(&Target::once(bucket, cos_path), form.finish())
+        .map(drop)
+}
 
-    pub(crate) fn once_auth(&self, bucket: &str, cos_path: &str) -> String {
-        let fileid = path::fileid(self.signer().credentials().appid(), bucket, cos_path);
-        self.signer().once(bucket, &fileid)
+/// Creates a folder (multi signature); returns its `ctime` as answered (0 when absent).
+pub(crate) fn create_folder(
+    api: Api<'_>,
+    bucket: &str,
+    folder: &str,
+    biz_attr: &str,
+) -> Result<i64> {
+    validate_bucket(bucket)?;
+    validate_folder(folder)?;
+    if folder == "/" {
+        return Err(Error::usage("the root folder always exists"));
     }
+    let form = Form::new().text("op", "create").text("biz_attr", biz_attr);
+    let data = api.post(&Target::multi(bucket, folder), form.finish())?;
+    Ok(int_field(&data, "ctime").unwrap_or(0))
+}
 
-    fn get_data(&self, url: &str, auth: &str) -> Result<Value> {
-        get_data(self.config(), self.agent(), url, auth)
+/// `op=move` or `op=copy` of the file `src` to `dest` (an absolute path or a bare name in the
+/// same folder), with a once signature bound to `src`.
+pub(crate) fn move_or_copy(
+    api: Api<'_>,
+    op: &str,
+    bucket: &str,
+    (src, dest): (&str, &str),
+    overwrite: bool,
+) -> Result<()> {
+    validate_bucket(bucket)?;
+    validate_file(src)?;
+    if dest.starts_with('/') {
+        validate_file(dest)?;
+    } else if dest.is_empty() || dest.contains('/') || dest == "." || dest == ".." {
+        return Err(Error::usage(format!(
+            "destination {dest:?} must be an absolute file path or a bare file name"
+        )));
+    } else {
+        validate_file(&format!("/{dest}"))?;
     }
+    let form = Form::new()
+        .text("op", op)
+        .text("dest_fileid", dest)
+        .text("to_over_write", if overwrite { "1" } else { "0" });
+    api.post(&Target::once(bucket, src), form.finish())
+        .map(drop)
+}
 
-    pub(crate) fn post_data(
-        &self,
-        bucket: &str,
-        cos_path: &str,
-        auth: &str,
-        form: Form,
-    ) -> Result<Value> {
-        let url = self.object_url(bucket, cos_path);
-        let body = form.finish();
-        let (op, bytes) = (body.op().to_string(), body.content_length());
-        let started = std::time::Instant::now();
-        let answer = crate::transport::post_form(self.agent(), &url, auth, body);
-        let logger = self.config().logger.as_ref();
-        crate::log::request(logger, (&op, cos_path, None), bytes, started, &answer);
-        answer.and_then(Envelope::into_data)
+/// Changes attributes of a file, or the `biz_attr` of a folder (a once signature).
+pub(crate) fn update(
+    api: Api<'_>,
+    bucket: &str,
+    cos_path: &str,
+    opts: &UpdateOptions,
+) -> Result<()> {
+    validate_bucket(bucket)?;
+    validate_any(cos_path)?;
+    let folder = cos_path.ends_with('/');
+    if folder && (opts.authority.is_some() || opts.custom_headers.is_some()) {
+        return Err(Error::usage(
+            "a folder has only biz_attr; authority and custom headers are for files",
+        ));
     }
-
-    /// Stat of a file, or of a folder when `cos_path` ends in `/` (multi signature).
-    pub fn stat_path(&self, bucket: &str, cos_path: &str) -> Result<ObjectStat> {
-        validate_bucket(bucket)?;
-        validate_any(cos_path)?;
-        let url = self.object_url(bucket, cos_path);
-        let parts = (self.config(), self.signer(), self.agent());
-        stat_at(parts, bucket, &url, cos_path.ends_with('/'))
+    if opts.biz_attr.is_none() && opts.authority.is_none() && opts.custom_headers.is_none() {
+        return Err(Error::usage("the update changes nothing"));
     }
-
-    /// Stat of a folder (`folder` ends in `/`; "/" is the bucket's root).
-    pub fn stat_folder(&self, bucket: &str, folder: &str) -> Result<ObjectStat> {
-        validate_folder(folder)?;
-        self.stat_path(bucket, folder)
+    let mut form = Form::new().text("op", "update");
+    if let Some(b) = &opts.biz_attr {
+        form = form.text("biz_attr", b);
     }
-
-    /// Deletes an empty folder (a once signature bound to it). A folder with content fails
-    /// with COS code -173; the root cannot be deleted.
-    pub fn delete_folder(&self, bucket: &str, folder: &str) -> Result<()> {
-        validate_bucket(bucket)?;
-        validate_folder(folder)?;
-        if folder == "/" {
-            return Err(Error::usage("the root folder cannot be deleted"));
+    if let Some(a) = opts.authority {
+        form = form.text("authority", a.as_str());
+    }
+    if let Some(h) = &opts.custom_headers {
+        for (k, v) in h {
+            check_custom_header(k, v)?;
         }
-        let auth = self.once_auth(bucket, folder);
-        let form = Form::new().text("op", "delete");
-        self.post_data(bucket, folder, &auth, form).map(|_| ())
+        let json =
+            serde_json::to_string(h).map_err(|e| Error::usage(format!("custom headers: {e}")))?;
+        form = form.text("custom_headers", &json);
     }
-
-    /// Deletes a file, or an empty folder when `cos_path` ends in `/`.
-    pub fn delete_path(&self, bucket: &str, cos_path: &str) -> Result<()> {
-        if cos_path.ends_with('/') {
-            self.delete_folder(bucket, cos_path)
-        } else {
-            self.delete(bucket, cos_path)
-        }
-    }
-
-    /// Creates a folder (`folder` ends in `/`; multi signature). An existing folder fails with
-    /// COS code -178. Returns the folder's `ctime` as answered (0 when absent).
-    pub fn create_folder(&self, bucket: &str, folder: &str, biz_attr: &str) -> Result<i64> {
-        validate_bucket(bucket)?;
-        validate_folder(folder)?;
-        if folder == "/" {
-            return Err(Error::usage("the root folder always exists"));
-        }
-        let auth = self.multi_auth(bucket);
-        let form = Form::new().text("op", "create").text("biz_attr", biz_attr);
-        let data = self.post_data(bucket, folder, &auth, form)?;
-        Ok(int_field(&data, "ctime").unwrap_or(0))
-    }
-
-    fn move_or_copy(
-        &self,
-        op: &str,
-        bucket: &str,
-        src: &str,
-        dest: &str,
-        overwrite: bool,
-    ) -> Result<()> {
-        validate_bucket(bucket)?;
-        validate_file(src)?;
-        if dest.starts_with('/') {
-            validate_file(dest)?;
-        } else if dest.is_empty() || dest.contains('/') || dest == "." || dest == ".." {
-            return Err(Error::usage(format!(
-                "destination {dest:?} must be an absolute file path or a bare file name"
-            )));
-        } else {
-            validate_file(&format!("/{dest}"))?;
-        }
-        let auth = self.once_auth(bucket, src);
-        let form = Form::new()
-            .text("op", op)
-            .text("dest_fileid", dest)
-            .text("to_over_write", if overwrite { "1" } else { "0" });
-        self.post_data(bucket, src, &auth, form).map(|_| ())
-    }
-
-    /// Moves (renames) the file `src` to `dest`: an absolute path (`/dir/name`) or a bare name
-    /// in the same folder. An existing `dest` is replaced only when `overwrite` is true
-    /// (otherwise COS code -177). Sends a once signature bound to `src`.
-    pub fn move_file(&self, bucket: &str, src: &str, dest: &str, overwrite: bool) -> Result<()> {
-        self.move_or_copy("move", bucket, src, dest, overwrite)
-    }
-
-    /// Copies the file `src` to `dest`, as [`Client::move_file`] (`op=copy`, which only the
-    /// PHP and JS SDKs used).
-    pub fn copy_file(&self, bucket: &str, src: &str, dest: &str, overwrite: bool) -> Result<()> {
-        self.move_or_copy("copy", bucket, src, dest, overwrite)
-    }
-
-    /// Changes attributes of a file, or the `biz_attr` of a folder (path ending in `/`). Sends a
-    /// once signature bound to the path.
-    pub fn update(&self, bucket: &str, cos_path: &str, opts: &UpdateOptions) -> Result<()> {
-        validate_bucket(bucket)?;
-        validate_any(cos_path)?;
-        let folder = cos_path.ends_with('/');
-        if folder && (opts.authority.is_some() || opts.custom_headers.is_some()) {
-            return Err(Error::usage(
-                "a folder has only biz_attr; authority and custom headers are for files",
-            ));
-        }
-        if opts.biz_attr.is_none() && opts.authority.is_none() && opts.custom_headers.is_none() {
-            return Err(Error::usage("the update changes nothing"));
-        }
-        let mut form = Form::new().text("op", "update");
-        if let Some(b) = &opts.biz_attr {
-            form = form.text("biz_attr", b);
-        }
-        if let Some(a) = opts.authority {
-            form = form.text("authority", a.as_str());
-        }
-        if let Some(h) = &opts.custom_headers {
-            for (k, v) in h {
-                check_custom_header(k, v)?;
-            }
-            let json = serde_json::to_string(h)
-                .map_err(|e| Error::usage(format!("custom headers: {e}")))?;
-            form = form.text("custom_headers", &json);
-        }
-        let auth = self.once_auth(bucket, cos_path);
-        self.post_data(bucket, cos_path, &auth, form).map(|_| ())
-    }
+    api.post(&Target::once(bucket, cos_path), form.finish())
+        .map(drop)
 }
 
 #[cfg(test)]

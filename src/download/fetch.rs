@@ -2,9 +2,8 @@
 
 use super::resume::{self, Record};
 use super::{cancelled, local_io, Reporter, CHUNK};
-use crate::client::Client;
+use crate::cancel::CancelToken;
 use crate::error::{Error, ErrorKind, Result};
-use crate::upload::CancelToken;
 use crate::wire::envelope::{Envelope, MAX_BODY};
 use sha1::Digest;
 use std::fs::File;
@@ -59,127 +58,125 @@ fn header(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<Str
     (!v.is_empty()).then(|| v.to_string())
 }
 
-impl Client {
-    /// One GET from `sink.have` to the end, into `sink`. A resumed request carries `If-Range`
-    /// with the recorded validator. An answer whose ETag (without one, Last-Modified) differs
-    /// from the recorded one (the object changed) discards the part file and fails with an
-    /// integrity error; a 200 for the same object (a server ignoring `Range`) has its first
-    /// `sink.have` bytes skipped, so the counts never go back.
-    pub(super) fn fetch(
-        &self,
-        url: &str,
-        total: u64,
-        sink: &mut Sink<'_>,
-        cancel: &CancelToken,
-        reporter: &mut Reporter<'_>,
-    ) -> Result<()> {
-        // The URL carries a signature: errors name the path only.
-        let shown = url.split('?').next().unwrap_or(url);
-        let mut req = self
-            .agent()
-            .get(url)
-            .config()
-            // A large file takes longer than one API request; the stall timeout still applies.
-            .timeout_per_call(None)
-            .build();
-        let from = *sink.have;
-        if from > 0 {
-            req = req.header("Range", format!("bytes={from}-"));
-            if let Some(v) = sink.record.validator() {
-                req = req.header("If-Range", v);
-            }
+/// One GET from `sink.have` to the end, into `sink`. A resumed request carries `If-Range`
+/// with the recorded validator. An answer whose ETag (without one, Last-Modified) differs
+/// from the recorded one (the object changed) discards the part file and fails with an
+/// integrity error; a 200 for the same object (a server ignoring `Range`) has its first
+/// `sink.have` bytes skipped, so the counts never go back.
+pub(super) fn fetch(
+    agent: &ureq::Agent,
+    url: &str,
+    total: u64,
+    sink: &mut Sink<'_>,
+    cancel: &CancelToken,
+    reporter: &mut Reporter<'_>,
+) -> Result<()> {
+    // The URL carries a signature: errors name the path only.
+    let shown = url.split('?').next().unwrap_or(url);
+    let mut req = agent
+        .get(url)
+        .config()
+        // A large file takes longer than one API request; the stall timeout still applies.
+        .timeout_per_call(None)
+        .build();
+    let from = *sink.have;
+    if from > 0 {
+        req = req.header("Range", format!("bytes={from}-"));
+        if let Some(v) = sink.record.validator() {
+            req = req.header("If-Range", v);
         }
-        let mut response = req
-            .call()
-            .map_err(|e| crate::transport::from_ureq(e, shown))?;
-        let status = response.status().as_u16();
-        if status != 200 && status != 206 {
-            let body = response
-                .body_mut()
-                .with_config()
-                .limit(MAX_BODY as u64)
-                .read_to_vec()
-                .unwrap_or_default();
-            let err = Envelope::parse(status, &body)
-                .and_then(Envelope::into_data)
-                .err()
-                .unwrap_or_else(|| Error::protocol("unexpected answer"));
-            return Err(err
-                .with_http_status(status)
-                .context(format!("download of {shown}")));
-        }
-        let (etag, date) = (
-            header(&response, "etag"),
-            header(&response, "last-modified"),
-        );
-        // Compared by ETag, or by Last-Modified when there is no ETag on either side.
-        let changed = match (sink.record.etag.as_deref(), etag.as_deref()) {
-            (Some(was), Some(now)) => Some(("ETag", was, now)),
-            _ => match (sink.record.last_modified.as_deref(), date.as_deref()) {
-                (Some(was), Some(now)) => Some(("Last-Modified", was, now)),
-                _ => None,
-            },
-        }
-        .filter(|(_, was, now)| was != now);
-        if let Some((what, was, now)) = changed {
-            discard(sink.path);
-            return Err(Error::integrity(format!(
-                "the object {shown} changed during the download ({what} {was} when it \
+    }
+    let mut response = req
+        .call()
+        .map_err(|e| crate::transport::from_ureq(e, shown))?;
+    let status = response.status().as_u16();
+    if status != 200 && status != 206 {
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY as u64)
+            .read_to_vec()
+            .unwrap_or_default();
+        let err = Envelope::parse(status, &body)
+            .and_then(Envelope::into_data)
+            .err()
+            .unwrap_or_else(|| Error::protocol("unexpected answer"));
+        return Err(err
+            .with_http_status(status)
+            .context(format!("download of {shown}")));
+    }
+    let (etag, date) = (
+        header(&response, "etag"),
+        header(&response, "last-modified"),
+    );
+    // Compared by ETag, or by Last-Modified when there is no ETag on either side.
+    let changed = match (sink.record.etag.as_deref(), etag.as_deref()) {
+        (Some(was), Some(now)) => Some(("ETag", was, now)),
+        _ => match (sink.record.last_modified.as_deref(), date.as_deref()) {
+            (Some(was), Some(now)) => Some(("Last-Modified", was, now)),
+            _ => None,
+        },
+    }
+    .filter(|(_, was, now)| was != now);
+    if let Some((what, was, now)) = changed {
+        discard(sink.path);
+        return Err(Error::integrity(format!(
+            "the object {shown} changed during the download ({what} {was} when it \
                  started, {now} now); the partial file was removed, so the next attempt \
                  starts over"
+        )));
+    }
+    if status == 206 {
+        let start = header(&response, "content-range").and_then(|v| range_start(&v));
+        if start != Some(from) {
+            return Err(Error::protocol(format!(
+                "asked for bytes from {from}, the server answered 206 with {:?}",
+                response.headers().get("content-range")
             )));
         }
-        if status == 206 {
-            let start = header(&response, "content-range").and_then(|v| range_start(&v));
-            if start != Some(from) {
-                return Err(Error::protocol(format!(
-                    "asked for bytes from {from}, the server answered 206 with {:?}",
-                    response.headers().get("content-range")
-                )));
-            }
-        }
-        sink.remember(etag, date)?;
-        // A 200 is the whole object: its first `from` bytes are those already on disk.
-        let mut skip = if status == 200 { from } else { 0 };
-        let mut reader = response.body_mut().as_reader();
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            if cancel.is_cancelled() {
-                return Err(cancelled());
-            }
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let e = Error::new(
-                        ErrorKind::Transport,
-                        format!("reading the download of {shown} failed: {e}"),
-                    );
-                    return Err(if cancel.is_cancelled() {
-                        cancelled()
-                    } else {
-                        e
-                    });
-                }
-            };
-            let skipped = skip.min(n as u64);
-            skip -= skipped;
-            let data = &buf[skipped as usize..n];
-            if data.is_empty() {
-                continue;
-            }
-            if *sink.have + data.len() as u64 > total {
-                return Err(Error::protocol(format!(
-                    "the download of {shown} is longer than the object's {total} bytes"
-                )));
-            }
-            sink.write(data)?;
-            reporter.current.bytes_done = *sink.have;
-            reporter.emit(false)?;
-        }
-        Ok(())
     }
+    sink.remember(etag, date)?;
+    // A 200 is the whole object: its first `from` bytes are those already on disk.
+    let mut skip = if status == 200 { from } else { 0 };
+    let mut reader = response.body_mut().as_reader();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        if cancel.is_cancelled() {
+            return Err(cancelled());
+        }
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let e = Error::new(
+                    ErrorKind::Transport,
+                    format!("reading the download of {shown} failed: {e}"),
+                );
+                return Err(if cancel.is_cancelled() {
+                    cancelled()
+                } else {
+                    e
+                });
+            }
+        };
+        let skipped = skip.min(n as u64);
+        skip -= skipped;
+        let data = &buf[skipped as usize..n];
+        if data.is_empty() {
+            continue;
+        }
+        if *sink.have + data.len() as u64 > total {
+            return Err(Error::protocol(format!(
+                "the download of {shown} is longer than the object's {total} bytes"
+            )));
+        }
+        sink.write(data)?;
+        let have = *sink.have;
+        reporter.update(|p| p.bytes_done = have);
+        reporter.tick()?;
+    }
+    Ok(())
 }
 
 /// Hashes the first `len` bytes of `file` and leaves it positioned at `len`. `Err(None)` when

@@ -7,7 +7,7 @@
 //! objects need `?sign=<multi-effect signature>` whose fileid is the path alone (`/dir/file`,
 //! as the Python and Java SDKs sign downloads, §2.3).
 //!
-//! [`Client::download_file`] stats the object first (size, mtime and sha), writes to
+//! [`crate::Client::download_file`] stats the object first (size, mtime and sha), writes to
 //! `<local>.part` (or into `local` itself with [`DownloadOptions::resume_in_place`]) and renames
 //! the part file into place at the end, after checking the size and, when the service reports
 //! one, the SHA-1. Its guarantees:
@@ -35,12 +35,12 @@
 mod fetch;
 mod resume;
 
-use crate::client::Client;
+use crate::cancel::CancelToken;
 use crate::config::Endpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::{encode, validate_bucket, validate_file};
 use crate::sign::MAX_LIFETIME_SECS;
-use crate::upload::{CancelToken, MIN_INTERVAL};
+use crate::transport::Api;
 use fetch::Sink;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use resume::Record;
@@ -49,7 +49,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Read size of the body loop.
 const CHUNK: usize = 256 * 1024;
@@ -101,34 +101,8 @@ pub struct DownloadOutcome {
     pub sha: String,
 }
 
-/// Delivers throttled events.
-struct Reporter<'a> {
-    handler: Option<DownloadHandler<'a>>,
-    last: Option<Instant>,
-    current: DownloadProgress,
-}
-
-impl Reporter<'_> {
-    fn emit(&mut self, force: bool) -> Result<()> {
-        let Some(h) = self.handler.as_mut() else {
-            return Ok(());
-        };
-        if !force && self.last.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
-            return Ok(());
-        }
-        // Forced events (start, end) do not delay the first event with data.
-        if !force {
-            self.last = Some(Instant::now());
-        }
-        match h(&self.current) {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(()) => Err(Error::new(
-                ErrorKind::Aborted,
-                "the progress handler asked to stop the download",
-            )),
-        }
-    }
-}
+/// A download's reporter.
+type Reporter<'a> = crate::progress::Reporter<'a, DownloadProgress>;
 
 fn cancelled() -> Error {
     Error::new(ErrorKind::Cancelled, "the download was cancelled")
@@ -145,143 +119,138 @@ pub fn part_path(local: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-impl Client {
-    /// The unsigned download URL of an object (what `access_url` points to).
-    pub fn download_base_url(&self, bucket: &str, cos_path: &str) -> Result<String> {
-        validate_bucket(bucket)?;
-        validate_file(cos_path)?;
-        let appid = self.signer().credentials().appid();
-        let enc = encode(cos_path);
-        Ok(match &self.config().endpoint {
-            Some(Endpoint::Region(_)) => {
-                // base_url is `<scheme>://<code>.file.myqcloud.com`.
-                let base = self.base_url();
-                let (scheme, host) = base.split_once("://").unwrap_or(("https", base));
-                let code = host.split('.').next().unwrap_or(host);
-                format!("{scheme}://{bucket}-{appid}.cos{code}.myqcloud.com{enc}")
-            }
-            _ => format!("{}/{bucket}-{appid}{enc}", self.base_url()),
-        })
-    }
-
-    /// A download URL for a private object, signed for `lifetime` (1 s to 90 days): a
-    /// multi-effect signature bound to the path (`f=/dir/file`) in `?sign=`. Anyone holding
-    /// the URL can fetch the object with a plain GET until it expires.
-    pub fn download_url(&self, bucket: &str, cos_path: &str, lifetime: Duration) -> Result<String> {
-        let base = self.download_base_url(bucket, cos_path)?;
-        let secs = lifetime.as_secs();
-        if secs == 0 || secs > MAX_LIFETIME_SECS {
-            return Err(Error::usage(format!(
-                "download URL lifetime is {secs} s; use 1 to {MAX_LIFETIME_SECS}"
-            )));
+/// The unsigned download URL of an object (what `access_url` points to).
+pub(crate) fn base_url(api: Api<'_>, bucket: &str, cos_path: &str) -> Result<String> {
+    validate_bucket(bucket)?;
+    validate_file(cos_path)?;
+    let appid = api.signer.credentials().appid();
+    let enc = encode(cos_path);
+    Ok(match &api.cfg.endpoint {
+        Some(Endpoint::Region(_)) => {
+            // base_url is `<scheme>://<code>.file.myqcloud.com`.
+            let base = api.base_url;
+            let (scheme, host) = base.split_once("://").unwrap_or(("https", base));
+            let code = host.split('.').next().unwrap_or(host);
+            format!("{scheme}://{bucket}-{appid}.cos{code}.myqcloud.com{enc}")
         }
-        let sig = self.signer().multi(bucket, &encode(cos_path), secs);
-        Ok(format!(
-            "{base}?sign={}",
-            utf8_percent_encode(&sig, NON_ALPHANUMERIC)
-        ))
-    }
+        _ => format!("{}/{bucket}-{appid}{enc}", api.base_url),
+    })
+}
 
-    /// Downloads the file `cos_path` to `local`, resuming a partial earlier download of the
-    /// same object version, calling `progress` (if any) on this thread. On success the file is
-    /// complete at `local`; on failure or cancel the partial file stays for the next call to
-    /// resume (see the module documentation for the guarantees). An existing `local` that is
-    /// not our own partial download needs [`DownloadOptions::overwrite`].
-    pub fn download_file(
-        &self,
-        bucket: &str,
-        cos_path: &str,
-        local: impl AsRef<Path>,
-        opts: &DownloadOptions,
-        progress: Option<DownloadHandler<'_>>,
-    ) -> Result<DownloadOutcome> {
-        let local = local.as_ref();
-        let cancel = opts.cancel.clone().unwrap_or_default();
+/// A download URL for a private object, signed for `lifetime` (1 s to 90 days): a
+/// multi-effect signature bound to the path (`f=/dir/file`) in `?sign=`. Anyone holding
+/// the URL can fetch the object with a plain GET until it expires.
+pub(crate) fn signed_url(
+    api: Api<'_>,
+    bucket: &str,
+    cos_path: &str,
+    lifetime: Duration,
+) -> Result<String> {
+    let base = base_url(api, bucket, cos_path)?;
+    let secs = lifetime.as_secs();
+    if secs == 0 || secs > MAX_LIFETIME_SECS {
+        return Err(Error::usage(format!(
+            "download URL lifetime is {secs} s; use 1 to {MAX_LIFETIME_SECS}"
+        )));
+    }
+    let sig = api.signer.multi(bucket, &encode(cos_path), secs);
+    Ok(format!(
+        "{base}?sign={}",
+        utf8_percent_encode(&sig, NON_ALPHANUMERIC)
+    ))
+}
+
+/// Downloads the file `cos_path` to `local` (see [`crate::Client::download_file`] and the module
+/// documentation).
+pub(crate) fn download_file(
+    api: Api<'_>,
+    (bucket, cos_path): (&str, &str),
+    local: &Path,
+    opts: &DownloadOptions,
+    progress: Option<DownloadHandler<'_>>,
+) -> Result<DownloadOutcome> {
+    let cancel = opts.cancel.clone().unwrap_or_default();
+    if cancel.is_cancelled() {
+        return Err(cancelled());
+    }
+    let interrupted = |e: Error| {
         if cancel.is_cancelled() {
-            return Err(cancelled());
+            cancelled()
+        } else {
+            e
         }
-        let interrupted = |e: Error| {
-            if cancel.is_cancelled() {
-                cancelled()
-            } else {
-                e
-            }
+    };
+    validate_file(cos_path)?;
+    let stat = crate::objects::stat(api, bucket, cos_path, Some(&cancel)).map_err(interrupted)?;
+    let total = stat.filesize;
+    let part = work_file(local, opts)?;
+    let (mut file, mut record, mut have) = open_work(&part, Record::of(&stat), total)?;
+    let check_sha = !opts.skip_sha_check && stat.sha.len() == 40;
+    let mut hasher = sha1::Sha1::new();
+    if check_sha && have > 0 {
+        fetch::hash_prefix(&mut file, have, &mut hasher, &cancel).map_err(|e| match e {
+            Some(e) => local_io("read", &part, &e),
+            None => cancelled(),
+        })?;
+    }
+    file.seek(SeekFrom::Start(have))
+        .map_err(|e| local_io("seek", &part, &e))?;
+    let resumed = have;
+    let start = DownloadProgress {
+        bytes_total: total,
+        bytes_done: have,
+        bytes_resumed: resumed,
+        done: false,
+    };
+    let mut reporter = Reporter::new(progress, start, "download");
+    reporter.emit()?;
+    if have < total {
+        let url = signed_url(api, bucket, cos_path, api.cfg.sign_lifetime)?;
+        let mut sink = Sink {
+            file: &mut file,
+            path: &part,
+            hasher: check_sha.then_some(&mut hasher),
+            have: &mut have,
+            record: &mut record,
         };
-        let stat = crate::transport::with_cancel(&cancel, || self.stat(bucket, cos_path))
-            .map_err(interrupted)?;
-        let total = stat.filesize;
-        let part = work_file(local, opts)?;
-        let (mut file, mut record, mut have) = open_work(&part, Record::of(&stat), total)?;
-        let check_sha = !opts.skip_sha_check && stat.sha.len() == 40;
-        let mut hasher = sha1::Sha1::new();
-        if check_sha && have > 0 {
-            fetch::hash_prefix(&mut file, have, &mut hasher, &cancel).map_err(|e| match e {
-                Some(e) => local_io("read", &part, &e),
-                None => cancelled(),
-            })?;
-        }
-        file.seek(SeekFrom::Start(have))
-            .map_err(|e| local_io("seek", &part, &e))?;
-        let resumed = have;
-        let mut reporter = Reporter {
-            handler: progress,
-            last: None,
-            current: DownloadProgress {
-                bytes_total: total,
-                bytes_done: have,
-                bytes_resumed: resumed,
-                done: false,
-            },
-        };
-        reporter.emit(true)?;
-        if have < total {
-            let url = self.download_url(bucket, cos_path, self.config().sign_lifetime)?;
-            let mut sink = Sink {
-                file: &mut file,
-                path: &part,
-                hasher: check_sha.then_some(&mut hasher),
-                have: &mut have,
-                record: &mut record,
-            };
-            crate::transport::with_cancel(&cancel, || {
-                self.fetch(&url, total, &mut sink, &cancel, &mut reporter)
-            })
-            .map_err(interrupted)?;
-        }
-        if have != total {
-            return Err(Error::protocol(format!(
-                "the download ended after {have} of {total} bytes"
+        crate::transport::with_cancel(&cancel, || {
+            fetch::fetch(api.agent, &url, total, &mut sink, &cancel, &mut reporter)
+        })
+        .map_err(interrupted)?;
+    }
+    if have != total {
+        return Err(Error::protocol(format!(
+            "the download ended after {have} of {total} bytes"
+        )));
+    }
+    file.sync_all().map_err(|e| local_io("sync", &part, &e))?;
+    drop(file);
+    if check_sha {
+        let got = hex(&hasher.finalize());
+        if !got.eq_ignore_ascii_case(&stat.sha) {
+            // A prefix from another version of the object, or a corrupted transfer: the
+            // next attempt must start over.
+            fetch::discard(&part);
+            return Err(Error::integrity(format!(
+                "the downloaded content's SHA-1 is {got}, the object's is {}; the partial \
+                     file was removed",
+                stat.sha
             )));
         }
-        file.sync_all().map_err(|e| local_io("sync", &part, &e))?;
-        drop(file);
-        if check_sha {
-            let got = hex(&hasher.finalize());
-            if !got.eq_ignore_ascii_case(&stat.sha) {
-                // A prefix from another version of the object, or a corrupted transfer: the
-                // next attempt must start over.
-                fetch::discard(&part);
-                return Err(Error::integrity(format!(
-                    "the downloaded content's SHA-1 is {got}, the object's is {}; the partial \
-                     file was removed",
-                    stat.sha
-                )));
-            }
-        }
-        if part != local {
-            std::fs::rename(&part, local).map_err(|e| local_io("rename into", local, &e))?;
-        }
-        resume::remove(&part);
-        reporter.current.done = true;
-        let _ = reporter.emit(true); // complete: a request to stop is moot
-        Ok(DownloadOutcome {
-            path: local.to_path_buf(),
-            bytes_total: total,
-            bytes_received: total - resumed,
-            bytes_resumed: resumed,
-            sha: stat.sha,
-        })
     }
+    if part != local {
+        std::fs::rename(&part, local).map_err(|e| local_io("rename into", local, &e))?;
+    }
+    resume::remove(&part);
+    reporter.update(|p| p.done = true);
+    let _ = reporter.emit(); // complete: a request to stop is moot
+    Ok(DownloadOutcome {
+        path: local.to_path_buf(),
+        bytes_total: total,
+        bytes_received: total - resumed,
+        bytes_resumed: resumed,
+        sha: stat.sha,
+    })
 }
 
 /// Where the bytes go: `local` itself only with `resume_in_place` when `local` is absent or our

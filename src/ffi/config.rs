@@ -335,6 +335,13 @@ pub unsafe extern "C" fn cosv4_config_set_tls_ca_file(
     unsafe {
         record(cfg, || {
             let path = arg_opt_str(path, "path")?.map(std::path::PathBuf::from);
+            // This setter's own check: the file must hold usable certificates. (The client
+            // reads it again when it is built; no other setter touches it.)
+            #[cfg(feature = "https")]
+            if let Some(p) = &path {
+                crate::transport::load_ca_file(p)
+                    .map_err(|e| Failure::core_as(cosv4_result::InvalidConfig, e))?;
+            }
             apply(cfg, |c| c.tls_ca_file = path)
         })
     }

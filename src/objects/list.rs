@@ -2,9 +2,9 @@
 //! through a [`ListCursor`], the paging loop shared by the Rust iterator, the C API and the
 //! Python binding.
 
-use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::path::{validate_bucket, validate_folder};
+use crate::transport::{Api, Target};
 use crate::wire::envelope::{int_field, opt_str};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::Value;
@@ -107,15 +107,12 @@ impl ListCursor {
         self.done
     }
 
-    /// Fetches the next page; `None` when the listing is over. After an error the listing is
-    /// over too (a clone taken before the call can try the same page again).
-    pub fn next_page(&mut self, client: &Client) -> Option<Result<ListPage>> {
+    /// The next page (see [`crate::Client`]'s `ListCursor::next_page`, the public face).
+    pub(crate) fn next_with(&mut self, api: Api<'_>) -> Option<Result<ListPage>> {
         if self.done {
             return None;
         }
-        let page = client
-            .list(&self.bucket, &self.folder, &self.opts)
-            .and_then(|p| self.advance(p));
+        let page = page(api, &self.bucket, &self.folder, &self.opts).and_then(|p| self.advance(p));
         self.done = page.as_ref().map_or(true, |p| p.listover);
         Some(page)
     }
@@ -140,7 +137,7 @@ impl ListCursor {
 /// (a [`ListCursor`]). Ends after the page marked `listover`, or after an error, such as the
 /// protocol error of a server that repeats a context or gives none.
 pub struct ListIter<'c> {
-    client: &'c Client,
+    api: Api<'c>,
     cursor: ListCursor,
 }
 
@@ -148,11 +145,15 @@ impl Iterator for ListIter<'_> {
     type Item = Result<ListPage>;
 
     fn next(&mut self) -> Option<Result<ListPage>> {
-        self.cursor.next_page(self.client)
+        self.cursor.next_with(self.api)
     }
 }
 
 impl<'c> ListIter<'c> {
+    pub(crate) fn new(api: Api<'c>, cursor: ListCursor) -> ListIter<'c> {
+        ListIter { api, cursor }
+    }
+
     /// The entries of all pages, one at a time.
     pub fn entries(self) -> impl Iterator<Item = Result<ListEntry>> + 'c {
         self.flat_map(|page| -> Box<dyn Iterator<Item = Result<ListEntry>>> {
@@ -217,60 +218,53 @@ fn entry_of(v: &Value) -> ListEntry {
     }
 }
 
-impl Client {
-    /// One page of the listing of `folder` (ends in `/`), its direct sub-folders and files.
-    /// An answer with `listover` false must carry a context other than `opts.context`; one
-    /// without a context, or with the same, is a protocol error.
-    pub fn list(&self, bucket: &str, folder: &str, opts: &ListOptions) -> Result<ListPage> {
-        validate_bucket(bucket)?;
-        validate_folder(folder)?;
-        check_prefix(&opts.prefix)?;
-        if !(1..=MAX_LIST_NUM).contains(&opts.num) {
-            return Err(Error::usage(format!(
-                "list num is {}; use 1 to {MAX_LIST_NUM}",
-                opts.num
-            )));
-        }
-        let target = format!("{folder}{}", opts.prefix);
-        let url = format!(
-            "{}?op=list&num={}&context={}",
-            self.object_url(bucket, &target),
-            opts.num,
-            utf8_percent_encode(&opts.context, NON_ALPHANUMERIC)
-        );
-        let data = self.get_data(&url, &self.multi_auth(bucket))?;
-        let entries = match data.get("infos") {
-            Some(Value::Array(a)) => a.iter().map(entry_of).collect(),
-            Some(Value::Null) | None => Vec::new(),
-            Some(other) => {
-                return Err(Error::protocol(format!(
-                    "the list answer's infos is not an array: {other}"
-                )))
-            }
-        };
-        let listover = match data.get("listover") {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::Number(n)) => n.as_i64() != Some(0),
-            Some(Value::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
-            _ => true,
-        };
-        let page = ListPage {
-            entries,
-            context: opt_str(&data, "context").unwrap_or_default(),
-            listover,
-        };
-        check_continuation(&opts.context, &page)?;
-        Ok(page)
+/// One page of the listing of `folder` (ends in `/`), its direct sub-folders and files. An
+/// answer with `listover` false must carry a context other than `opts.context`; one without a
+/// context, or with the same, is a protocol error.
+pub(crate) fn page(
+    api: Api<'_>,
+    bucket: &str,
+    folder: &str,
+    opts: &ListOptions,
+) -> Result<ListPage> {
+    validate_bucket(bucket)?;
+    validate_folder(folder)?;
+    check_prefix(&opts.prefix)?;
+    if !(1..=MAX_LIST_NUM).contains(&opts.num) {
+        return Err(Error::usage(format!(
+            "list num is {}; use 1 to {MAX_LIST_NUM}",
+            opts.num
+        )));
     }
-
-    /// All pages of the listing of `folder`, fetched lazily (starting at `opts.context`); see
-    /// [`ListCursor`] for how a misbehaving server ends it.
-    pub fn list_iter(&self, bucket: &str, folder: &str, opts: &ListOptions) -> ListIter<'_> {
-        ListIter {
-            client: self,
-            cursor: ListCursor::new(bucket, folder, opts),
+    let target = format!("{folder}{}", opts.prefix);
+    let query = format!(
+        "op=list&num={}&context={}",
+        opts.num,
+        utf8_percent_encode(&opts.context, NON_ALPHANUMERIC)
+    );
+    let data = api.get(&Target::multi(bucket, &target), &query)?;
+    let entries = match data.get("infos") {
+        Some(Value::Array(a)) => a.iter().map(entry_of).collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => {
+            return Err(Error::protocol(format!(
+                "the list answer's infos is not an array: {other}"
+            )))
         }
-    }
+    };
+    let listover = match data.get("listover") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_i64() != Some(0),
+        Some(Value::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
+        _ => true,
+    };
+    let page = ListPage {
+        entries,
+        context: opt_str(&data, "context").unwrap_or_default(),
+        listover,
+    };
+    check_continuation(&opts.context, &page)?;
+    Ok(page)
 }
 
 #[cfg(test)]

@@ -12,8 +12,10 @@ use crate::wire::MultipartBody;
 use std::io::Read;
 use ureq::Agent;
 
+mod api;
 mod interrupt;
 mod resolve;
+pub(crate) use api::{Api, Sign, Target};
 pub use interrupt::with_cancel;
 
 /// Output buffer of each connection: large writes are what makes loopback and LAN uploads fast

@@ -23,7 +23,8 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::hash::{DigestBuilder, FileDigest};
 use crate::sign::Signer;
-use crate::wire::envelope::{opt_str, Envelope};
+use crate::transport::{Api, Sign, Target};
+use crate::wire::envelope::opt_str;
 use crate::wire::MultipartBody;
 use progress::Reporter;
 use retry::Stop;
@@ -149,8 +150,8 @@ pub(crate) struct Job<'a> {
     pub url: String,
     pub source: &'a dyn Source,
     pub opts: &'a UploadOptions,
-    /// The client's shared agent.
-    pub agent: &'a ureq::Agent,
+    /// The client's parts: every request goes through [`Api`].
+    pub api: Api<'a>,
     /// The caller's token (or a private one).
     pub cancel: CancelToken,
     /// Stops this upload's work and interrupts its requests: cancelled by `cancel`, by a slice
@@ -166,31 +167,25 @@ pub(crate) struct Job<'a> {
 
 impl<'a> Job<'a> {
     pub fn new(
-        client: ClientParts<'a>,
+        api: Api<'a>,
         target: (&'a str, &'a str),
         source: &'a dyn Source,
         opts: &'a UploadOptions,
     ) -> Job<'a> {
         let (bucket, cos_path) = target;
-        let signer = client.signer;
         let cancel = opts.cancel.clone().unwrap_or_default();
         let halt = CancelToken::new();
         let linked = halt.clone();
         let _link = cancel.on_cancel(move || linked.cancel());
         Job {
-            cfg: client.cfg,
-            signer,
+            cfg: api.cfg,
+            signer: api.signer,
             bucket,
             cos_path,
-            url: object_url(
-                client.base_url,
-                signer.credentials().appid(),
-                bucket,
-                cos_path,
-            ),
+            url: api.object_url(bucket, cos_path),
             source,
             opts,
-            agent: client.agent,
+            api,
             cancel,
             halt,
             _link,
@@ -214,38 +209,32 @@ impl<'a> Job<'a> {
         }
     }
 
-    /// A fresh multi-effect signature (f empty: what most SDKs send for uploads).
-    pub fn auth(&self) -> String {
-        self.signer
-            .multi(self.bucket, "", self.cfg.sign_lifetime.as_secs())
-    }
-
-    /// POSTs `body` to the object URL and returns the answer's `data` or its error.
+    /// POSTs `body` to the object with a multi-effect signature (f empty: what most SDKs send
+    /// for uploads); the answer's `data` or its error. `halt` interrupts the request.
     pub fn post<R: Read>(&self, body: MultipartBody<R>) -> Result<Value> {
-        self.post_signed(&self.auth(), body)
+        self.send(Sign::Multi, body)
     }
 
-    /// The same with a signature of the caller's choosing. `halt` interrupts the request.
-    pub fn post_signed<R: Read>(&self, auth: &str, body: MultipartBody<R>) -> Result<Value> {
-        let (op, offset, bytes) = (body.op().to_string(), body.offset(), body.content_length());
-        let started = Instant::now();
+    /// The same with the signature of `sign`.
+    pub fn send<R: Read>(&self, sign: Sign, body: MultipartBody<R>) -> Result<Value> {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let answer = crate::transport::with_cancel(&self.halt, || {
-            crate::transport::post_form(self.agent, &self.url, auth, body)
-        });
-        let what = (op.as_str(), self.cos_path, offset);
-        crate::log::request(self.cfg.logger.as_ref(), what, bytes, started, &answer);
-        answer.and_then(Envelope::into_data)
+        self.api.post(&self.target(sign), body)
+    }
+
+    fn target(&self, sign: Sign) -> Target<'_> {
+        Target {
+            bucket: self.bucket,
+            cos_path: self.cos_path,
+            sign,
+            cancel: Some(&self.halt),
+        }
     }
 
     /// `op=stat` of the object, with retries; `halt` interrupts it.
     pub fn stat(&self) -> Result<crate::objects::ObjectStat> {
-        let parts = (self.cfg, self.signer, self.agent);
         let (answer, _) = retry::with_retries(self.cfg, &self.stop(), || {
             self.requests.fetch_add(1, Ordering::Relaxed);
-            crate::transport::with_cancel(&self.halt, || {
-                crate::objects::stat_at(parts, self.bucket, &self.url, false)
-            })
+            crate::objects::stat(self.api, self.bucket, self.cos_path, Some(&self.halt))
         });
         answer
     }
@@ -255,7 +244,7 @@ impl<'a> Job<'a> {
         let size = self.source.len();
         let one_slice = size.next_multiple_of(64).max(64);
         Ok(self
-            .hash_pass(one_slice, &mut Reporter::new(None, size))?
+            .hash_pass(one_slice, &mut progress::reporter(None, size))?
             .sha)
     }
 
@@ -297,27 +286,9 @@ impl<'a> Job<'a> {
     }
 }
 
-/// `<base>/files/v2/<appid>/<bucket><encoded path>`.
-pub fn object_url(base_url: &str, appid: u64, bucket: &str, cos_path: &str) -> String {
-    format!(
-        "{base_url}/files/v2/{appid}/{bucket}{}",
-        crate::path::encode(cos_path)
-    )
-}
-
-/// What a client lends an upload.
-#[derive(Clone, Copy)]
-pub(crate) struct ClientParts<'a> {
-    pub cfg: &'a Config,
-    pub signer: &'a Signer,
-    pub base_url: &'a str,
-    /// The client's shared agent (simple uploads use it).
-    pub agent: &'a ureq::Agent,
-}
-
 /// Runs one upload of `source` to `bucket`/`cos_path`.
 pub(crate) fn run(
-    client: ClientParts<'_>,
+    api: Api<'_>,
     target: (&str, &str),
     source: &dyn Source,
     opts: &UploadOptions,
@@ -326,10 +297,10 @@ pub(crate) fn run(
     let (bucket, cos_path) = target;
     crate::path::validate_bucket(bucket)?;
     crate::path::validate_file(cos_path)?;
-    let threshold = client.cfg.simple_threshold;
-    let job = Job::new(client, (bucket, cos_path), source, opts);
+    let threshold = api.cfg.simple_threshold;
+    let job = Job::new(api, (bucket, cos_path), source, opts);
     job.stop().check()?;
-    let mut reporter = Reporter::new(handler, source.len());
+    let mut reporter = progress::reporter(handler, source.len());
     if source.len() <= threshold {
         simple::upload(&job, &mut reporter)
     } else {

@@ -1,11 +1,6 @@
-//! Progress events and their delivery to the caller's handler, at most every ~50 ms.
+//! An upload's progress events; delivered by the shared [`crate::progress::Reporter`].
 
-use crate::error::{Error, ErrorKind, Result};
-use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
-
-/// Shortest gap between two events, except the first and the last.
-pub const MIN_INTERVAL: Duration = Duration::from_millis(50);
+pub use crate::progress::MIN_INTERVAL;
 
 /// Where an upload is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,77 +29,33 @@ pub struct Progress {
 }
 
 /// The caller's handler: return `ControlFlow::Break(())` to stop the upload.
-pub type Handler<'a> = &'a mut dyn FnMut(&Progress) -> ControlFlow<()>;
+pub type Handler<'a> = crate::progress::Handler<'a, Progress>;
 
-/// Delivers events to an optional handler, throttled.
-pub struct Reporter<'a> {
-    handler: Option<Handler<'a>>,
-    last: Option<Instant>,
-    pub current: Progress,
-    dirty: bool,
+/// An upload's reporter.
+pub(crate) type Reporter<'a> = crate::progress::Reporter<'a, Progress>;
+
+/// A reporter of an upload of `bytes_total` bytes, starting in the hashing phase.
+pub(crate) fn reporter(handler: Option<Handler<'_>>, bytes_total: u64) -> Reporter<'_> {
+    let start = Progress {
+        phase: Phase::Hashing,
+        bytes_total,
+        bytes_done: 0,
+        bytes_hashed: 0,
+        slices_total: 0,
+        slices_done: 0,
+    };
+    Reporter::new(handler, start, "upload")
 }
 
-impl<'a> Reporter<'a> {
-    pub fn new(handler: Option<Handler<'a>>, bytes_total: u64) -> Reporter<'a> {
-        Reporter {
-            handler,
-            last: None,
-            current: Progress {
-                phase: Phase::Hashing,
-                bytes_total,
-                bytes_done: 0,
-                bytes_hashed: 0,
-                slices_total: 0,
-                slices_done: 0,
-            },
-            dirty: true,
-        }
-    }
-
-    /// Marks the state as changed; call [`Reporter::tick`] to deliver it.
-    pub fn update(&mut self, f: impl FnOnce(&mut Progress)) {
-        f(&mut self.current);
-        self.dirty = true;
-    }
-
-    /// When the pending change is due: now, or at an instant (for the caller's wait).
-    pub fn due(&self) -> Option<Instant> {
-        if !self.dirty || self.handler.is_none() {
-            return None;
-        }
-        Some(self.last.map_or_else(Instant::now, |t| t + MIN_INTERVAL))
-    }
-
-    /// Delivers the pending change if 50 ms passed since the last event.
-    pub fn tick(&mut self) -> Result<()> {
-        match self.due() {
-            Some(at) if at <= Instant::now() => self.emit(),
-            _ => Ok(()),
-        }
-    }
-
+impl Reporter<'_> {
     /// Delivers the final 100 % event. The upload is complete by then, so a request to stop
     /// is moot and ignored.
     pub fn emit_final(&mut self) {
-        self.current.phase = Phase::Done;
-        self.current.bytes_done = self.current.bytes_total;
-        self.current.slices_done = self.current.slices_total;
+        self.update(|p| {
+            p.phase = Phase::Done;
+            p.bytes_done = p.bytes_total;
+            p.slices_done = p.slices_total;
+        });
         let _ = self.emit();
-    }
-
-    /// Delivers the current state now, whatever the time (phase changes).
-    pub fn emit(&mut self) -> Result<()> {
-        self.dirty = false;
-        let Some(handler) = self.handler.as_mut() else {
-            return Ok(());
-        };
-        self.last = Some(Instant::now());
-        match handler(&self.current) {
-            ControlFlow::Continue(()) => Ok(()),
-            ControlFlow::Break(()) => Err(Error::new(
-                ErrorKind::Aborted,
-                "the progress handler asked to stop the upload",
-            )),
-        }
     }
 }

@@ -8,6 +8,7 @@ use super::{settle, window, Job, Method, Outcome};
 use crate::config::{KIB, MIB};
 use crate::error::{codes, Error, ErrorKind, Result};
 use crate::hash::FileDigest;
+use crate::transport::Sign;
 use crate::wire::envelope::{int_field, opt_str, required_str};
 use crate::wire::Form;
 use serde_json::Value;
@@ -183,9 +184,7 @@ fn protect_finished(job: &Job<'_>) -> Result<()> {
 }
 
 fn delete(job: &Job<'_>) -> Result<Value> {
-    let fileid = crate::path::fileid(job.signer.credentials().appid(), job.bucket, job.cos_path);
-    let auth = job.signer.once(job.bucket, &fileid);
-    job.post_signed(&auth, Form::new().text("op", "delete").finish())
+    job.send(Sign::Once, Form::new().text("op", "delete").finish())
 }
 
 /// The answer of a successful init: instant upload, or a new session.

@@ -37,15 +37,6 @@ fn client_for(emu: &Emulator) -> Client {
     Client::new(cfg).unwrap()
 }
 
-fn parts(c: &Client) -> ClientParts<'_> {
-    ClientParts {
-        cfg: c.config(),
-        signer: c.signer(),
-        base_url: c.base_url(),
-        agent: c.agent(),
-    }
-}
-
 // Issue 10 case 11: a local read error is a local I/O error naming the file, at once — not a
 // transport error retried as one.
 #[test]
@@ -58,7 +49,7 @@ fn a_local_read_error_is_not_retried_as_a_network_error() {
             fail_at: size as u64 / 2,
         };
         let opts = UploadOptions::default();
-        let err = run(parts(&client), ("b", path), &disk, &opts, None).unwrap_err();
+        let err = run(client.api(), ("b", path), &disk, &opts, None).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::LocalIo, "{err}");
         assert!(err.message().contains("/dev/failing-disk"), "{err}");
         assert!(!err.is_retryable());
