@@ -1,7 +1,9 @@
 //! The C library from Python: runs the unittest suite of the ctypes binding
 //! (`python/tests/test_cosv4.py`, loading `python/cosv4.py`) with the `libcosv4.so` cargo built
 //! next to this test and the `cosv4-emulator` binary of the same profile and target directory
-//! (built here when it is missing or stale: cargo releases its lock while tests run).
+//! (built here when it is missing or stale: cargo releases its lock while tests run), and
+//! `python/tests/test_header.py`, which checks the module's prototypes, enums and structures
+//! against `include/cosv4.h`.
 //!
 //! Without python3 the test is skipped with a message, except when the environment variable
 //! CI is set: then it fails.
@@ -116,5 +118,11 @@ fn python_binding_unittests() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("\nOK"), "{text}");
     assert!(!stderr.contains("skipped"), "tests were skipped:\n{text}");
+    // The header checks were discovered too (python/tests/test_header.py).
+    assert!(
+        stderr.contains("test_prototypes_match_the_header")
+            && stderr.contains("test_enums_match_the_header"),
+        "python/tests/test_header.py did not run:\n{text}"
+    );
     eprintln!("python unittests: {:.1?}\n{stderr}", t.elapsed());
 }
