@@ -52,22 +52,25 @@ impl<'a, E> Reporter<'a, E> {
         Some(self.last.map_or_else(Instant::now, |t| t + MIN_INTERVAL))
     }
 
-    /// Delivers the pending change if [`MIN_INTERVAL`] passed since the last event.
+    /// Delivers the pending change if [`MIN_INTERVAL`] passed since the last delivered tick.
     pub fn tick(&mut self) -> Result<()> {
         match self.due() {
-            Some(at) if at <= Instant::now() => self.emit(),
+            Some(at) if at <= Instant::now() => {
+                self.last = Some(Instant::now());
+                self.emit()
+            }
             _ => Ok(()),
         }
     }
 
-    /// Delivers the current state now, whatever the time. An aborted error when the handler
-    /// asks to stop.
+    /// Delivers the current state now, whatever the time (start, phase changes, the end).
+    /// Such a marked event does not hold back the next tick: the first event with data comes
+    /// as soon as there is data. An aborted error when the handler asks to stop.
     pub fn emit(&mut self) -> Result<()> {
         self.dirty = false;
         let Some(handler) = self.handler.as_mut() else {
             return Ok(());
         };
-        self.last = Some(Instant::now());
         match handler(&self.current) {
             ControlFlow::Continue(()) => Ok(()),
             ControlFlow::Break(()) => Err(Error::new(
@@ -97,12 +100,14 @@ mod tests {
             let mut r = Reporter::new(Some(&mut handler), 0u32, "test");
             r.emit().unwrap();
             r.update(|n| *n = 1);
-            r.tick().unwrap(); // within MIN_INTERVAL of the last event: held back
+            r.tick().unwrap(); // the first tick is not held back by a marked event
+            r.update(|n| *n = 2);
+            r.tick().unwrap(); // within MIN_INTERVAL of the last tick: held back
             r.update(|n| *n = 3);
             let e = r.emit().unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Aborted);
             assert!(e.message().contains("stop the test"));
         }
-        assert_eq!(seen, [0, 3]);
+        assert_eq!(seen, [0, 1, 3]);
     }
 }
