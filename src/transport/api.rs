@@ -107,13 +107,18 @@ impl Api<'_> {
             }
         };
         let url = self.object_url(t.bucket, t.cos_path);
-        let (op, offset, bytes) = match &request {
-            Request::Get(query) => (op_of(query).to_string(), None, 0),
-            Request::Post(b) => (b.op().to_string(), b.offset(), b.content_length()),
+        // The log names a POST by its path, a GET by its URL (query included: a list's context
+        // shows). The URL never carries a signature: that travels in a header.
+        let (op, shown, offset, bytes) = match &request {
+            Request::Get(query) => (op_of(query).to_string(), format!("{url}?{query}"), None, 0),
+            Request::Post(b) => {
+                let (op, offset) = (b.op().to_string(), b.offset());
+                (op, t.cos_path.to_string(), offset, b.content_length())
+            }
         };
         let started = Instant::now();
         let send = || match request {
-            Request::Get(query) => super::get(self.agent, &format!("{url}?{query}"), &auth),
+            Request::Get(_) => super::get(self.agent, &shown, &auth),
             Request::Post(body) => super::post_form(self.agent, &url, &auth, body),
         };
         let answer = match t.cancel {
@@ -121,7 +126,7 @@ impl Api<'_> {
             None => send(),
         };
         let logger = self.cfg.logger.as_ref();
-        crate::log::request(logger, (&op, t.cos_path, offset), bytes, started, &answer);
+        crate::log::request(logger, (&op, &shown, offset), bytes, started, &answer);
         answer.and_then(Envelope::into_data)
     }
 }
