@@ -46,10 +46,15 @@ def content(size: int, seed: int) -> bytes:
 
 
 class Emulator:
-    """A cosv4-emulator process on a free loopback port with a data directory of its own."""
+    """A cosv4-emulator process on a free loopback port with a data directory of its own.
 
-    def __init__(self, *extra_args: str):
+    Folders are implicit unless ``implicit_folders=False`` (the service's rule: an upload's
+    parent folder must exist); most tests upload into folders they never create."""
+
+    def __init__(self, *extra_args: str, implicit_folders: bool = True):
         exe = os.environ["COSV4_EMULATOR"]
+        if implicit_folders:
+            extra_args = ("--implicit-folders", *extra_args)
         self.data_dir = tempfile.mkdtemp(prefix="cosv4-py-emu-")
         self.proc = subprocess.Popen(
             [exe, "--listen", "127.0.0.1:0", "--appid", str(APPID), "--bucket", BUCKET,
