@@ -352,6 +352,41 @@ class UploadTest(unittest.TestCase):
         self.assertIn(f"&f=/{APPID}/{BUCKET}/py/a.txt", base64.b64decode(once)[20:].decode())
 
 
+class ParentsTest(unittest.TestCase):
+    """create_parents, against an emulator with the service's rule (the folder must exist)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not have("cosv4_upload_options_set_create_parents"):
+            raise unittest.SkipTest("the library has no create_parents yet")
+        cls.emu = Emulator(implicit_folders=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+
+    def test_create_parents(self):
+        with self.emu.client() as c:
+            with self.assertRaises(cosv4.ServiceError) as cm:
+                c.upload(BUCKET, "/new/dir/a.txt", b"abc")
+            self.assertEqual(cm.exception.cos_code, -197)
+            self.assertIsNone(self.emu.object("/new/dir/a.txt"))
+            result = c.upload(BUCKET, "/new/dir/a.txt", b"abc", create_parents=True)
+            self.assertEqual(self.emu.object("/new/dir/a.txt"), b"abc")
+            if have("cosv4_upload_result_requests"):
+                # stat /new/dir/, stat /new/, create both, upload
+                self.assertEqual(result.requests, 5)
+            # The folders exist now: plain uploads go in, and so does a sliced one.
+            c.upload(BUCKET, "/new/dir/b.txt", b"def")
+            data = content(9 * MIB, 9)
+            result = c.upload(BUCKET, "/new/dir/deeper/big.bin", local_file("parents", data),
+                              create_parents=True)
+            self.assertEqual(result.method, cosv4.Method.SLICES)
+            self.assertTrue(self.emu.object("/new/dir/deeper/big.bin") == data)
+            if HAVE_OBJECTS:
+                self.assertTrue(c.stat(BUCKET, "/new/dir/deeper/").is_folder)
+
+
 class ObjectsTest(unittest.TestCase):
     """stat, list, delete, folders, move, copy, update, download (newer C API)."""
 
