@@ -113,7 +113,8 @@ pub struct Outcome {
     pub retries: u32,
     /// Slice size used (the server's answer wins over the configured one); 0 for simple uploads.
     pub slice_size: u64,
-    /// HTTP requests sent (init, list, data, finish, retries included).
+    /// HTTP requests sent (init, list, data, finish, and with `create_parents` the stats and
+    /// creates of folders; retries included).
     pub requests: u64,
     /// Content bytes sent more than once (retried requests).
     pub bytes_resent: u64,
