@@ -129,7 +129,7 @@ fn without_the_option_the_upload_fails_with_the_services_error() {
         c.slice_size = 512 * 1024;
     });
     for (path, len) in [("/no/dir/small.bin", 1000), ("/no/dir/big.bin", 2 * MIB)] {
-        let data = content(len as u64, 3);
+        let data = content(len, 3);
         let e = client
             .upload_bytes(BUCKET, path, &data, &UploadOptions::default())
             .unwrap_err();
