@@ -6,6 +6,8 @@
  * Credentials and target come from the environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY,
  * COS_BUCKET, and COS_ENDPOINT (a base URL such as http://127.0.0.1:8080) or COS_REGION (gz, sh,
  * ...). Ctrl-C cancels cleanly (exit 130); running the same command again resumes the upload.
+ * Missing folders of COS_PATH are created first (the service refuses an upload into a folder
+ * that does not exist); --no-create-parents turns that off.
  *
  * Build: cc -Iinclude examples-c/cosv4-upload.c target/release/libcosv4.a \
  *           -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o cosv4-upload
@@ -31,7 +33,7 @@
 typedef struct {
     uint64_t slice_size; /* 0: library default */
     uint32_t threads;    /* 0: library default */
-    int no_sha, overwrite, replace_stale, quiet, json;
+    int no_sha, overwrite, replace_stale, no_create_parents, quiet, json;
     const char *biz_attr;
     const char *local, *cos_path;
 } options;
@@ -258,6 +260,8 @@ static void usage(FILE *f) {
             "  --biz-attr TEXT     attribute stored with the object\n"
             "  --overwrite         replace an existing object (insertOnly=0)\n"
             "  --replace-stale     delete an unfinished upload that cannot be resumed\n"
+            "  --no-create-parents do not create the missing folders of COS_PATH first\n"
+            "                      (by default they are: one stat when the folder exists)\n"
             "  --quiet             no progress and no summary\n"
             "  --json              print the outcome or the error as one JSON object\n"
             "  --help, --version\n"
@@ -294,6 +298,7 @@ static int parse_args(int argc, char **argv, options *o) {
             } else if (!strcmp(a, "--no-sha")) o->no_sha = 1;
             else if (!strcmp(a, "--overwrite")) o->overwrite = 1;
             else if (!strcmp(a, "--replace-stale")) o->replace_stale = 1;
+            else if (!strcmp(a, "--no-create-parents")) o->no_create_parents = 1;
             else if (!strcmp(a, "--quiet")) o->quiet = 1;
             else if (!strcmp(a, "--json")) o->json = 1;
             else if (!strcmp(a, "--slice-size") || !strcmp(a, "--threads") ||
@@ -430,6 +435,7 @@ int main(int argc, char **argv) {
         cosv4_upload_options_set_progress(uopts, on_progress, &ps) ||
         cosv4_upload_options_set_insert_only(uopts, o.overwrite ? 0 : 1) ||
         cosv4_upload_options_set_replace_stale(uopts, o.replace_stale ? 1 : 0) ||
+        cosv4_upload_options_set_create_parents(uopts, o.no_create_parents ? 0 : 1) ||
         (o.biz_attr && (rc = cosv4_upload_options_set_biz_attr(uopts, o.biz_attr)) != 0)) {
         fprintf(stderr, "cosv4-upload: cannot set up the upload: %s\n",
                 rc ? cosv4_strerror(rc) : "out of memory");

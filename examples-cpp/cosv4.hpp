@@ -282,6 +282,9 @@ class UploadOptions {
     UploadOptions &overwrite(bool on) { overwrite_ = on; return *this; }
     /** Delete an unfinished upload that cannot be resumed and start over (default false). */
     UploadOptions &replace_stale(bool on) { replace_stale_ = on; return *this; }
+    /** Create the folders of the path that do not exist before uploading (default false:
+     *  an upload into a missing folder fails with COS code -197). */
+    UploadOptions &create_parents(bool on) { create_parents_ = on; return *this; }
     /** Called on the uploading thread; return false to stop. Exceptions are rethrown. */
     UploadOptions &progress(Progress cb) { progress_ = std::move(cb); return *this; }
     /** Lets `token` cancel the upload; it must outlive the upload call. */
@@ -293,6 +296,7 @@ class UploadOptions {
     bool has_biz_attr_ = false;
     bool overwrite_ = false;
     bool replace_stale_ = false;
+    bool create_parents_ = false;
     Progress progress_;
     const CancelToken *token_ = NULL;
 };
@@ -393,6 +397,8 @@ class Client {
                       "overwrite");
         detail::check(cosv4_upload_options_set_replace_stale(raw, opts.replace_stale_ ? 1 : 0),
                       "replace_stale");
+        detail::check(cosv4_upload_options_set_create_parents(raw, opts.create_parents_ ? 1 : 0),
+                      "create_parents");
         if (opts.token_)
             detail::check(cosv4_upload_options_set_cancel_token(raw, opts.token_->get()),
                           "cancel_token");

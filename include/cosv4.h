@@ -912,6 +912,17 @@ uint64_t cosv4_upload_result_hashing_ms(const struct cosv4_upload_result *result
 uint64_t cosv4_upload_result_sending_ms(const struct cosv4_upload_result *result);
 
 /**
+ * 1: before uploading, create the folders of the path that do not exist (the service refuses
+ * an upload into a missing folder: COSV4_RESULT_SERVICE with COS code -197). Costs one stat
+ * of the direct parent when it exists; otherwise stats upwards to the first existing folder,
+ * then one create per missing folder, top-down ("already exists", -178, counts as success).
+ * These requests are cancelled by the options' token and counted in
+ * cosv4_upload_result_requests. 0 (default): upload only. Other values: INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_upload_options_set_create_parents(struct cosv4_upload_options *opts,
+                                                     uint32_t on);
+
+/**
  * Writes a multi-effect signature (the `Authorization` value of v4 requests) valid for
  * `lifetime_s` seconds (1 to 7776000) into `buf`. `cos_path` NULL makes a signature not bound
  * to a file (what uploads and listings use); otherwise it is bound to that file or folder.

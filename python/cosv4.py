@@ -268,6 +268,7 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_upload_result_bytes_resent": (_U64, [_P]),
     "cosv4_upload_result_hashing_ms": (_U64, [_P]),
     "cosv4_upload_result_sending_ms": (_U64, [_P]),
+    "cosv4_upload_options_set_create_parents": (_RC, [_P, _U32]),
     # stat
     "cosv4_client_stat": (_RC, [_P, _STR, _STR, _PP, _PP]),
     "cosv4_stat_free": (None, [_P]),
@@ -1111,7 +1112,8 @@ class Client:
                source: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
                biz_attr: Optional[str] = None, overwrite: bool = False,
                replace_stale: bool = False, progress: Optional[ProgressCallback] = None,
-               cancel: Optional[CancelToken] = None) -> UploadResult:
+               cancel: Optional[CancelToken] = None,
+               create_parents: bool = False) -> UploadResult:
         """Uploads a local file (``source`` a str or path-like) or bytes (``bytes``,
         ``bytearray``, ``memoryview``) to ``cos_path`` ("/dir/name") in ``bucket``.
 
@@ -1119,6 +1121,8 @@ class Client:
         slices and an unfinished upload of the same content is resumed. ``overwrite=False``
         refuses to replace an existing object with other content (ObjectExistsError);
         ``replace_stale`` deletes an unfinished upload that cannot be resumed.
+        ``create_parents`` first creates the folders of ``cos_path`` that do not exist (the
+        service refuses an upload into a missing folder: ServiceError with cos_code -197).
 
         ``progress(p: Progress)`` runs on this thread; returning False stops the upload
         (AbortedError), anything else continues; an exception it raises stops the upload and
@@ -1154,6 +1158,9 @@ class Client:
                    "overwrite")
             _check(lib.cosv4_upload_options_set_replace_stale(opts, _flag(replace_stale)),
                    "replace_stale")
+            if create_parents:
+                _check(_need("cosv4_upload_options_set_create_parents")
+                       .cosv4_upload_options_set_create_parents(opts, 1), "create_parents")
             _check(lib.cosv4_upload_options_set_cancel_token(opts, token._handle),
                    "cancel token")
             if progress is not None:

@@ -42,6 +42,8 @@ echo "== creating a ${size_mib} MiB test file"
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/demo.bin"
 local_sha="$(sha1sum "$work/demo.bin" | cut -d' ' -f1)"
 
+# The emulator needs an upload's folder to exist, as the service does: cosv4-upload creates
+# /demo/ first (its default; --no-create-parents turns that off).
 echo "== uploading with cosv4-upload"
 target/release/examples-c/cosv4-upload "$work/demo.bin" "/demo/demo-${size_mib}MiB.bin"
 

@@ -186,7 +186,7 @@ impl Client {
     /// Creates a folder (`folder` ends in `/`; multi signature). An existing folder fails with
     /// COS code -178. Returns the folder's `ctime` as answered (0 when absent).
     pub fn create_folder(&self, bucket: &str, folder: &str, biz_attr: &str) -> Result<i64> {
-        objects::create_folder(self.api(), bucket, folder, biz_attr)
+        objects::create_folder(self.api(), bucket, folder, biz_attr, None)
     }
 
     /// One page of the listing of `folder` (ends in `/`), its direct sub-folders and files.

@@ -250,7 +250,10 @@ pub mod codes {
     pub const UNFINISHED_OTHER: i64 = -4020;
     /// The file exists and `insertOnly` forbids overwriting it.
     pub const FILE_EXISTS: i64 = -177;
-    /// The path does not exist (also: no unfinished upload, for `upload_slice_list`).
+    /// The folder already exists, or a file has its name (`op=create`).
+    pub const PATH_CONFLICT: i64 = -178;
+    /// The path does not exist (also: no unfinished upload, for `upload_slice_list`; the
+    /// parent folder of an upload's path is missing, for `op=upload` and `upload_slice_init`).
     pub const NOT_FOUND: i64 = -197;
     /// "Same file already uploaded": identical content is already stored at the path.
     pub const SAME_FILE: i64 = -4018;

@@ -190,12 +190,14 @@ pub(crate) fn delete(api: Api<'_>, bucket: &str, cos_path: &str) -> Result<()> {
         .map(drop)
 }
 
-/// Creates a folder (multi signature); returns its `ctime` as answered (0 when absent).
+/// Creates a folder (multi signature), interrupted by `cancel`; returns its `ctime` as
+/// answered (0 when absent).
 pub(crate) fn create_folder(
     api: Api<'_>,
     bucket: &str,
     folder: &str,
     biz_attr: &str,
+    cancel: Option<&CancelToken>,
 ) -> Result<i64> {
     validate_bucket(bucket)?;
     validate_folder(folder)?;
@@ -203,7 +205,8 @@ pub(crate) fn create_folder(
         return Err(Error::usage("the root folder always exists"));
     }
     let form = Form::new().text("op", "create").text("biz_attr", biz_attr);
-    let data = api.post(&Target::multi(bucket, folder), form.finish())?;
+    let target = Target::multi(bucket, folder).cancel_with(cancel);
+    let data = api.post(&target, form.finish())?;
     Ok(int_field(&data, "ctime").unwrap_or(0))
 }
 

@@ -215,6 +215,15 @@ fn cancel_from_another_thread_is_prompt_and_resumable() {
 
 const CLI: &str = "examples-c/cosv4-upload.c";
 
+/// An emulator with the service's rule (an upload's folder must exist): the CLI creates the
+/// missing folders itself, by default.
+fn enforcing(f: impl FnOnce(&mut cosv4_emulator::Config)) -> Emu {
+    Emu::with(|c| {
+        c.implicit_folders = false;
+        f(c)
+    })
+}
+
 /// Runs the CLI example with `args`; returns (exit code, stdout, stderr).
 fn cli(v: Variant, env: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
     let exe = c_harness::build(CLI, v);
@@ -258,7 +267,7 @@ fn example_cli_options_json_and_errors() {
     let path = "/cli/quote\"and é.bin";
     for v in Variant::all() {
         let t = Instant::now();
-        let emu = Emu::start();
+        let emu = enforcing(|_| {});
         let env = emu.env();
         let (code, out, _) = cli(v, &env, &["--help"]);
         assert!(code == 0 && out.contains("usage: cosv4-upload"), "{out}");
@@ -324,7 +333,7 @@ fn example_cli_interrupt_exits_130_and_rerun_resumes() {
     // Above the 8 MiB simple-upload threshold: 18 slices of 512 KiB, one at a time, 200 ms each.
     let (file, data) = test_file("cli-big.bin", 9_000_000, 5);
     let file = file.display().to_string();
-    let emu = Emu::with(|c| c.faults.delay_ms = 200);
+    let emu = enforcing(|c| c.faults.delay_ms = 200);
     let args = [
         "--slice-size",
         "524288",
@@ -389,7 +398,7 @@ fn example_cli_reports_only_confirmed_uploads_and_keeps_protected_objects() {
     let (file, _) = test_file("cli-unfinished.bin", 9_000_000, 6);
     let file = file.display().to_string();
     let v = Variant::Static;
-    let emu = Emu::with(|c| c.finish_unavailable = u32::MAX);
+    let emu = enforcing(|c| c.finish_unavailable = u32::MAX);
     let (code, out, err) = cli(v, &emu.env(), &["--json", "--quiet", &file, "/cli/u.bin"]);
     assert_eq!(code, 1, "{out}{err}");
     let j = json(&out);
@@ -399,7 +408,7 @@ fn example_cli_reports_only_confirmed_uploads_and_keeps_protected_objects() {
     );
     assert!(emu.emu.object("/cli/u.bin").is_none());
 
-    let emu = Emu::with(|c| c.faults.delay_ms = 20);
+    let emu = enforcing(|c| c.faults.delay_ms = 20);
     let v1 = c_harness::content(9_000_000, 7);
     emu.emu.put_object("/cli/keep.bin", &v1);
     let client = library_client(&emu);
@@ -435,6 +444,61 @@ fn example_cli_reports_only_confirmed_uploads_and_keeps_protected_objects() {
         emu.emu.object("/cli/keep.bin") == Some(v1),
         "the protected object was lost"
     );
+}
+
+/// The CLI creates the missing folders of the path by default (after one stat when the folder
+/// exists), and `--no-create-parents` leaves the service's -197 error.
+#[test]
+fn example_cli_creates_missing_folders_unless_told_not_to() {
+    let (file, data) = test_file("cli-parents.bin", 5000, 9);
+    let file = file.display().to_string();
+    let v = Variant::Static;
+    let emu = enforcing(|_| {});
+    let (code, out, _) = cli(v, &emu.env(), &["--help"]);
+    assert!(code == 0 && out.contains("--no-create-parents"), "{out}");
+
+    let (code, out, err) = cli(
+        v,
+        &emu.env(),
+        &["--json", "--quiet", &file, "/new/dir/f.bin"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(json(&out)["ok"], true);
+    assert!(emu.emu.object("/new/dir/f.bin") == Some(data.clone()));
+    let creates: Vec<String> = emu
+        .emu
+        .log()
+        .iter()
+        .filter(|e| e.op == "create" && e.status == 200)
+        .map(|e| e.path.clone())
+        .collect();
+    assert_eq!(creates, ["/new/", "/new/dir/"]);
+
+    // Into the folder that exists now: one stat, no create.
+    emu.emu.clear_log();
+    let (code, _, err) = cli(v, &emu.env(), &["--quiet", &file, "/new/dir/g.bin"]);
+    assert_eq!(code, 0, "{err}");
+    let ops: Vec<String> = emu.emu.log().iter().map(|e| e.op.clone()).collect();
+    assert_eq!(ops, ["stat", "upload"]);
+
+    let args = [
+        "--json",
+        "--quiet",
+        "--no-create-parents",
+        &file,
+        "/other/dir/f.bin",
+    ];
+    let (code, out, err) = cli(v, &emu.env(), &args);
+    assert_eq!(code, 1, "{out}{err}");
+    let j = json(&out);
+    assert_eq!(j["result_name"], "COSV4_RESULT_SERVICE", "{out}");
+    assert_eq!(
+        (j["cos_code"].clone(), j["http_status"].clone()),
+        ((-197).into(), 404.into())
+    );
+    assert!(err.contains("create_parents"), "{err}");
+    assert!(emu.emu.object("/other/dir/f.bin").is_none());
+    assert!(emu.emu.log().iter().all(|e| e.op != "create"));
 }
 
 /// A library client for the emulator of `emu`.

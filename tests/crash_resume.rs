@@ -172,7 +172,11 @@ fn killed_uploads_resume_without_resending_stored_slices() {
         file.as_str(),
         COS_PATH,
     ];
-    let emu = Emu::with(|c| c.faults.delay_ms = 15);
+    // The service's rule (an upload's folder must exist): the CLI creates /crash/ first.
+    let emu = Emu::with(|c| {
+        c.faults.delay_ms = 15;
+        c.implicit_folders = false;
+    });
     c_harness::build(CLI, Variant::Static);
 
     let t = Instant::now();

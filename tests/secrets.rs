@@ -37,7 +37,9 @@ fn assert_no_key(what: &str, text: &str) {
 }
 
 fn emulator(key: &str) -> Emulator {
-    Emulator::start(EmuConfig::new(APPID, BUCKET, SECRET_ID, key)).unwrap()
+    let mut cfg = EmuConfig::new(APPID, BUCKET, SECRET_ID, key);
+    cfg.implicit_folders = true; // uploads go to /s/ without creating it
+    Emulator::start(cfg).unwrap()
 }
 
 fn config(endpoint: &str, key: &str) -> Config {

@@ -38,6 +38,8 @@ impl Emulator {
             .args(["--bucket", BUCKET, "--secret-id", SECRET_ID])
             .args(["--secret-key", SECRET_KEY, "--data-dir"])
             .arg(data_dir)
+            // Uploads go to /bench/ without creating it: no folder requests in the figures.
+            .arg("--implicit-folders")
             .stdin(Stdio::null())
             .stdout(Stdio::piped());
         match storage {

@@ -73,6 +73,12 @@ pub struct Config {
     pub ignore_range: bool,
     /// Sleep this long before answering each `op=stat` (a slow service). Default 0.
     pub stat_delay_ms: u64,
+    /// Let `op=upload`, `upload_slice_init` and `op=create` put things into folders that do
+    /// not exist (they then exist implicitly, as prefixes), as this emulator did before.
+    /// Default false: like the service (DOC-6066, DOC-6067), the parent folder must exist, or
+    /// the request fails with 404, code -197 "ERROR_CMD_FILE_NOTEXIST". A folder exists
+    /// when `op=stat` of it succeeds: the root, a created folder, or a prefix of an object.
+    pub implicit_folders: bool,
 }
 
 impl Config {
@@ -98,6 +104,7 @@ impl Config {
             same_file_error: false,
             ignore_range: false,
             stat_delay_ms: 0,
+            implicit_folders: false,
         }
     }
 

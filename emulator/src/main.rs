@@ -40,6 +40,9 @@ options:
   --log                         print one line per request to stderr
   --ignore-range                answer downloads 200 with the whole object, ignoring Range
   --stat-delay-ms N             delay before answering every op=stat
+  --implicit-folders            let uploads and op=create go into folders that do not exist
+                                (default: like the service, the parent folder must exist,
+                                else 404, code -197 ERROR_CMD_FILE_NOTEXIST)
   --help                        this text
 
 The first line on stdout is `listening on http://HOST:PORT` (https:// with --tls).";
@@ -111,6 +114,7 @@ fn main() {
             "--same-file-error" => cfg.same_file_error = true,
             "--ignore-range" => cfg.ignore_range = true,
             "--stat-delay-ms" => cfg.stat_delay_ms = parse(&flag, &value()),
+            "--implicit-folders" => cfg.implicit_folders = true,
             other => fail(&format!("unknown argument {other:?}")),
         }
     }

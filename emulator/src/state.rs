@@ -196,6 +196,13 @@ impl Index {
         folder == "/" || self.folders.contains_key(folder) || !self.folder_is_empty(folder)
     }
 
+    /// The folder holding `path` (a file, or a folder ending in `/`) when it does not exist;
+    /// `None` when it does (the root always exists).
+    pub fn missing_parent(&self, path: &str) -> Option<String> {
+        let parent = parent_folder(path);
+        (!self.folder_exists(parent)).then(|| parent.to_string())
+    }
+
     /// True when nothing (object, created folder) lies below `folder`.
     pub fn folder_is_empty(&self, folder: &str) -> bool {
         !self.objects.keys().any(|p| p.starts_with(folder))
@@ -208,6 +215,12 @@ impl Index {
     pub fn attrs_of(&self, path: &str) -> ObjectAttrs {
         self.attrs.get(path).cloned().unwrap_or_default()
     }
+}
+
+/// The folder holding `path`: `/a/b/` for `/a/b/c` and for `/a/b/c/`; `/` for `/c` and `/`.
+pub fn parent_folder(path: &str) -> &str {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    trimmed.rfind('/').map_or("/", |i| &trimmed[..=i])
 }
 
 pub struct Store {
@@ -492,6 +505,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parent_folders() {
+        assert_eq!(parent_folder("/a/b/c.bin"), "/a/b/");
+        assert_eq!(parent_folder("/a/b/"), "/a/");
+        assert_eq!(parent_folder("/c"), "/");
+        assert_eq!(parent_folder("/c/"), "/");
+        assert_eq!(parent_folder("/"), "/");
+    }
 
     #[test]
     fn unique_ids_differ() {

@@ -46,10 +46,15 @@ def content(size: int, seed: int) -> bytes:
 
 
 class Emulator:
-    """A cosv4-emulator process on a free loopback port with a data directory of its own."""
+    """A cosv4-emulator process on a free loopback port with a data directory of its own.
 
-    def __init__(self, *extra_args: str):
+    Folders are implicit unless ``implicit_folders=False`` (the service's rule: an upload's
+    parent folder must exist); most tests upload into folders they never create."""
+
+    def __init__(self, *extra_args: str, implicit_folders: bool = True):
         exe = os.environ["COSV4_EMULATOR"]
+        if implicit_folders:
+            extra_args = ("--implicit-folders", *extra_args)
         self.data_dir = tempfile.mkdtemp(prefix="cosv4-py-emu-")
         self.proc = subprocess.Popen(
             [exe, "--listen", "127.0.0.1:0", "--appid", str(APPID), "--bucket", BUCKET,
@@ -345,6 +350,41 @@ class UploadTest(unittest.TestCase):
             self.assertIn(f"&b={BUCKET}", plain)
         self.assertIn("&e=0&", base64.b64decode(once)[20:].decode())
         self.assertIn(f"&f=/{APPID}/{BUCKET}/py/a.txt", base64.b64decode(once)[20:].decode())
+
+
+class ParentsTest(unittest.TestCase):
+    """create_parents, against an emulator with the service's rule (the folder must exist)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not have("cosv4_upload_options_set_create_parents"):
+            raise unittest.SkipTest("the library has no create_parents yet")
+        cls.emu = Emulator(implicit_folders=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+
+    def test_create_parents(self):
+        with self.emu.client() as c:
+            with self.assertRaises(cosv4.ServiceError) as cm:
+                c.upload(BUCKET, "/new/dir/a.txt", b"abc")
+            self.assertEqual(cm.exception.cos_code, -197)
+            self.assertIsNone(self.emu.object("/new/dir/a.txt"))
+            result = c.upload(BUCKET, "/new/dir/a.txt", b"abc", create_parents=True)
+            self.assertEqual(self.emu.object("/new/dir/a.txt"), b"abc")
+            if have("cosv4_upload_result_requests"):
+                # stat /new/dir/, stat /new/, create both, upload
+                self.assertEqual(result.requests, 5)
+            # The folders exist now: plain uploads go in, and so does a sliced one.
+            c.upload(BUCKET, "/new/dir/b.txt", b"def")
+            data = content(9 * MIB, 9)
+            result = c.upload(BUCKET, "/new/dir/deeper/big.bin", local_file("parents", data),
+                              create_parents=True)
+            self.assertEqual(result.method, cosv4.Method.SLICES)
+            self.assertTrue(self.emu.object("/new/dir/deeper/big.bin") == data)
+            if HAVE_OBJECTS:
+                self.assertTrue(c.stat(BUCKET, "/new/dir/deeper/").is_folder)
 
 
 class ObjectsTest(unittest.TestCase):

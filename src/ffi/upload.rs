@@ -445,3 +445,22 @@ pub unsafe extern "C" fn cosv4_upload_result_hashing_ms(result: *const cosv4_upl
 pub unsafe extern "C" fn cosv4_upload_result_sending_ms(result: *const cosv4_upload_result) -> u64 {
     unsafe { number(result, |o| o.sending.as_millis() as u64) }
 }
+
+/// 1: before uploading, create the folders of the path that do not exist (the service refuses
+/// an upload into a missing folder: COSV4_RESULT_SERVICE with COS code -197). Costs one stat
+/// of the direct parent when it exists; otherwise stats upwards to the first existing folder,
+/// then one create per missing folder, top-down ("already exists", -178, counts as success).
+/// These requests are cancelled by the options' token and counted in
+/// cosv4_upload_result_requests. 0 (default): upload only. Other values: INVALID_ARGUMENT.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_upload_options_set_create_parents(
+    opts: *mut cosv4_upload_options,
+    on: u32,
+) -> cosv4_result {
+    unsafe {
+        modify(opts, |o| {
+            o.opts.create_parents = arg_bool(on, "on")?;
+            Ok(())
+        })
+    }
+}

@@ -5,6 +5,7 @@
 //! ([`session`] for the protocol steps, [`window`] for the parallel data phase). Everything runs
 //! on the calling thread except the data workers; progress is delivered on the calling thread.
 
+mod parents;
 mod plan;
 mod progress;
 mod retry;
@@ -30,7 +31,7 @@ use progress::Reporter;
 use retry::Stop;
 use serde_json::Value;
 use std::io::Read;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Per-upload choices.
@@ -47,6 +48,12 @@ pub struct UploadOptions {
     /// the path is never deleted (the upload fails with -177 instead): the delete would remove
     /// it too. Default false.
     pub replace_stale: bool,
+    /// Before uploading, create the folders of the path that do not exist (the service
+    /// refuses an upload into a missing folder with code -197): one stat of the direct parent
+    /// when it exists; otherwise stats upwards to the first existing folder, then one create
+    /// per missing folder, top-down, "already exists" (-178) counting as success. Default
+    /// false.
+    pub create_parents: bool,
     /// Cancels the upload from another thread.
     pub cancel: Option<CancelToken>,
 }
@@ -57,6 +64,7 @@ impl Default for UploadOptions {
             biz_attr: String::new(),
             insert_only: true,
             replace_stale: false,
+            create_parents: false,
             cancel: None,
         }
     }
@@ -105,7 +113,8 @@ pub struct Outcome {
     pub retries: u32,
     /// Slice size used (the server's answer wins over the configured one); 0 for simple uploads.
     pub slice_size: u64,
-    /// HTTP requests sent (init, list, data, finish, retries included).
+    /// HTTP requests sent (init, list, data, finish, and with `create_parents` the stats and
+    /// creates of folders; retries included).
     pub requests: u64,
     /// Content bytes sent more than once (retried requests).
     pub bytes_resent: u64,
@@ -163,6 +172,8 @@ pub(crate) struct Job<'a> {
     requests: AtomicU64,
     /// Nanoseconds spent hashing.
     hashing: AtomicU64,
+    /// Retries made before the upload proper (creating parent folders).
+    early_retries: AtomicU32,
 }
 
 impl<'a> Job<'a> {
@@ -192,12 +203,15 @@ impl<'a> Job<'a> {
             started: Instant::now(),
             requests: AtomicU64::new(0),
             hashing: AtomicU64::new(0),
+            early_retries: AtomicU32::new(0),
         }
     }
 
-    /// Fills the statistics of `outcome` (requests, hashing and sending time).
+    /// Fills the statistics of `outcome` (requests, hashing and sending time), and adds the
+    /// retries made before the upload proper.
     pub fn finish_stats(&self, outcome: &mut Outcome) {
         outcome.requests = self.requests.load(Ordering::Relaxed);
+        outcome.retries += self.early_retries.load(Ordering::Relaxed);
         outcome.hashing = Duration::from_nanos(self.hashing.load(Ordering::Relaxed));
         outcome.sending = self.started.elapsed().saturating_sub(outcome.hashing);
     }
@@ -232,11 +246,16 @@ impl<'a> Job<'a> {
 
     /// `op=stat` of the object, with retries; `halt` interrupts it.
     pub fn stat(&self) -> Result<crate::objects::ObjectStat> {
-        let (answer, _) = retry::with_retries(self.cfg, &self.stop(), || {
+        self.stat_path(self.cos_path).0
+    }
+
+    /// `op=stat` of `cos_path` (a file, or a folder ending in `/`), with retries (their
+    /// number is returned too); `halt` interrupts it.
+    pub fn stat_path(&self, cos_path: &str) -> (Result<crate::objects::ObjectStat>, u32) {
+        retry::with_retries(self.cfg, &self.stop(), || {
             self.requests.fetch_add(1, Ordering::Relaxed);
-            crate::objects::stat(self.api, self.bucket, self.cos_path, Some(&self.halt))
-        });
-        answer
+            crate::objects::stat(self.api, self.bucket, cos_path, Some(&self.halt))
+        })
     }
 
     /// The SHA-1 of the whole source, in one pass (no progress events).
@@ -300,12 +319,17 @@ pub(crate) fn run(
     let threshold = api.cfg.simple_threshold;
     let job = Job::new(api, (bucket, cos_path), source, opts);
     job.stop().check()?;
+    // Before hashing: a folder that cannot be made fails the upload at once.
+    if opts.create_parents {
+        parents::create_missing(&job)?;
+    }
     let mut reporter = progress::reporter(handler, source.len());
-    if source.len() <= threshold {
+    let result = if source.len() <= threshold {
         simple::upload(&job, &mut reporter)
     } else {
         session::upload(&job, &mut reporter)
-    }
+    };
+    result.map_err(|e| parents::hint(e, opts))
 }
 
 #[cfg(test)]

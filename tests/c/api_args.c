@@ -186,6 +186,7 @@ static void check_options_and_token(void) {
     CHECK_RC(cosv4_upload_options_set_biz_attr(NULL, "x"), NUL);
     CHECK_RC(cosv4_upload_options_set_insert_only(NULL, 1), NUL);
     CHECK_RC(cosv4_upload_options_set_replace_stale(NULL, 1), NUL);
+    CHECK_RC(cosv4_upload_options_set_create_parents(NULL, 1), NUL);
     CHECK_RC(cosv4_upload_options_set_progress(NULL, never_called, NULL), NUL);
     CHECK_RC(cosv4_upload_options_set_cancel_token(NULL, NULL), NUL);
 
@@ -195,9 +196,12 @@ static void check_options_and_token(void) {
     CHECK_RC(cosv4_upload_options_set_biz_attr(opts, BAD), UTF);
     CHECK_RC(cosv4_upload_options_set_insert_only(opts, 2), COSV4_RESULT_INVALID_ARGUMENT);
     CHECK_RC(cosv4_upload_options_set_replace_stale(opts, 3), COSV4_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(cosv4_upload_options_set_create_parents(opts, 2), COSV4_RESULT_INVALID_ARGUMENT);
     CHECK_OK(cosv4_upload_options_set_biz_attr(opts, "attr"));
     CHECK_OK(cosv4_upload_options_set_insert_only(opts, 0));
     CHECK_OK(cosv4_upload_options_set_replace_stale(opts, 1));
+    CHECK_OK(cosv4_upload_options_set_create_parents(opts, 1));
+    CHECK_OK(cosv4_upload_options_set_create_parents(opts, 0));
     CHECK_OK(cosv4_upload_options_set_progress(opts, never_called, &opts));
     CHECK_OK(cosv4_upload_options_set_progress(opts, NULL, NULL));
     CHECK_OK(cosv4_upload_options_set_cancel_token(opts, tok));

@@ -214,7 +214,7 @@ static void null_arguments(cosv4_client *c) {
         null_row(4, t, COUNT(t));
     }
     {
-        null_try t[7];
+        null_try t[8];
         cosv4_upload_options *opts = NULL;
         CHECK_OK(cosv4_upload_options_new(&opts));
         t[0] = code_only("out", cosv4_upload_options_new(NULL));
@@ -224,6 +224,7 @@ static void null_arguments(cosv4_client *c) {
         t[4] = code_only("opts", cosv4_upload_options_set_progress(NULL, never_called, NULL));
         t[5] = code_only("opts", cosv4_upload_options_set_cancel_token(NULL, NULL));
         t[6] = code_only("biz_attr", cosv4_upload_options_set_biz_attr(opts, NULL));
+        t[7] = code_only("opts", cosv4_upload_options_set_create_parents(NULL, 1));
         null_row(5, t, COUNT(t));
         cosv4_upload_options_free(opts);
     }

@@ -258,8 +258,11 @@ impl Emu {
         Emu::with(|_| {})
     }
 
+    /// Folders are implicit (uploads may go into folders never created, as most tests assume);
+    /// `f` may set `implicit_folders = false` for the service's rule.
     pub fn with(f: impl FnOnce(&mut cosv4_emulator::Config)) -> Emu {
         let mut cfg = cosv4_emulator::Config::new(APPID, BUCKET, SECRET_ID, SECRET_KEY);
+        cfg.implicit_folders = true;
         f(&mut cfg);
         Emu {
             emu: cosv4_emulator::Emulator::start(cfg).expect("start the emulator"),

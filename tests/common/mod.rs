@@ -17,8 +17,11 @@ pub fn emulator() -> Emulator {
     emulator_with(|_| {})
 }
 
+/// An emulator with folders implicit (uploads may go into folders never created, as most tests
+/// assume); `f` may set `implicit_folders = false` for the service's rule.
 pub fn emulator_with(f: impl FnOnce(&mut EmuConfig)) -> Emulator {
     let mut cfg = EmuConfig::new(APPID, BUCKET, SECRET_ID, SECRET_KEY);
+    cfg.implicit_folders = true;
     f(&mut cfg);
     Emulator::start(cfg).expect("emulator starts")
 }

@@ -1,7 +1,7 @@
 //! Folders: `op=create`, `op=list`, and stat/delete of a folder path (ending in `/`).
 //!
 //! A folder exists when it was created, or implicitly as a prefix of an object or of a created
-//! folder. Listing shows one level: the direct sub-folders and files of the folder.
+//! folder. Creating one needs its parent folder to exist (unless `Config::implicit_folders`). Listing shows one level: the direct sub-folders and files of the folder.
 
 use std::collections::BTreeMap;
 
@@ -103,6 +103,9 @@ pub fn create(cx: &Ctx) -> OpResult {
             "ERROR_CMD_COS_PATH_CONFLICT: a file has this name",
         ));
     }
+    // PROTOCOL.md does not say how the service answers a create under a missing folder;
+    // we require the parent as for uploads (no `mkdir -p`).
+    cx.require_parent(&idx)?;
     let now = cx.app.cfg.now();
     let meta = FolderMeta {
         biz_attr: cx.biz_attr(),

@@ -63,6 +63,28 @@ impl Ctx<'_> {
         Ok(self.path)
     }
 
+    /// The service's rule for `op=upload`, `upload_slice_init` (DOC-6066, DOC-6067 "前置条件":
+    /// the parent directory must already exist) and, by our choice, `op=create`: the folder
+    /// holding the path must exist, unless [`crate::Config::implicit_folders`] relaxes it.
+    ///
+    /// The code: no source gives the exact answer. We follow PROTOCOL.md §3.7/§4.2: a missing
+    /// path is `ERROR_CMD_FILE_NOTEXIST`, which the service answers for a stat of a missing
+    /// folder and for operations on missing paths (freyo adapter tests; a public Unity client
+    /// creates the folder on seeing it), paired with HTTP 404 code -197 "file does not exist"
+    /// (DOC-8432) — the same answer a stat of that folder gets here.
+    fn require_parent(&self, idx: &Index) -> Result<(), ApiError> {
+        if self.app.cfg.implicit_folders {
+            return Ok(());
+        }
+        match idx.missing_parent(self.path) {
+            None => Ok(()),
+            Some(parent) => Err(ApiError::not_found(format!(
+                "{}: the parent folder {parent} does not exist; create it first (op=create)",
+                objects::NOT_EXIST
+            ))),
+        }
+    }
+
     /// Optional `sha`: 40 hex digits, answered lower-case.
     fn sha(&self) -> Result<Option<String>, ApiError> {
         match self.params.text("sha").filter(|s| !s.is_empty()) {

@@ -54,7 +54,11 @@ fn store(cx: &Ctx) -> OpResult {
     let insert_only = cx.insert_only();
     let store = &cx.app.store;
     // Reject early without writing, then re-check when committing.
-    let found = existing(&store.lock(), path, Some(&sha), size, insert_only)?;
+    let found = {
+        let idx = store.lock();
+        cx.require_parent(&idx)?;
+        existing(&idx, path, Some(&sha), size, insert_only)?
+    };
     refuse_same_file(cx, &found, insert_only)?;
     let staged = store.stage(content)?;
     let committed = commit(cx, path, &staged, &sha, size, insert_only);
@@ -72,6 +76,7 @@ fn commit(
 ) -> Result<(), ApiError> {
     let store = &cx.app.store;
     let mut idx = store.lock();
+    cx.require_parent(&idx)?;
     match existing(&idx, path, Some(sha), size, insert_only)? {
         Existing::Identical(old) => store.touch(
             &mut idx,

@@ -18,7 +18,17 @@ pub const SID: &str = "AKIDtestSecretId";
 pub const SKEY: &str = "testSecretKey";
 pub const MIB: usize = 1 << 20;
 
+/// The tests' emulator settings. Folders are implicit (uploads may go into folders never
+/// created): most tests predate the parent-folder rule; tests of the rule use
+/// [`enforcing_config`].
 pub fn config() -> Config {
+    let mut cfg = Config::new(APPID, BUCKET, SID, SKEY);
+    cfg.implicit_folders = true;
+    cfg
+}
+
+/// The service's rule: uploads and creates need their parent folder.
+pub fn enforcing_config() -> Config {
     Config::new(APPID, BUCKET, SID, SKEY)
 }
 
