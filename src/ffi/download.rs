@@ -2,9 +2,9 @@
 //! `cosv4_client_download_file` with `cosv4_download_options` → `cosv4_download_result`.
 
 use super::progress::{in_callback, CCallback};
-use super::{arg_bool, arg_bytes, arg_mut, arg_str, copy_to_buffer, non_null, read_field, run};
+use super::{arg_bool, arg_bytes, arg_mut, copy_to_buffer, non_null, read_field, run, target};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_result, run_with_error};
-use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
+use super::{owned_cstring, write_out, BoxHandle, Failure, FfiResult, EMPTY};
 use crate::download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
 use std::ffi::{c_char, c_void, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
@@ -75,13 +75,8 @@ pub unsafe extern "C" fn cosv4_client_download_url(
 ) -> cosv4_result {
     unsafe {
         run_with_error(err_out, || {
-            let client = cosv4_client::clone_raw(client, "client")?;
-            let bucket = arg_str(bucket, "bucket")?;
-            let cos_path = arg_str(cos_path, "cos_path")?;
+            let (client, bucket, cos_path) = target(client, bucket, cos_path, "cos_path")?;
             non_null(out_len, "out_len")?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_bucket(bucket).map_err(bad_path)?;
-            crate::path::validate_file(cos_path).map_err(bad_path)?;
             let url = client
                 .client
                 .download_url(bucket, cos_path, Duration::from_secs(lifetime_secs))
@@ -250,14 +245,9 @@ pub unsafe extern "C" fn cosv4_client_download_file(
                     "a download cannot start from inside a progress callback on the same thread",
                 ));
             }
-            let client = cosv4_client::clone_raw(client, "client")?;
-            let bucket = arg_str(bucket, "bucket")?;
-            let cos_path = arg_str(cos_path, "cos_path")?;
+            let (client, bucket, cos_path) = target(client, bucket, cos_path, "cos_path")?;
             let local = Path::new(OsStr::from_bytes(arg_bytes(local_path, "local_path")?));
             non_null(out, "out")?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_bucket(bucket).map_err(bad_path)?;
-            crate::path::validate_file(cos_path).map_err(bad_path)?;
             let (options, mut callback) = match opts.as_ref() {
                 Some(o) => (
                     o.opts.clone(),

@@ -210,6 +210,21 @@ pub(crate) unsafe fn arg_opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<
     }
 }
 
+/// The client, bucket and cos path of a call, from its C arguments (in this order, NULL and
+/// UTF-8 checks only): the core checks the bucket and the path, and [`error::code_of`] makes
+/// its verdict COSV4_RESULT_INVALID_PATH. `path_name` names the path argument in messages.
+pub(crate) unsafe fn target<'a>(
+    client: *const cosv4_client,
+    bucket: *const c_char,
+    path: *const c_char,
+    path_name: &str,
+) -> FfiResult<(Arc<cosv4_client>, &'a str, &'a str)> {
+    let client = unsafe { cosv4_client::clone_raw(client, "client") }?;
+    let bucket = unsafe { arg_str(bucket, "bucket") }?;
+    let path = unsafe { arg_str(path, path_name) }?;
+    Ok((client, bucket, path))
+}
+
 /// A C integer standing for a boolean: 0 or 1, anything else is INVALID_ARGUMENT.
 pub(crate) fn arg_bool(v: u32, name: &str) -> FfiResult<bool> {
     match v {

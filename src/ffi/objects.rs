@@ -2,7 +2,7 @@
 //! folder, move/copy, update with `cosv4_update_options`, and folder listings
 //! (`cosv4_client_list` → `cosv4_list_page`).
 
-use super::{arg_bool, arg_mut, arg_opt_str, arg_ref, arg_str, non_null, read_field, run};
+use super::{arg_bool, arg_mut, arg_opt_str, arg_ref, arg_str, non_null, read_field, run, target};
 use super::{cosv4_client, cosv4_error, cosv4_result, run_with_error};
 use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
 use crate::objects::{Authority, ListCursor, ListOptions, ListPage, ObjectStat, UpdateOptions};
@@ -59,8 +59,8 @@ pub struct cosv4_list_page {
 
 impl BoxHandle for cosv4_list_page {}
 
-/// Runs `f` with the client, the bucket and one path, in the panic boundary; a rejected
-/// bucket or path is COSV4_RESULT_INVALID_PATH.
+/// Runs `f` with the client, the bucket and one path ([`super::target`]), in the panic
+/// boundary.
 unsafe fn with_target(
     client: *const cosv4_client,
     bucket: *const c_char,
@@ -71,16 +71,7 @@ unsafe fn with_target(
 ) -> cosv4_result {
     unsafe {
         run_with_error(err_out, || {
-            let client = cosv4_client::clone_raw(client, "client")?;
-            let bucket = arg_str(bucket, "bucket")?;
-            let path = arg_str(path, path_name)?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_bucket(bucket).map_err(bad_path)?;
-            if path.ends_with('/') {
-                crate::path::validate_folder(path).map_err(bad_path)?;
-            } else {
-                crate::path::validate_file(path).map_err(bad_path)?;
-            }
+            let (client, bucket, path) = target(client, bucket, path, path_name)?;
             f(&client.client, bucket, path)
         })
     }
@@ -272,12 +263,6 @@ pub unsafe extern "C" fn cosv4_client_create_folder(
     unsafe {
         with_target(client, bucket, folder, "folder", err_out, |c, b, p| {
             let biz_attr = arg_opt_str(biz_attr, "biz_attr")?.unwrap_or("");
-            if !p.ends_with('/') {
-                return Err(Failure::new(
-                    cosv4_result::InvalidPath,
-                    format!("folder {p:?} does not end with '/'"),
-                ));
-            }
             c.create_folder(b, p, biz_attr)
                 .map(drop)
                 .map_err(Failure::core)
@@ -299,17 +284,12 @@ unsafe fn move_or_copy(
         with_target(client, bucket, src, "src", err_out, |c, b, src| {
             let dest = arg_str(dest, "dest")?;
             let overwrite = arg_bool(overwrite, "overwrite")?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_file(src).map_err(bad_path)?;
             let r = if copy {
                 c.copy_file(b, src, dest, overwrite)
             } else {
                 c.move_file(b, src, dest, overwrite)
             };
-            r.map_err(|e| match e.kind() {
-                crate::ErrorKind::Usage => Failure::core_as(cosv4_result::InvalidPath, e),
-                _ => Failure::core(e),
-            })
+            r.map_err(Failure::core)
         })
     }
 }

@@ -2,9 +2,10 @@
 //! `cosv4_upload_result` with its accessors.
 
 use super::progress::{cosv4_progress, in_callback, CCallback};
+use super::target;
 use super::{arg_bool, arg_bytes, arg_mut, arg_str, non_null, read_field, run, run_with_error};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_progress_cb, cosv4_result};
-use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
+use super::{owned_cstring, write_out, BoxHandle, Failure, FfiResult, EMPTY};
 use crate::upload::{Content, Handler};
 use crate::{Client, Method, Outcome, Progress, UploadOptions};
 use std::ffi::{c_char, c_void, CString, OsStr};
@@ -180,14 +181,9 @@ unsafe fn upload<'a>(
                     "an upload cannot start from inside a progress callback on the same thread",
                 ));
             }
-            let client = cosv4_client::clone_raw(client, "client")?;
-            let bucket = arg_str(bucket, "bucket")?;
-            let cos_path = arg_str(cos_path, "cos_path")?;
+            let (client, bucket, cos_path) = target(client, bucket, cos_path, "cos_path")?;
             let content = content()?;
             non_null(out, "out")?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_bucket(bucket).map_err(bad_path)?;
-            crate::path::validate_file(cos_path).map_err(bad_path)?;
             // Copied, so that the callback may change or free the options object.
             let (options, mut callback) = match opts.as_ref() {
                 Some(o) => (
