@@ -11,8 +11,10 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The caller passed something invalid: a bad path, bucket, setting or argument.
+    /// [`Error::usage_detail`] tells a rejected bucket or cos path from the rest.
     Usage,
-    /// Reading the local file failed (missing, unreadable, a directory, ...).
+    /// Reading or writing a local file failed: the file to upload (missing, unreadable, a
+    /// directory, ...) or the file a download writes.
     LocalIo,
     /// The connection failed or broke: refused, reset, DNS, TLS, closed without an answer.
     Transport,
@@ -25,11 +27,12 @@ pub enum ErrorKind {
     Service,
     /// The service refused the credentials or the signature (403, codes -97, -61, ...).
     Auth,
-    /// Content checks failed: sha mismatch, or the local file changed during the upload.
+    /// Content checks failed: a sha mismatch (upload or download), the local file changed
+    /// during its upload, or the object changed during its download.
     Integrity,
-    /// The upload was cancelled through its [`crate::CancelToken`].
+    /// The upload or download was cancelled through its [`crate::CancelToken`].
     Cancelled,
-    /// The progress handler asked to stop.
+    /// The progress handler of an upload or a download asked to stop.
     Aborted,
     /// A bug in this library (a worker panicked, an impossible state).
     Internal,

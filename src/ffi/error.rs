@@ -114,8 +114,8 @@ pub unsafe extern "C" fn cosv4_error_message(err: *const cosv4_error) -> *const 
     unsafe { read_field(err, EMPTY.as_ptr(), |e| e.message.as_ptr()) }
 }
 
-/// The nonzero value the progress callback returned to stop the upload, when the code is
-/// COSV4_RESULT_ABORTED_BY_CALLBACK; 0 otherwise or when `err` is NULL.
+/// The nonzero value the progress callback returned to stop the upload or download, when the
+/// code is COSV4_RESULT_ABORTED_BY_CALLBACK; 0 otherwise or when `err` is NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_error_callback_value(err: *const cosv4_error) -> i32 {
     unsafe { read_field(err, 0, |e| e.callback_value) }

@@ -69,7 +69,7 @@ pub(crate) struct Failure {
     pub code: cosv4_result,
     pub message: String,
     pub core: Option<Box<crate::Error>>,
-    /// The nonzero value a progress callback returned to stop the upload.
+    /// The nonzero value a progress callback returned to stop the upload or download.
     pub callback_value: i32,
 }
 
