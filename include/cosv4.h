@@ -1,19 +1,26 @@
 /*
- * cosv4.h -- upload files to Tencent COS through the legacy v4 JSON API.
+ * cosv4.h -- upload files to Tencent COS through the legacy v4 JSON API, and the rest of that
+ * API: stat, list, folders, delete, move/copy, update, download, signing.
  *
  * CONVENTIONS
  *   Every function returns a result code (cosv4_result, COSV4_RESULT_OK == 0) unless it is an
  *   accessor; cosv4_strerror() turns a code into static text. Constructors write their handle
  *   through an out-parameter, and only on success. Operations that can fail for reasons worth
- *   explaining (cosv4_client_new, cosv4_client_upload_*) also take `cosv4_error **err_out`
- *   (may be NULL): when it is not NULL it is always written, NULL on success and a new
- *   cosv4_error on failure, with the HTTP status, the COS code and message, the request id and
- *   a sentence naming the problem. Pointer arguments are checked: a NULL where a pointer is
- *   required gives COSV4_RESULT_NULL_ARGUMENT, text that is not UTF-8 gives
- *   COSV4_RESULT_INVALID_UTF8 (local file paths are bytes and need not be UTF-8). Integers
- *   standing for booleans must be 0 or 1 (else COSV4_RESULT_INVALID_ARGUMENT). Accessors
- *   given NULL return their documented default (0, false or ""). A panic inside the library
- *   never crosses into C: it becomes COSV4_RESULT_PANIC (or an accessor's default).
+ *   explaining also take `cosv4_error **err_out` (may be NULL): cosv4_client_new, the uploads
+ *   (cosv4_client_upload_*), the downloads (cosv4_client_download_url, _download_file) and the
+ *   object calls (cosv4_client_stat, _list, _list_next, _create_folder, _delete, _move, _copy,
+ *   _update); the signing functions and the setters return a code only. When `err_out` is not
+ *   NULL it is always written, NULL on success and a new cosv4_error on failure, with the HTTP
+ *   status, the COS code and message, the request id and a sentence naming the problem.
+ *   Pointer arguments are checked: a NULL where a pointer is required gives
+ *   COSV4_RESULT_NULL_ARGUMENT, text that is not UTF-8 gives COSV4_RESULT_INVALID_UTF8 (local
+ *   file paths are bytes and need not be UTF-8). Integers standing for booleans must be 0 or 1
+ *   (else COSV4_RESULT_INVALID_ARGUMENT). These checks of the C arguments come first, then the
+ *   library's own: a rejected bucket name or cos path gives COSV4_RESULT_INVALID_PATH in every
+ *   call that takes one (cosv4_client_list reports a file path given as its folder as
+ *   COSV4_RESULT_INVALID_ARGUMENT), other rejected values COSV4_RESULT_INVALID_ARGUMENT.
+ *   Accessors given NULL return their documented default (0, false or ""). A panic inside the
+ *   library never crosses into C: it becomes COSV4_RESULT_PANIC (or an accessor's default).
  *
  * SAFETY
  *   Each pointer you pass must be NULL or valid for what its type says: a handle from this
@@ -31,9 +38,10 @@
  *   strings are static.
  *
  * THREAD SAFETY
- *   cosv4_client: immutable and shareable; any number of threads may upload through one client
- *     at once. Free it only when no call using it is running.
- *   cosv4_cancel_token: any thread may cancel it at any time, also while an upload using it runs.
+ *   cosv4_client: immutable and shareable; any number of threads may use one client at once
+ *     (uploads, downloads, stat, list, ...). Free it only when no call using it is running.
+ *   cosv4_cancel_token: any thread may cancel it at any time, also while an upload or download
+ *     using it runs.
  *   cosv4_config, cosv4_upload_options: one thread at a time (no internal locking), but an
  *     upload copies what it needs from its options when it starts, so one options object may be
  *     passed to uploads on several threads at once as long as nobody modifies it meanwhile.
@@ -42,19 +50,22 @@
  *     cosv4_list_page, cosv4_download_result: read-only, as cosv4_upload_result.
  *
  * CALLBACKS
- *   A progress callback runs only on the thread that called cosv4_client_upload_*, one call at
- *   a time, never after the upload function returned (the library's worker threads send their
- *   events to the calling thread, which invokes your callback). No library lock is held while
- *   it runs. Progress counts are cumulative and never decrease; after a resume the first
- *   uploading event already counts what the server had; a successful upload delivers a final
- *   COSV4_PHASE_DONE event with bytes_done == bytes_total before it returns. Returning nonzero
- *   stops the upload, which then fails with COSV4_RESULT_ABORTED_BY_CALLBACK; the value you
- *   returned is kept in the error detail (cosv4_error_callback_value).
- *   From inside a callback you may call any function except cosv4_client_upload_*: those return
- *   COSV4_RESULT_RECURSIVE_API_CALL at once when a progress callback is running on the calling
- *   thread (instead of deadlocking). Cancelling a token, signing, reading or freeing objects
- *   other than the ones in use, and changing the options object (which affects later uploads
- *   only) are all fine.
+ *   Uploads (cosv4_progress_cb) and downloads (cosv4_download_progress_cb) take a progress
+ *   callback; the other calls have none. A progress callback runs only on the thread that
+ *   called cosv4_client_upload_* or cosv4_client_download_file, one call at a time, never after
+ *   that function returned (the library's worker threads send their events to the calling
+ *   thread, which invokes your callback). No library lock is held while it runs. Progress
+ *   counts are cumulative and never decrease; after a resume the first event already counts
+ *   what the server (upload) or the partial file (download) had; a successful upload delivers
+ *   a final COSV4_PHASE_DONE event with bytes_done == bytes_total, a successful download a
+ *   final event with done true, before it returns. Returning nonzero stops the upload or
+ *   download, which then fails with COSV4_RESULT_ABORTED_BY_CALLBACK; the value you returned is
+ *   kept in the error detail (cosv4_error_callback_value).
+ *   From inside a callback you may call any function except cosv4_client_upload_* and
+ *   cosv4_client_download_file: those return COSV4_RESULT_RECURSIVE_API_CALL at once when a
+ *   progress callback is running on the calling thread (instead of deadlocking). Cancelling a
+ *   token, signing, reading or freeing objects other than the ones in use, and changing the
+ *   options object (which affects later calls only) are all fine.
  */
 
 
@@ -77,10 +88,13 @@
 #define COSV4_VERSION_STRING "0.1.0"
 
 /**
- * The result of a cosv4 call. 0 is success. Codes are grouped in bands (1xx usage and
- * arguments, 2xx local I/O, 3xx transport, 4xx service, 5xx integrity, 6xx stopped on request,
- * 9xx library bugs); a released code keeps its number forever. Functions take codes from C as
- * `uint32_t` (see cosv4_strerror).
+ * The result of a cosv4 call, for every operation of the library (upload, download, stat,
+ * list, folders, delete, move/copy, update, signing) and every setter. 0 is success. Codes are
+ * grouped in bands (1xx usage and arguments, 2xx local I/O, 3xx transport, 4xx service, 5xx
+ * integrity, 6xx stopped on request, 9xx library bugs); a released code keeps its number
+ * forever. Functions take codes from C as `uint32_t` (see cosv4_strerror). The texts of
+ * cosv4_strerror are static and some still name the upload ("the upload was cancelled"); they
+ * stand for every operation.
  */
 enum cosv4_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -100,11 +114,16 @@ enum cosv4_result
    */
   COSV4_RESULT_INVALID_UTF8 = 101,
   /**
-   * An argument was out of range or malformed (e.g. a boolean other than 0 or 1).
+   * An argument was out of range or malformed (e.g. a boolean other than 0 or 1, a list
+   * prefix with '/', a page size over 1000, a signature lifetime of 0), or the call cannot
+   * apply to it (deleting the root folder, an update that changes nothing, a download over
+   * an existing file without overwrite).
    */
   COSV4_RESULT_INVALID_ARGUMENT = 102,
   /**
-   * A bucket name or cos path was rejected (empty, not starting with '/', '//' ...).
+   * A bucket name or cos path was rejected (empty, not starting with '/', '//' ..., a file
+   * path ending in '/', a folder path not ending in '/'), by any call that takes one
+   * (a move/copy destination included).
    */
   COSV4_RESULT_INVALID_PATH = 103,
   /**
@@ -112,7 +131,8 @@ enum cosv4_result
    */
   COSV4_RESULT_INVALID_CONFIG = 104,
   /**
-   * An upload was started from inside a progress callback on the same thread.
+   * An upload or a download was started from inside a progress callback (of an upload or a
+   * download) on the same thread.
    */
   COSV4_RESULT_RECURSIVE_API_CALL = 105,
   /**
@@ -120,7 +140,8 @@ enum cosv4_result
    */
   COSV4_RESULT_BUFFER_TOO_SMALL = 106,
   /**
-   * Reading the local file failed (missing, unreadable, a directory, ...).
+   * Reading or writing a local file failed: the file to upload (missing, unreadable, a
+   * directory, ...) or the file a download writes.
    */
   COSV4_RESULT_LOCAL_IO = 200,
   /**
@@ -153,15 +174,17 @@ enum cosv4_result
    */
   COSV4_RESULT_UPLOAD_CONFLICT = 403,
   /**
-   * A content check failed (sha mismatch), or the local file changed during the upload.
+   * A content check failed: a sha mismatch (upload or download), the local file changed
+   * during its upload, or the object changed during its download.
    */
   COSV4_RESULT_INTEGRITY = 500,
   /**
-   * The upload was cancelled through its cosv4_cancel_token.
+   * The upload or download was cancelled through its cosv4_cancel_token.
    */
   COSV4_RESULT_CANCELLED = 600,
   /**
-   * The progress callback returned nonzero (its value is in cosv4_error_callback_value).
+   * The progress callback of an upload or a download returned nonzero (its value is in
+   * cosv4_error_callback_value).
    */
   COSV4_RESULT_ABORTED_BY_CALLBACK = 601,
   /**
@@ -303,11 +326,12 @@ typedef uint32_t cosv4_authority;
 #endif // __cplusplus
 
 /**
- * A cancel token: any thread may cancel it at any time. Uploads given it (through
- * cosv4_upload_options_set_cancel_token) stop promptly, interrupting requests in flight, and
- * fail with COSV4_RESULT_CANCELLED; the unfinished upload stays on the server, so running the
- * same upload again later resumes it. Once cancelled a token stays cancelled: use a new one
- * for the next upload.
+ * A cancel token: any thread may cancel it at any time. Uploads and downloads given it
+ * (through cosv4_upload_options_set_cancel_token, cosv4_download_options_set_cancel_token)
+ * stop promptly, interrupting requests in flight, and fail with COSV4_RESULT_CANCELLED; an
+ * unfinished upload stays on the server and a partial download on disk, so running the same
+ * call again later resumes it. Once cancelled a token stays cancelled: use a new one for the
+ * next operation.
  */
 typedef struct cosv4_cancel_token cosv4_cancel_token;
 
@@ -528,8 +552,8 @@ const char *cosv4_error_request_id(const struct cosv4_error *err);
 const char *cosv4_error_message(const struct cosv4_error *err);
 
 /**
- * The nonzero value the progress callback returned to stop the upload, when the code is
- * COSV4_RESULT_ABORTED_BY_CALLBACK; 0 otherwise or when `err` is NULL.
+ * The nonzero value the progress callback returned to stop the upload or download, when the
+ * code is COSV4_RESULT_ABORTED_BY_CALLBACK; 0 otherwise or when `err` is NULL.
  */
 int32_t cosv4_error_callback_value(const struct cosv4_error *err);
 
@@ -701,8 +725,9 @@ cosv4_result cosv4_client_new(struct cosv4_config *cfg,
                               struct cosv4_error **err_out);
 
 /**
- * Frees a client. NULL does nothing. Uploads running on other threads keep their own
- * reference, but do not free a client while another thread may still start a call with it.
+ * Frees a client. NULL does nothing. Calls (uploads, downloads, ...) running on other threads
+ * keep their own reference, but do not free a client while another thread may still start a
+ * call with it.
  */
 void cosv4_client_free(const struct cosv4_client *client);
 
@@ -712,7 +737,7 @@ void cosv4_client_free(const struct cosv4_client *client);
 cosv4_result cosv4_cancel_token_new(struct cosv4_cancel_token **out);
 
 /**
- * Cancels the token: every upload using it stops. Safe to call from any thread (a signal
+ * Cancels the token: every upload and download using it stops. Safe to call from any thread (a signal
  * watcher thread, a UI thread, a progress callback) and more than once. It is not
  * async-signal-safe: from a signal handler, wake a thread that calls it.
  */
@@ -725,7 +750,7 @@ bool cosv4_cancel_token_is_cancelled(const struct cosv4_cancel_token *token);
 
 /**
  * Frees the caller's token. NULL does nothing. Options it was set on keep their own
- * reference, so this may come before the upload ends; but do not free it while another
+ * reference, so this may come before the operation ends; but do not free it while another
  * thread may still call cosv4_cancel_token_cancel with it.
  */
 void cosv4_cancel_token_free(const struct cosv4_cancel_token *token);

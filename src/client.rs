@@ -8,7 +8,7 @@ use crate::download::{self, DownloadHandler, DownloadOptions, DownloadOutcome};
 use crate::error::Result;
 use crate::objects::{self, ListCursor, ListIter, ListOptions, ListPage, ObjectStat};
 use crate::objects::{list, UpdateOptions};
-use crate::path::{validate_file, validate_folder};
+use crate::path::{validate_bucket, validate_file, validate_folder};
 use crate::sign::Signer;
 use crate::transport::Api;
 use crate::upload::{self, Content, FileSource, Handler, MemSource, Outcome, UploadOptions};
@@ -90,6 +90,10 @@ impl Client {
         opts: &UploadOptions,
         progress: Option<Handler<'_>>,
     ) -> Result<Outcome> {
+        // The arguments before the local file: a bad bucket or path is reported as such even
+        // when the file is missing too.
+        validate_bucket(bucket)?;
+        validate_file(cos_path)?;
         let parts = self.api();
         let target = (bucket, cos_path);
         match content {

@@ -11,8 +11,10 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The caller passed something invalid: a bad path, bucket, setting or argument.
+    /// [`Error::usage_detail`] tells a rejected bucket or cos path from the rest.
     Usage,
-    /// Reading the local file failed (missing, unreadable, a directory, ...).
+    /// Reading or writing a local file failed: the file to upload (missing, unreadable, a
+    /// directory, ...) or the file a download writes.
     LocalIo,
     /// The connection failed or broke: refused, reset, DNS, TLS, closed without an answer.
     Transport,
@@ -25,11 +27,12 @@ pub enum ErrorKind {
     Service,
     /// The service refused the credentials or the signature (403, codes -97, -61, ...).
     Auth,
-    /// Content checks failed: sha mismatch, or the local file changed during the upload.
+    /// Content checks failed: a sha mismatch (upload or download), the local file changed
+    /// during its upload, or the object changed during its download.
     Integrity,
-    /// The upload was cancelled through its [`crate::CancelToken`].
+    /// The upload or download was cancelled through its [`crate::CancelToken`].
     Cancelled,
-    /// The progress handler asked to stop.
+    /// The progress handler of an upload or a download asked to stop.
     Aborted,
     /// A bug in this library (a worker panicked, an impossible state).
     Internal,
@@ -54,10 +57,38 @@ impl ErrorKind {
     }
 }
 
+/// Which argument a [`ErrorKind::Usage`] error rejects, when it is one the caller can tell
+/// apart ([`Error::usage_detail`]): the bucket name or a cos path. The kind stays
+/// [`ErrorKind::Usage`]; the detail is the finer answer (the C API reports these as
+/// `COSV4_RESULT_INVALID_PATH`, other usage errors as `COSV4_RESULT_INVALID_ARGUMENT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UsageDetail {
+    /// The bucket name was rejected (empty, too long, a character other than letters, digits
+    /// and '-').
+    InvalidBucket,
+    /// A cos path was rejected (empty, not starting with '/', '//', '.' or '..' segments,
+    /// control characters, too long, a file path ending in '/' or a folder path not ending
+    /// in '/'), a move/copy destination included.
+    InvalidPath,
+}
+
+impl UsageDetail {
+    /// A short lower-case name, stable across releases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageDetail::InvalidBucket => "invalid bucket",
+            UsageDetail::InvalidPath => "invalid path",
+        }
+    }
+}
+
 /// An error with everything known about it.
 #[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
+    /// Which argument a usage error rejects, when it is the bucket or a path.
+    detail: Option<UsageDetail>,
     message: String,
     http_status: Option<u16>,
     cos_code: Option<i64>,
@@ -74,6 +105,7 @@ impl Error {
         let retryable = matches!(kind, ErrorKind::Transport | ErrorKind::Timeout);
         Error {
             kind,
+            detail: None,
             message: message.into(),
             http_status: None,
             cos_code: None,
@@ -85,6 +117,22 @@ impl Error {
 
     pub fn usage(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Usage, message)
+    }
+
+    /// A usage error that rejects the bucket name ([`UsageDetail::InvalidBucket`]).
+    pub fn invalid_bucket(message: impl Into<String>) -> Error {
+        Error {
+            detail: Some(UsageDetail::InvalidBucket),
+            ..Error::usage(message)
+        }
+    }
+
+    /// A usage error that rejects a cos path ([`UsageDetail::InvalidPath`]).
+    pub fn invalid_path(message: impl Into<String>) -> Error {
+        Error {
+            detail: Some(UsageDetail::InvalidPath),
+            ..Error::usage(message)
+        }
     }
 
     pub fn integrity(message: impl Into<String>) -> Error {
@@ -132,6 +180,7 @@ impl Error {
         );
         Error {
             kind: class.kind,
+            detail: None,
             message,
             http_status: Some(http_status),
             cos_code: Some(cos_code),
@@ -171,6 +220,12 @@ impl Error {
 
     pub fn kind(&self) -> ErrorKind {
         self.kind
+    }
+    /// For a usage error that rejects the bucket name or a cos path, which of the two; `None`
+    /// for every other error (other usage errors included). [`Error::kind`] of such an error
+    /// is [`ErrorKind::Usage`].
+    pub fn usage_detail(&self) -> Option<UsageDetail> {
+        self.detail
     }
     /// The sentence naming the problem (without the kind).
     pub fn message(&self) -> &str {
@@ -266,6 +321,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bucket_and_path_errors_are_usage_errors_with_a_detail() {
+        let b = Error::invalid_bucket("bucket name is empty");
+        let p = Error::invalid_path("cos path is empty").context("stat");
+        assert_eq!(
+            (b.kind(), b.usage_detail()),
+            (ErrorKind::Usage, Some(UsageDetail::InvalidBucket))
+        );
+        assert_eq!(
+            (p.kind(), p.usage_detail()),
+            (ErrorKind::Usage, Some(UsageDetail::InvalidPath))
+        );
+        assert_eq!(p.to_string(), "usage error: stat: cos path is empty");
+        assert_eq!(Error::usage("x").usage_detail(), None);
+        assert_eq!(Error::protocol("x").usage_detail(), None);
+        assert_eq!(UsageDetail::InvalidPath.as_str(), "invalid path");
+        assert_eq!(UsageDetail::InvalidBucket.as_str(), "invalid bucket");
+    }
+
+    #[test]
     fn auth_codes_are_not_retryable() {
         let e = Error::service(403, -97, "sign check failed", Some("rid".into()));
         assert_eq!(e.kind(), ErrorKind::Auth);
@@ -291,6 +365,8 @@ mod tests {
     fn transport_is_retryable_usage_is_not() {
         assert!(Error::new(ErrorKind::Transport, "reset").is_retryable());
         assert!(!Error::usage("bad").is_retryable());
+        assert!(!Error::invalid_bucket("bad").is_retryable());
+        assert!(!Error::invalid_path("bad").is_retryable());
         assert!(Error::protocol("xml").with_http_status(502).is_retryable());
     }
 }

@@ -48,7 +48,7 @@ pub use cancel::CancelToken;
 pub use client::Client;
 pub use config::{Config, Endpoint};
 pub use download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, UsageDetail};
 pub use objects::{
     Authority, ListCursor, ListEntry, ListIter, ListOptions, ListPage, ObjectStat, UpdateOptions,
 };

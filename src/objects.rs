@@ -6,7 +6,7 @@
 
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
-use crate::path::{validate_bucket, validate_file, validate_folder};
+use crate::path::{validate_bucket, validate_file, validate_folder, validate_path};
 use crate::transport::{Api, Target};
 use crate::wire::envelope::{int_field, opt_str};
 use crate::wire::Form;
@@ -114,15 +114,6 @@ pub fn check_custom_header(name: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A file or folder path: `validate_folder` when it ends in `/`, `validate_file` otherwise.
-fn validate_any(p: &str) -> Result<()> {
-    if p.ends_with('/') {
-        validate_folder(p)
-    } else {
-        validate_file(p)
-    }
-}
-
 fn custom_headers_of(data: &Value) -> BTreeMap<String, String> {
     let v = match data.get("custom_headers") {
         Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
@@ -150,7 +141,7 @@ pub(crate) fn stat(
     cancel: Option<&CancelToken>,
 ) -> Result<ObjectStat> {
     validate_bucket(bucket)?;
-    validate_any(cos_path)?;
+    validate_path(cos_path)?;
     let is_folder = cos_path.ends_with('/');
     let target = Target::multi(bucket, cos_path).cancel_with(cancel);
     let data = api.get(&target, "op=stat")?;
@@ -181,7 +172,7 @@ pub(crate) fn stat(
 /// it). A folder with content fails with COS code -173; the root cannot be deleted.
 pub(crate) fn delete(api: Api<'_>, bucket: &str, cos_path: &str) -> Result<()> {
     validate_bucket(bucket)?;
-    validate_any(cos_path)?;
+    validate_path(cos_path)?;
     if cos_path == "/" {
         return Err(Error::usage("the root folder cannot be deleted"));
     }
@@ -224,7 +215,7 @@ pub(crate) fn move_or_copy(
     if dest.starts_with('/') {
         validate_file(dest)?;
     } else if dest.is_empty() || dest.contains('/') || dest == "." || dest == ".." {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid_path(format!(
             "destination {dest:?} must be an absolute file path or a bare file name"
         )));
     } else {
@@ -246,7 +237,7 @@ pub(crate) fn update(
     opts: &UpdateOptions,
 ) -> Result<()> {
     validate_bucket(bucket)?;
-    validate_any(cos_path)?;
+    validate_path(cos_path)?;
     let folder = cos_path.ends_with('/');
     if folder && (opts.authority.is_some() || opts.custom_headers.is_some()) {
         return Err(Error::usage(

@@ -3,6 +3,9 @@
 //! The encoding is the Python/PHP SDKs' (PROTOCOL.md §2.4): ASCII letters, digits, `-._~` and `/`
 //! are kept, every other byte of the UTF-8 form is percent-encoded with uppercase hex. Using the
 //! same encoder for the URL and the fileid is what makes a bound signature match its request.
+//!
+//! Every public check fails with a usage error whose [`Error::usage_detail`] names the rejected
+//! argument: [`crate::UsageDetail::InvalidBucket`] or [`crate::UsageDetail::InvalidPath`].
 
 use crate::error::{Error, Result};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -34,7 +37,7 @@ pub fn fileid(appid: u64, bucket: &str, path: &str) -> String {
 pub fn validate_file(path: &str) -> Result<()> {
     validate_common(path)?;
     if path == "/" || path.ends_with('/') {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid_path(format!(
             "cos path {:?} ends with '/', which names a folder; a file path must end with a file name",
             shorten(path)
         )));
@@ -46,32 +49,58 @@ pub fn validate_file(path: &str) -> Result<()> {
 pub fn validate_folder(path: &str) -> Result<()> {
     validate_common(path)?;
     if !path.ends_with('/') {
-        return Err(Error::usage(format!(
-            "cos path {:?} does not end with '/'; a folder path must",
-            shorten(path)
-        )));
+        return Err(Error::invalid_path(not_a_folder(path)));
     }
     Ok(())
 }
 
+/// Checks a file path, or a folder path when it ends with `/`.
+pub fn validate_path(path: &str) -> Result<()> {
+    if path.ends_with('/') {
+        validate_folder(path)
+    } else {
+        validate_file(path)
+    }
+}
+
+/// Checks the folder of a listing as [`validate_folder`] does, except that a well-formed file
+/// path (no trailing `/`) is a plain usage error without a path detail: the C API has always
+/// answered a listing of it with COSV4_RESULT_INVALID_ARGUMENT, not INVALID_PATH.
+pub(crate) fn validate_list_folder(path: &str) -> Result<()> {
+    validate_common(path)?;
+    if !path.ends_with('/') {
+        return Err(Error::usage(not_a_folder(path)));
+    }
+    Ok(())
+}
+
+fn not_a_folder(path: &str) -> String {
+    format!(
+        "cos path {:?} does not end with '/'; a folder path must",
+        shorten(path)
+    )
+}
+
 fn validate_common(path: &str) -> Result<()> {
     if path.is_empty() {
-        return Err(Error::usage("cos path is empty; it must start with '/'"));
+        return Err(Error::invalid_path(
+            "cos path is empty; it must start with '/'",
+        ));
     }
     if path.len() > MAX_PATH_LEN {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid_path(format!(
             "cos path is {} bytes long; at most {MAX_PATH_LEN} are allowed",
             path.len()
         )));
     }
     if !path.starts_with('/') {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid_path(format!(
             "cos path {:?} does not start with '/'",
             shorten(path)
         )));
     }
     if let Some(c) = path.chars().find(|c| c.is_control()) {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid_path(format!(
             "cos path {:?} contains the control character U+{:04X}",
             shorten(path),
             c as u32
@@ -85,13 +114,13 @@ fn validate_common(path: &str) -> Result<()> {
     for segment in inner.split('/') {
         match segment {
             "" => {
-                return Err(Error::usage(format!(
+                return Err(Error::invalid_path(format!(
                     "cos path {:?} has an empty segment ('//')",
                     shorten(path)
                 )))
             }
             "." | ".." => {
-                return Err(Error::usage(format!(
+                return Err(Error::invalid_path(format!(
                     "cos path {:?} has a '{segment}' segment; relative segments are not allowed",
                     shorten(path)
                 )))
@@ -106,10 +135,10 @@ fn validate_common(path: &str) -> Result<()> {
 /// `-appid` suffix).
 pub fn validate_bucket(bucket: &str) -> Result<()> {
     if bucket.is_empty() {
-        return Err(Error::usage("bucket name is empty"));
+        return Err(Error::invalid_bucket("bucket name is empty"));
     }
     if bucket.len() > MAX_BUCKET_LEN {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid_bucket(format!(
             "bucket name is {} bytes long; at most {MAX_BUCKET_LEN} are allowed",
             bucket.len()
         )));
@@ -118,7 +147,7 @@ pub fn validate_bucket(bucket: &str) -> Result<()> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
-        return Err(Error::usage(format!(
+        return Err(Error::invalid_bucket(format!(
             "bucket name {:?} contains {c:?}; only ASCII letters, digits and '-' are allowed",
             shorten(bucket)
         )));
@@ -139,6 +168,7 @@ fn shorten(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UsageDetail;
 
     #[test]
     fn encodes_like_the_python_sdk() {
@@ -165,6 +195,7 @@ mod tests {
         ] {
             let e = validate_file(bad).unwrap_err();
             assert_eq!(e.kind(), crate::ErrorKind::Usage, "{bad:?}");
+            assert_eq!(e.usage_detail(), Some(UsageDetail::InvalidPath), "{bad:?}");
         }
         let long = format!("/{}", "a".repeat(MAX_PATH_LEN));
         assert!(validate_file(&long).unwrap_err().message().contains("4096"));
@@ -178,8 +209,27 @@ mod tests {
     fn folder_paths() {
         assert!(validate_folder("/").is_ok());
         assert!(validate_folder("/a/b/").is_ok());
-        assert!(validate_folder("/a").is_err());
         assert!(validate_folder("//").is_err());
+        let e = validate_folder("/a").unwrap_err();
+        assert_eq!(e.usage_detail(), Some(UsageDetail::InvalidPath));
+        assert!(validate_path("/a").is_ok() && validate_path("/a/").is_ok());
+        assert!(validate_path("/a//").is_err() && validate_path("a").is_err());
+    }
+
+    #[test]
+    fn list_folders() {
+        assert!(validate_list_folder("/").is_ok());
+        let plain = validate_list_folder("/a").unwrap_err();
+        assert_eq!(plain.kind(), crate::ErrorKind::Usage);
+        assert_eq!(plain.usage_detail(), None);
+        assert_eq!(
+            plain.message(),
+            validate_folder("/a").unwrap_err().message()
+        );
+        for bad in ["a", "/a//", "//"] {
+            let e = validate_list_folder(bad).unwrap_err();
+            assert_eq!(e.usage_detail(), Some(UsageDetail::InvalidPath), "{bad:?}");
+        }
     }
 
     #[test]
@@ -187,7 +237,12 @@ mod tests {
         assert!(validate_bucket("accesslog").is_ok());
         assert!(validate_bucket("my-bucket-01").is_ok());
         for bad in ["", "a/b", "a b", "a.b", "ä"] {
-            assert!(validate_bucket(bad).is_err(), "{bad:?}");
+            let e = validate_bucket(bad).unwrap_err();
+            assert_eq!(
+                e.usage_detail(),
+                Some(UsageDetail::InvalidBucket),
+                "{bad:?}"
+            );
         }
         assert!(validate_bucket(&"a".repeat(65)).is_err());
     }

@@ -204,6 +204,42 @@ impl Signer {
         self.sign(bucket, fileid, 0, self.clock.now())
     }
 
+    /// A reusable signature for `bucket` valid for `lifetime_secs` (1 to
+    /// [`MAX_LIFETIME_SECS`]), bound to `cos_path` (a file, or a folder ending in `/`) or, when
+    /// it is `None`, to no file (what uploads and listings use). Checks the lifetime, the bucket
+    /// and the path, in that order.
+    pub fn multi_for(
+        &self,
+        bucket: &str,
+        cos_path: Option<&str>,
+        lifetime_secs: u64,
+    ) -> Result<String> {
+        if !(1..=MAX_LIFETIME_SECS).contains(&lifetime_secs) {
+            return Err(Error::usage(format!(
+                "signature lifetime is {lifetime_secs} s; use 1 to {MAX_LIFETIME_SECS}"
+            )));
+        }
+        let fileid = self.checked_fileid(bucket, cos_path)?;
+        Ok(self.multi(bucket, &fileid, lifetime_secs))
+    }
+
+    /// A single-use signature bound to `cos_path` (a file, or a folder ending in `/`) in
+    /// `bucket`, as delete and update requests need. Checks the bucket and the path.
+    pub fn once_for(&self, bucket: &str, cos_path: &str) -> Result<String> {
+        let fileid = self.checked_fileid(bucket, Some(cos_path))?;
+        Ok(self.once(bucket, &fileid))
+    }
+
+    /// The fileid of `cos_path` ("" for none) after checking it and the bucket.
+    fn checked_fileid(&self, bucket: &str, cos_path: Option<&str>) -> Result<String> {
+        crate::path::validate_bucket(bucket)?;
+        let Some(cos_path) = cos_path else {
+            return Ok(String::new());
+        };
+        crate::path::validate_path(cos_path)?;
+        Ok(crate::path::fileid(self.creds.appid, bucket, cos_path))
+    }
+
     fn sign(&self, bucket: &str, fileid: &str, expiry: u64, now: u64) -> String {
         let fields = SignFields {
             appid: self.creds.appid,
@@ -245,6 +281,42 @@ mod tests {
             .message()
             .contains("secret key"));
         assert!(Credentials::new(1, "a\n", "b").is_err());
+    }
+
+    #[test]
+    fn checked_signatures() {
+        let c = Credentials::new(7, "AKIDx", "key").unwrap();
+        let s = Signer::new(c, Arc::new(FixedClock(100)));
+        let plain = |sig: String| {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(sig)
+                .unwrap();
+            String::from_utf8(raw[20..].to_vec()).unwrap()
+        };
+        let multi = plain(s.multi_for("b", None, 60).unwrap());
+        assert!(
+            multi.contains("&e=160&") && multi.contains("&f=&b=b"),
+            "{multi}"
+        );
+        let bound = plain(s.multi_for("b", Some("/d/a b"), 60).unwrap());
+        assert!(bound.contains("&f=/7/b/d/a%20b&"), "{bound}");
+        let once = plain(s.once_for("b", "/d/").unwrap());
+        assert!(
+            once.contains("&e=0&") && once.contains("&f=/7/b/d/&"),
+            "{once}"
+        );
+        let detail = |r: Result<String>| r.unwrap_err().usage_detail();
+        use crate::error::UsageDetail::{InvalidBucket, InvalidPath};
+        assert_eq!(detail(s.multi_for("b/x", None, 60)), Some(InvalidBucket));
+        assert_eq!(detail(s.multi_for("b", Some("x"), 60)), Some(InvalidPath));
+        assert_eq!(detail(s.once_for("b", "/a//b")), Some(InvalidPath));
+        for bad in [0, MAX_LIFETIME_SECS + 1] {
+            let e = s.multi_for("b/x", Some("x"), bad).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.usage_detail()),
+                (crate::ErrorKind::Usage, None)
+            );
+        }
     }
 
     #[test]

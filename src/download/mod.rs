@@ -169,6 +169,9 @@ pub(crate) fn download_file(
     opts: &DownloadOptions,
     progress: Option<DownloadHandler<'_>>,
 ) -> Result<DownloadOutcome> {
+    // The arguments first, before a cancel already requested.
+    validate_bucket(bucket)?;
+    validate_file(cos_path)?;
     let cancel = opts.cancel.clone().unwrap_or_default();
     if cancel.is_cancelled() {
         return Err(cancelled());
@@ -180,7 +183,6 @@ pub(crate) fn download_file(
             e
         }
     };
-    validate_file(cos_path)?;
     let stat = crate::objects::stat(api, bucket, cos_path, Some(&cancel)).map_err(interrupted)?;
     let total = stat.filesize;
     let part = work_file(local, opts)?;

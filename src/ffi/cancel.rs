@@ -1,13 +1,14 @@
-//! `cosv4_cancel_token`: cancels uploads from any thread.
+//! `cosv4_cancel_token`: cancels uploads and downloads from any thread.
 
 use super::{arg_ref, cosv4_result, non_null, run, write_out, ArcHandle};
 use crate::CancelToken;
 
-/// A cancel token: any thread may cancel it at any time. Uploads given it (through
-/// cosv4_upload_options_set_cancel_token) stop promptly, interrupting requests in flight, and
-/// fail with COSV4_RESULT_CANCELLED; the unfinished upload stays on the server, so running the
-/// same upload again later resumes it. Once cancelled a token stays cancelled: use a new one
-/// for the next upload.
+/// A cancel token: any thread may cancel it at any time. Uploads and downloads given it
+/// (through cosv4_upload_options_set_cancel_token, cosv4_download_options_set_cancel_token)
+/// stop promptly, interrupting requests in flight, and fail with COSV4_RESULT_CANCELLED; an
+/// unfinished upload stays on the server and a partial download on disk, so running the same
+/// call again later resumes it. Once cancelled a token stays cancelled: use a new one for the
+/// next operation.
 pub struct cosv4_cancel_token {
     pub(crate) token: CancelToken,
 }
@@ -27,7 +28,7 @@ pub unsafe extern "C" fn cosv4_cancel_token_new(out: *mut *mut cosv4_cancel_toke
     })
 }
 
-/// Cancels the token: every upload using it stops. Safe to call from any thread (a signal
+/// Cancels the token: every upload and download using it stops. Safe to call from any thread (a signal
 /// watcher thread, a UI thread, a progress callback) and more than once. It is not
 /// async-signal-safe: from a signal handler, wake a thread that calls it.
 #[unsafe(no_mangle)]
@@ -49,7 +50,7 @@ pub unsafe extern "C" fn cosv4_cancel_token_is_cancelled(token: *const cosv4_can
 }
 
 /// Frees the caller's token. NULL does nothing. Options it was set on keep their own
-/// reference, so this may come before the upload ends; but do not free it while another
+/// reference, so this may come before the operation ends; but do not free it while another
 /// thread may still call cosv4_cancel_token_cancel with it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_cancel_token_free(token: *const cosv4_cancel_token) {

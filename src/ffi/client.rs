@@ -39,8 +39,9 @@ pub unsafe extern "C" fn cosv4_client_new(
     }
 }
 
-/// Frees a client. NULL does nothing. Uploads running on other threads keep their own
-/// reference, but do not free a client while another thread may still start a call with it.
+/// Frees a client. NULL does nothing. Calls (uploads, downloads, ...) running on other threads
+/// keep their own reference, but do not free a client while another thread may still start a
+/// call with it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_client_free(client: *const cosv4_client) {
     super::guard((), || unsafe { cosv4_client::free_raw(client) })

@@ -1,11 +1,11 @@
 //! Downloads from C: `cosv4_client_download_url` (a signed URL into the caller's buffer) and
 //! `cosv4_client_download_file` with `cosv4_download_options` → `cosv4_download_result`.
 
-use super::progress::{in_callback, CCallback};
-use super::{arg_bool, arg_bytes, arg_mut, arg_str, copy_to_buffer, non_null, read_field, run};
+use super::progress::{refuse_inside_callback, with_progress, CallbackSlot};
+use super::{arg_bool, arg_bytes, copy_to_buffer, create, modify, non_null, read_field};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_result, run_with_error};
-use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
-use crate::download::{DownloadHandler, DownloadOptions, DownloadOutcome, DownloadProgress};
+use super::{owned_cstring, target, write_out, BoxHandle, Failure, EMPTY};
+use crate::download::{DownloadOptions, DownloadOutcome, DownloadProgress};
 use std::ffi::{c_char, c_void, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -41,8 +41,7 @@ pub type cosv4_download_progress_cb = Option<
 /// several downloads at once.
 pub struct cosv4_download_options {
     opts: DownloadOptions,
-    progress: cosv4_download_progress_cb,
-    userdata: *mut c_void,
+    progress: CallbackSlot<cosv4_download_progress>,
 }
 
 impl BoxHandle for cosv4_download_options {}
@@ -75,13 +74,8 @@ pub unsafe extern "C" fn cosv4_client_download_url(
 ) -> cosv4_result {
     unsafe {
         run_with_error(err_out, || {
-            let client = cosv4_client::clone_raw(client, "client")?;
-            let bucket = arg_str(bucket, "bucket")?;
-            let cos_path = arg_str(cos_path, "cos_path")?;
+            let (client, bucket, cos_path) = target(client, bucket, cos_path, "cos_path")?;
             non_null(out_len, "out_len")?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_bucket(bucket).map_err(bad_path)?;
-            crate::path::validate_file(cos_path).map_err(bad_path)?;
             let url = client
                 .client
                 .download_url(bucket, cos_path, Duration::from_secs(lifetime_secs))
@@ -97,29 +91,18 @@ pub unsafe extern "C" fn cosv4_client_download_url(
 pub unsafe extern "C" fn cosv4_download_options_new(
     out: *mut *mut cosv4_download_options,
 ) -> cosv4_result {
-    run(|| {
-        non_null(out, "out")?;
-        let opts = cosv4_download_options {
+    unsafe {
+        create(out, || cosv4_download_options {
             opts: DownloadOptions::default(),
-            progress: None,
-            userdata: std::ptr::null_mut(),
-        };
-        unsafe { write_out(out, opts.into_raw()) };
-        Ok(())
-    })
+            progress: CallbackSlot::default(),
+        })
+    }
 }
 
 /// Frees download options. NULL does nothing. The progress userdata is not touched.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_download_options_free(opts: *mut cosv4_download_options) {
     super::guard((), || unsafe { cosv4_download_options::free_raw(opts) })
-}
-
-unsafe fn modify(
-    opts: *mut cosv4_download_options,
-    f: impl FnOnce(&mut cosv4_download_options) -> FfiResult,
-) -> cosv4_result {
-    run(|| f(unsafe { arg_mut(opts, "opts") }?))
 }
 
 /// 1: write into the local file itself and resume from its length (only a file this library
@@ -184,8 +167,7 @@ pub unsafe extern "C" fn cosv4_download_options_set_progress(
 ) -> cosv4_result {
     unsafe {
         modify(opts, |o| {
-            o.progress = callback;
-            o.userdata = userdata;
+            o.progress = CallbackSlot::new(callback, userdata);
             Ok(())
         })
     }
@@ -244,43 +226,19 @@ pub unsafe extern "C" fn cosv4_client_download_file(
 ) -> cosv4_result {
     unsafe {
         run_with_error(err_out, || {
-            if in_callback() {
-                return Err(Failure::new(
-                    cosv4_result::RecursiveApiCall,
-                    "a download cannot start from inside a progress callback on the same thread",
-                ));
-            }
-            let client = cosv4_client::clone_raw(client, "client")?;
-            let bucket = arg_str(bucket, "bucket")?;
-            let cos_path = arg_str(cos_path, "cos_path")?;
+            refuse_inside_callback("a download")?;
+            let (client, bucket, cos_path) = target(client, bucket, cos_path, "cos_path")?;
             let local = Path::new(OsStr::from_bytes(arg_bytes(local_path, "local_path")?));
             non_null(out, "out")?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_bucket(bucket).map_err(bad_path)?;
-            crate::path::validate_file(cos_path).map_err(bad_path)?;
-            let (options, mut callback) = match opts.as_ref() {
-                Some(o) => (
-                    o.opts.clone(),
-                    o.progress.map(|cb| CCallback::new(cb, o.userdata)),
-                ),
-                None => (DownloadOptions::default(), None),
+            // Copied, so that the callback may change or free the options object.
+            let (options, progress) = match opts.as_ref() {
+                Some(o) => (o.opts.clone(), o.progress),
+                None => (DownloadOptions::default(), CallbackSlot::default()),
             };
-            let outcome = {
-                let mut deliver = callback
-                    .as_mut()
-                    .map(|c| move |p: &DownloadProgress| c.deliver(&event(p)));
-                let handler: Option<DownloadHandler<'_>> =
-                    deliver.as_mut().map(|f| f as DownloadHandler<'_>);
+            let outcome = with_progress(progress, event, |handler| {
                 client
                     .client
                     .download_file(bucket, cos_path, local, &options, handler)
-            };
-            let outcome = outcome.map_err(|e| {
-                let mut f = Failure::core(e);
-                if f.code == cosv4_result::AbortedByCallback {
-                    f.callback_value = callback.as_ref().map_or(0, |c| c.stopped_with);
-                }
-                f
             })?;
             let result = cosv4_download_result {
                 sha: owned_cstring(&outcome.sha),

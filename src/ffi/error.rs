@@ -1,7 +1,7 @@
 //! `cosv4_error`: the detail of a failed operation.
 
 use super::{cosv4_result, owned_cstring, read_field, BoxHandle, Failure, EMPTY};
-use crate::error::{codes, ErrorKind};
+use crate::error::{codes, ErrorKind, UsageDetail};
 use std::ffi::{c_char, CString};
 
 /// What went wrong in a failed operation: the result code, the HTTP status and the COS code
@@ -20,10 +20,17 @@ pub struct cosv4_error {
 
 impl BoxHandle for cosv4_error {}
 
-/// The C code of a core error.
+/// The C code of a core error: the one place core errors become result codes (a rejected
+/// bucket or cos path is COSV4_RESULT_INVALID_PATH, any other usage error
+/// COSV4_RESULT_INVALID_ARGUMENT).
 pub(crate) fn code_of(e: &crate::Error) -> cosv4_result {
     match e.kind() {
-        ErrorKind::Usage => cosv4_result::InvalidArgument,
+        ErrorKind::Usage => match e.usage_detail() {
+            Some(UsageDetail::InvalidBucket | UsageDetail::InvalidPath) => {
+                cosv4_result::InvalidPath
+            }
+            None => cosv4_result::InvalidArgument,
+        },
         ErrorKind::LocalIo => cosv4_result::LocalIo,
         ErrorKind::Transport => cosv4_result::Transport,
         ErrorKind::Timeout => cosv4_result::Timeout,
@@ -107,8 +114,8 @@ pub unsafe extern "C" fn cosv4_error_message(err: *const cosv4_error) -> *const 
     unsafe { read_field(err, EMPTY.as_ptr(), |e| e.message.as_ptr()) }
 }
 
-/// The nonzero value the progress callback returned to stop the upload, when the code is
-/// COSV4_RESULT_ABORTED_BY_CALLBACK; 0 otherwise or when `err` is NULL.
+/// The nonzero value the progress callback returned to stop the upload or download, when the
+/// code is COSV4_RESULT_ABORTED_BY_CALLBACK; 0 otherwise or when `err` is NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_error_callback_value(err: *const cosv4_error) -> i32 {
     unsafe { read_field(err, 0, |e| e.callback_value) }

@@ -33,7 +33,13 @@ pub mod upload;
 
 pub mod sign;
 
+pub mod stat;
+
 pub mod objects;
+
+pub mod update_options;
+
+pub mod list;
 
 pub mod download;
 
@@ -45,10 +51,12 @@ pub use download::{
     cosv4_download_result,
 };
 pub use error::cosv4_error;
+pub use list::cosv4_list_page;
 pub use log::{cosv4_log_cb, cosv4_log_level};
-pub use objects::{cosv4_authority, cosv4_list_page, cosv4_stat, cosv4_update_options};
 pub use progress::{cosv4_phase, cosv4_progress, cosv4_progress_cb};
 pub use result::cosv4_result;
+pub use stat::cosv4_stat;
+pub use update_options::{cosv4_authority, cosv4_update_options};
 pub use upload::{cosv4_method, cosv4_upload_options, cosv4_upload_result};
 
 use std::ffi::{c_char, CStr, CString};
@@ -61,7 +69,7 @@ pub(crate) struct Failure {
     pub code: cosv4_result,
     pub message: String,
     pub core: Option<Box<crate::Error>>,
-    /// The nonzero value a progress callback returned to stop the upload.
+    /// The nonzero value a progress callback returned to stop the upload or download.
     pub callback_value: i32,
 }
 
@@ -150,6 +158,28 @@ pub(crate) unsafe fn run_with_error(
     code
 }
 
+/// A constructor: writes a new handle made by `make` to `*out` (NULL `out`: NULL_ARGUMENT,
+/// nothing made).
+pub(crate) unsafe fn create<T: BoxHandle>(
+    out: *mut *mut T,
+    make: impl FnOnce() -> T,
+) -> cosv4_result {
+    run(|| {
+        non_null(out, "out")?;
+        unsafe { write_out(out, make().into_raw()) };
+        Ok(())
+    })
+}
+
+/// A setter of an options object (upload, download, update options): applies `change` to the
+/// object behind `opts` inside the panic boundary; NULL `opts` is NULL_ARGUMENT.
+pub(crate) unsafe fn modify<T>(
+    opts: *mut T,
+    change: impl FnOnce(&mut T) -> FfiResult,
+) -> cosv4_result {
+    run(|| change(unsafe { arg_mut(opts, "opts") }?))
+}
+
 /// An accessor: `get` of the object behind `p`, or `default` when `p` is NULL (or on panic).
 pub(crate) unsafe fn read_field<H, T: Copy>(
     p: *const H,
@@ -207,6 +237,39 @@ pub(crate) unsafe fn arg_opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<
         Ok(None)
     } else {
         unsafe { arg_str(p, name) }.map(Some)
+    }
+}
+
+/// The client, bucket and cos path of a call, from its C arguments (in this order, NULL and
+/// UTF-8 checks only): the core checks the bucket and the path, and [`error::code_of`] makes
+/// its verdict COSV4_RESULT_INVALID_PATH. `path_name` names the path argument in messages.
+pub(crate) unsafe fn target<'a>(
+    client: *const cosv4_client,
+    bucket: *const c_char,
+    path: *const c_char,
+    path_name: &str,
+) -> FfiResult<(Arc<cosv4_client>, &'a str, &'a str)> {
+    let client = unsafe { cosv4_client::clone_raw(client, "client") }?;
+    let bucket = unsafe { arg_str(bucket, "bucket") }?;
+    let path = unsafe { arg_str(path, path_name) }?;
+    Ok((client, bucket, path))
+}
+
+/// Runs `f` with the client, the bucket and one path ([`target`]), in the panic
+/// boundary.
+pub(crate) unsafe fn with_target(
+    client: *const cosv4_client,
+    bucket: *const c_char,
+    path: *const c_char,
+    path_name: &str,
+    err_out: *mut *mut cosv4_error,
+    f: impl FnOnce(&crate::Client, &str, &str) -> FfiResult,
+) -> cosv4_result {
+    unsafe {
+        run_with_error(err_out, || {
+            let (client, bucket, path) = target(client, bucket, path, path_name)?;
+            f(&client.client, bucket, path)
+        })
     }
 }
 

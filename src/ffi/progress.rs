@@ -1,6 +1,10 @@
 //! Progress events for C: `cosv4_progress`, the phase constants, the callback type, and the
-//! thread-local flag that refuses uploads started from inside a callback.
+//! callback wiring shared by uploads and downloads: the slot an options object keeps, the
+//! thread-local flag that refuses an operation started from inside a callback, and
+//! [`with_progress`], which hands a C callback to a core operation.
 
+use super::{cosv4_result, Failure, FfiResult};
+use crate::progress::Handler;
 use crate::{Phase, Progress};
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -68,7 +72,7 @@ thread_local! {
 }
 
 /// True while a progress callback runs on the calling thread.
-pub(crate) fn in_callback() -> bool {
+fn in_callback() -> bool {
     IN_CALLBACK.with(Cell::get)
 }
 
@@ -88,21 +92,86 @@ impl Drop for CallbackScope {
     }
 }
 
-/// A C progress callback with its userdata, as the core's handler; `E` is the C event struct
-/// (upload or download progress). Shared by uploads and downloads so both get the same
-/// re-entrancy scope.
-pub(crate) struct CCallback<E> {
-    pub cb: unsafe extern "C" fn(*mut c_void, *const E) -> i32,
-    pub userdata: *mut c_void,
+/// The C function type of a progress callback whose event struct is `E` (upload or download
+/// progress).
+type CallbackFn<E> = unsafe extern "C" fn(*mut c_void, *const E) -> i32;
+
+/// A progress callback and its userdata as an options object keeps them (no function: no
+/// callback). Shared by the upload and download options.
+pub(crate) struct CallbackSlot<E> {
+    cb: Option<CallbackFn<E>>,
+    userdata: *mut c_void,
+}
+
+impl<E> Clone for CallbackSlot<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for CallbackSlot<E> {}
+
+impl<E> Default for CallbackSlot<E> {
+    fn default() -> Self {
+        CallbackSlot {
+            cb: None,
+            userdata: std::ptr::null_mut(),
+        }
+    }
+}
+
+impl<E> CallbackSlot<E> {
+    /// A callback (`cb` None: none) with the userdata passed back to it.
+    pub fn new(cb: Option<CallbackFn<E>>, userdata: *mut c_void) -> Self {
+        CallbackSlot { cb, userdata }
+    }
+}
+
+/// Fails with RECURSIVE_API_CALL when a progress callback is running on this thread: `what`
+/// ("an upload", "a download") cannot start from inside it.
+pub(crate) fn refuse_inside_callback(what: &str) -> FfiResult {
+    if in_callback() {
+        return Err(Failure::new(
+            cosv4_result::RecursiveApiCall,
+            format!("{what} cannot start from inside a progress callback on the same thread"),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the core operation `call` with the callback of `slot` (if any) as its progress
+/// handler: each core event `P` is turned into the C event `E` by `event` and delivered on
+/// this thread inside the re-entrancy scope. A core error becomes a failure; when the callback
+/// stopped the operation, the failure keeps the value it returned.
+pub(crate) fn with_progress<P, E, T>(
+    slot: CallbackSlot<E>,
+    event: impl Fn(&P) -> E,
+    call: impl FnOnce(Option<Handler<'_, P>>) -> crate::Result<T>,
+) -> FfiResult<T> {
+    let mut callback = slot.cb.map(|cb| CCallback::new(cb, slot.userdata));
+    let outcome = {
+        let mut deliver = callback.as_mut().map(|c| move |p: &P| c.deliver(&event(p)));
+        call(deliver.as_mut().map(|f| f as Handler<'_, P>))
+    };
+    outcome.map_err(|e| {
+        let mut f = Failure::core(e);
+        if f.code == cosv4_result::AbortedByCallback {
+            f.callback_value = callback.as_ref().map_or(0, |c| c.stopped_with);
+        }
+        f
+    })
+}
+
+/// A C progress callback with its userdata, as the core's handler, for one operation.
+struct CCallback<E> {
+    cb: CallbackFn<E>,
+    userdata: *mut c_void,
     /// What the callback returned when it stopped the operation (0: it did not).
-    pub stopped_with: i32,
+    stopped_with: i32,
 }
 
 impl<E> CCallback<E> {
-    pub fn new(
-        cb: unsafe extern "C" fn(*mut c_void, *const E) -> i32,
-        userdata: *mut c_void,
-    ) -> Self {
+    fn new(cb: CallbackFn<E>, userdata: *mut c_void) -> Self {
         CCallback {
             cb,
             userdata,
@@ -111,7 +180,7 @@ impl<E> CCallback<E> {
     }
 
     /// Delivers one event on this thread.
-    pub fn deliver(&mut self, event: &E) -> ControlFlow<()> {
+    fn deliver(&mut self, event: &E) -> ControlFlow<()> {
         let rc = {
             let _scope = CallbackScope::enter();
             unsafe { (self.cb)(self.userdata, event) }

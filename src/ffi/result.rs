@@ -4,10 +4,13 @@
 
 use std::ffi::{c_char, CStr};
 
-/// The result of a cosv4 call. 0 is success. Codes are grouped in bands (1xx usage and
-/// arguments, 2xx local I/O, 3xx transport, 4xx service, 5xx integrity, 6xx stopped on request,
-/// 9xx library bugs); a released code keeps its number forever. Functions take codes from C as
-/// `uint32_t` (see cosv4_strerror).
+/// The result of a cosv4 call, for every operation of the library (upload, download, stat,
+/// list, folders, delete, move/copy, update, signing) and every setter. 0 is success. Codes are
+/// grouped in bands (1xx usage and arguments, 2xx local I/O, 3xx transport, 4xx service, 5xx
+/// integrity, 6xx stopped on request, 9xx library bugs); a released code keeps its number
+/// forever. Functions take codes from C as `uint32_t` (see cosv4_strerror). The texts of
+/// cosv4_strerror are static and some still name the upload ("the upload was cancelled"); they
+/// stand for every operation.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum cosv4_result {
@@ -17,17 +20,24 @@ pub enum cosv4_result {
     NullArgument = 100,
     /// A string argument was not valid UTF-8.
     InvalidUtf8 = 101,
-    /// An argument was out of range or malformed (e.g. a boolean other than 0 or 1).
+    /// An argument was out of range or malformed (e.g. a boolean other than 0 or 1, a list
+    /// prefix with '/', a page size over 1000, a signature lifetime of 0), or the call cannot
+    /// apply to it (deleting the root folder, an update that changes nothing, a download over
+    /// an existing file without overwrite).
     InvalidArgument = 102,
-    /// A bucket name or cos path was rejected (empty, not starting with '/', '//' ...).
+    /// A bucket name or cos path was rejected (empty, not starting with '/', '//' ..., a file
+    /// path ending in '/', a folder path not ending in '/'), by any call that takes one
+    /// (a move/copy destination included).
     InvalidPath = 103,
     /// A configuration value was rejected, or the configuration is incomplete (no endpoint).
     InvalidConfig = 104,
-    /// An upload was started from inside a progress callback on the same thread.
+    /// An upload or a download was started from inside a progress callback (of an upload or a
+    /// download) on the same thread.
     RecursiveApiCall = 105,
     /// The caller's buffer is too small; the needed length was written to `*out_len`.
     BufferTooSmall = 106,
-    /// Reading the local file failed (missing, unreadable, a directory, ...).
+    /// Reading or writing a local file failed: the file to upload (missing, unreadable, a
+    /// directory, ...) or the file a download writes.
     LocalIo = 200,
     /// The connection failed or broke (refused, reset, DNS, TLS, closed early).
     Transport = 300,
@@ -44,11 +54,13 @@ pub enum cosv4_result {
     /// An unfinished upload at the path could not be resumed (COS -4019/-4020); set
     /// replace_stale to delete it and start over.
     UploadConflict = 403,
-    /// A content check failed (sha mismatch), or the local file changed during the upload.
+    /// A content check failed: a sha mismatch (upload or download), the local file changed
+    /// during its upload, or the object changed during its download.
     Integrity = 500,
-    /// The upload was cancelled through its cosv4_cancel_token.
+    /// The upload or download was cancelled through its cosv4_cancel_token.
     Cancelled = 600,
-    /// The progress callback returned nonzero (its value is in cosv4_error_callback_value).
+    /// The progress callback of an upload or a download returned nonzero (its value is in
+    /// cosv4_error_callback_value).
     AbortedByCallback = 601,
     /// A bug: the library panicked (the panic was caught at the API boundary).
     Panic = 900,

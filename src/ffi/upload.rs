@@ -1,12 +1,12 @@
 //! Uploads: `cosv4_upload_options`, `cosv4_client_upload_file`/`_buffer`, and
 //! `cosv4_upload_result` with its accessors.
 
-use super::progress::{cosv4_progress, in_callback, CCallback};
-use super::{arg_bool, arg_bytes, arg_mut, arg_str, non_null, read_field, run, run_with_error};
+use super::progress::{cosv4_progress, refuse_inside_callback, with_progress, CallbackSlot};
+use super::{arg_bool, arg_bytes, arg_str, create, modify, non_null, read_field, run_with_error};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_progress_cb, cosv4_result};
-use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
-use crate::upload::{Content, Handler};
-use crate::{Client, Method, Outcome, Progress, UploadOptions};
+use super::{owned_cstring, target, write_out, BoxHandle, Failure, FfiResult, EMPTY};
+use crate::upload::Content;
+use crate::{Method, Outcome, Progress, UploadOptions};
 use std::ffi::{c_char, c_void, CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -18,8 +18,7 @@ use std::path::Path;
 /// thread-safe to modify; may be read by several uploads at once.
 pub struct cosv4_upload_options {
     opts: UploadOptions,
-    progress: cosv4_progress_cb,
-    userdata: *mut c_void,
+    progress: CallbackSlot<cosv4_progress>,
 }
 
 impl BoxHandle for cosv4_upload_options {}
@@ -55,30 +54,18 @@ impl BoxHandle for cosv4_upload_result {}
 pub unsafe extern "C" fn cosv4_upload_options_new(
     out: *mut *mut cosv4_upload_options,
 ) -> cosv4_result {
-    run(|| {
-        non_null(out, "out")?;
-        let opts = cosv4_upload_options {
+    unsafe {
+        create(out, || cosv4_upload_options {
             opts: UploadOptions::default(),
-            progress: None,
-            userdata: std::ptr::null_mut(),
-        };
-        unsafe { write_out(out, opts.into_raw()) };
-        Ok(())
-    })
+            progress: CallbackSlot::default(),
+        })
+    }
 }
 
 /// Frees options. NULL does nothing. The progress userdata is not touched (it is yours).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_upload_options_free(opts: *mut cosv4_upload_options) {
     super::guard((), || unsafe { cosv4_upload_options::free_raw(opts) })
-}
-
-/// Changes the options behind `opts` with `f`.
-unsafe fn modify(
-    opts: *mut cosv4_upload_options,
-    f: impl FnOnce(&mut cosv4_upload_options) -> FfiResult,
-) -> cosv4_result {
-    run(|| f(unsafe { arg_mut(opts, "opts") }?))
 }
 
 /// Sets the free-form attribute stored with the object (`biz_attr`; default ""). Copied.
@@ -140,8 +127,7 @@ pub unsafe extern "C" fn cosv4_upload_options_set_progress(
 ) -> cosv4_result {
     unsafe {
         modify(opts, |o| {
-            o.progress = callback;
-            o.userdata = userdata;
+            o.progress = CallbackSlot::new(callback, userdata);
             Ok(())
         })
     }
@@ -174,53 +160,28 @@ unsafe fn upload<'a>(
 ) -> cosv4_result {
     unsafe {
         run_with_error(err_out, || {
-            if in_callback() {
-                return Err(Failure::new(
-                    cosv4_result::RecursiveApiCall,
-                    "an upload cannot start from inside a progress callback on the same thread",
-                ));
-            }
-            let client = cosv4_client::clone_raw(client, "client")?;
-            let bucket = arg_str(bucket, "bucket")?;
-            let cos_path = arg_str(cos_path, "cos_path")?;
+            refuse_inside_callback("an upload")?;
+            let (client, bucket, cos_path) = target(client, bucket, cos_path, "cos_path")?;
             let content = content()?;
             non_null(out, "out")?;
-            let bad_path = |e| Failure::core_as(cosv4_result::InvalidPath, e);
-            crate::path::validate_bucket(bucket).map_err(bad_path)?;
-            crate::path::validate_file(cos_path).map_err(bad_path)?;
             // Copied, so that the callback may change or free the options object.
-            let (options, mut callback) = match opts.as_ref() {
-                Some(o) => (
-                    o.opts.clone(),
-                    o.progress.map(|cb| CCallback::new(cb, o.userdata)),
-                ),
-                None => (UploadOptions::default(), None),
+            let (options, progress) = match opts.as_ref() {
+                Some(o) => (o.opts.clone(), o.progress),
+                None => (UploadOptions::default(), CallbackSlot::default()),
             };
-            let target = (bucket, cos_path);
-            let outcome = call_core(&client.client, target, content, &options, callback.as_mut())
-                .map_err(|e| {
-                let mut f = Failure::core(e);
-                if f.code == cosv4_result::AbortedByCallback {
-                    f.callback_value = callback.as_ref().map_or(0, |c| c.stopped_with);
-                }
-                f
-            })?;
+            let outcome = with_progress(
+                progress,
+                |p: &Progress| cosv4_progress::from(p),
+                |handler| {
+                    client
+                        .client
+                        .upload(bucket, cos_path, content, &options, handler)
+                },
+            )?;
             write_out(out, result_of(outcome).into_raw());
             Ok(())
         })
     }
-}
-
-fn call_core(
-    client: &Client,
-    (bucket, cos_path): (&str, &str),
-    content: Content<'_>,
-    opts: &UploadOptions,
-    callback: Option<&mut CCallback<cosv4_progress>>,
-) -> crate::Result<Outcome> {
-    let mut deliver = callback.map(|c| move |p: &Progress| c.deliver(&cosv4_progress::from(p)));
-    let handler: Option<Handler<'_>> = deliver.as_mut().map(|f| f as Handler<'_>);
-    client.upload(bucket, cos_path, content, opts, handler)
 }
 
 fn result_of(outcome: Outcome) -> cosv4_upload_result {

@@ -3,7 +3,7 @@
 //! Python binding.
 
 use crate::error::{Error, Result};
-use crate::path::{validate_bucket, validate_folder};
+use crate::path::{validate_bucket, validate_list_folder};
 use crate::transport::{Api, Target};
 use crate::wire::envelope::{int_field, opt_str};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -228,7 +228,8 @@ pub(crate) fn page(
     opts: &ListOptions,
 ) -> Result<ListPage> {
     validate_bucket(bucket)?;
-    validate_folder(folder)?;
+    validate_list_folder(folder)?;
+    // The prefix is a name fragment, not a path: a plain usage error.
     check_prefix(&opts.prefix)?;
     if !(1..=MAX_LIST_NUM).contains(&opts.num) {
         return Err(Error::usage(format!(

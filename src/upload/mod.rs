@@ -305,7 +305,8 @@ impl<'a> Job<'a> {
     }
 }
 
-/// Runs one upload of `source` to `bucket`/`cos_path`.
+/// Runs one upload of `source` to `bucket`/`cos_path` (checked by the caller,
+/// [`crate::Client::upload`]).
 pub(crate) fn run(
     api: Api<'_>,
     target: (&str, &str),
@@ -314,8 +315,6 @@ pub(crate) fn run(
     handler: Option<Handler<'_>>,
 ) -> Result<Outcome> {
     let (bucket, cos_path) = target;
-    crate::path::validate_bucket(bucket)?;
-    crate::path::validate_file(cos_path)?;
     let threshold = api.cfg.simple_threshold;
     let job = Job::new(api, (bucket, cos_path), source, opts);
     job.stop().check()?;
