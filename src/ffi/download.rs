@@ -2,7 +2,7 @@
 //! `cosv4_client_download_file` with `cosv4_download_options` → `cosv4_download_result`.
 
 use super::progress::{refuse_inside_callback, with_progress, CallbackSlot};
-use super::{arg_bool, arg_bytes, copy_to_buffer, create, modify, non_null, read_field};
+use super::{arg_bytes, copy_to_buffer, create, non_null, read_field, set_flag, set_value};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_result, run_with_error};
 use super::{owned_cstring, target, write_out, BoxHandle, Failure, EMPTY};
 use crate::download::{DownloadOptions, DownloadOutcome, DownloadProgress};
@@ -114,12 +114,7 @@ pub unsafe extern "C" fn cosv4_download_options_set_resume_in_place(
     opts: *mut cosv4_download_options,
     on: u32,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.opts.resume_in_place = arg_bool(on, "on")?;
-            Ok(())
-        })
-    }
+    unsafe { set_flag(opts, on, |o, v| o.opts.resume_in_place = v) }
 }
 
 /// 1: replace an existing local file that is not a partial download of this library; it is
@@ -133,12 +128,7 @@ pub unsafe extern "C" fn cosv4_download_options_set_overwrite(
     opts: *mut cosv4_download_options,
     on: u32,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.opts.overwrite = arg_bool(on, "on")?;
-            Ok(())
-        })
-    }
+    unsafe { set_flag(opts, on, |o, v| o.opts.overwrite = v) }
 }
 
 /// 1: do not check the content against the object's SHA-1. 0 (default): check it when the
@@ -149,12 +139,7 @@ pub unsafe extern "C" fn cosv4_download_options_set_skip_sha_check(
     opts: *mut cosv4_download_options,
     on: u32,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.opts.skip_sha_check = arg_bool(on, "on")?;
-            Ok(())
-        })
-    }
+    unsafe { set_flag(opts, on, |o, v| o.opts.skip_sha_check = v) }
 }
 
 /// Sets the progress callback and its userdata; `callback` NULL removes it. `userdata` is
@@ -165,12 +150,7 @@ pub unsafe extern "C" fn cosv4_download_options_set_progress(
     callback: cosv4_download_progress_cb,
     userdata: *mut c_void,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.progress = CallbackSlot::new(callback, userdata);
-            Ok(())
-        })
-    }
+    unsafe { set_value(opts, |o| o.progress = CallbackSlot::new(callback, userdata)) }
 }
 
 /// Lets `token` cancel downloads made with these options (the read in flight is interrupted,
@@ -182,9 +162,8 @@ pub unsafe extern "C" fn cosv4_download_options_set_cancel_token(
     token: *const cosv4_cancel_token,
 ) -> cosv4_result {
     unsafe {
-        modify(opts, |o| {
-            o.opts.cancel = token.as_ref().map(|t| t.token.clone());
-            Ok(())
+        set_value(opts, |o| {
+            o.opts.cancel = token.as_ref().map(|t| t.token.clone())
         })
     }
 }

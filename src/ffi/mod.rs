@@ -180,6 +180,21 @@ pub(crate) unsafe fn modify<T>(
     run(|| change(unsafe { arg_mut(opts, "opts") }?))
 }
 
+/// A 0/1 option of an options object: `store` puts the flag in (other values:
+/// INVALID_ARGUMENT, the object unchanged).
+pub(crate) unsafe fn set_flag<T>(
+    opts: *mut T,
+    on: u32,
+    store: impl FnOnce(&mut T, bool),
+) -> cosv4_result {
+    unsafe { modify(opts, |o| arg_bool(on, "on").map(|v| store(o, v))) }
+}
+
+/// A value of an options object that needs no check: `store` puts it in.
+pub(crate) unsafe fn set_value<T>(opts: *mut T, store: impl FnOnce(&mut T)) -> cosv4_result {
+    unsafe { modify(opts, |o| Ok(store(o))) }
+}
+
 /// An accessor: `get` of the object behind `p`, or `default` when `p` is NULL (or on panic).
 pub(crate) unsafe fn read_field<H, T: Copy>(
     p: *const H,

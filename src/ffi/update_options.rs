@@ -1,6 +1,6 @@
 //! `cosv4_update_options`: the attributes `cosv4_client_update` changes, and that call.
 
-use super::{arg_ref, arg_str, create, modify, with_target};
+use super::{arg_ref, arg_str, create, modify, set_value, with_target};
 use super::{cosv4_client, cosv4_error, cosv4_result, BoxHandle, Failure};
 use crate::objects::{Authority, UpdateOptions};
 use std::collections::BTreeMap;
@@ -116,12 +116,7 @@ pub unsafe extern "C" fn cosv4_update_options_add_custom_header(
 pub unsafe extern "C" fn cosv4_update_options_clear_custom_headers(
     opts: *mut cosv4_update_options,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.opts.custom_headers = Some(BTreeMap::new());
-            Ok(())
-        })
-    }
+    unsafe { set_value(opts, |o| o.opts.custom_headers = Some(BTreeMap::new())) }
 }
 
 /// Changes the attributes set in `opts` on the file at `cos_path`, or the biz_attr of the

@@ -2,7 +2,9 @@
 //! `cosv4_upload_result` with its accessors.
 
 use super::progress::{cosv4_progress, refuse_inside_callback, with_progress, CallbackSlot};
-use super::{arg_bool, arg_bytes, arg_str, create, modify, non_null, read_field, run_with_error};
+use super::{
+    arg_bytes, arg_str, create, modify, non_null, read_field, run_with_error, set_flag, set_value,
+};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_progress_cb, cosv4_result};
 use super::{owned_cstring, target, write_out, BoxHandle, Failure, FfiResult, EMPTY};
 use crate::upload::Content;
@@ -89,12 +91,7 @@ pub unsafe extern "C" fn cosv4_upload_options_set_insert_only(
     opts: *mut cosv4_upload_options,
     on: u32,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.opts.insert_only = arg_bool(on, "on")?;
-            Ok(())
-        })
-    }
+    unsafe { set_flag(opts, on, |o, v| o.opts.insert_only = v) }
 }
 
 /// 1: when an unfinished upload at the path cannot be resumed (other content, size or slice
@@ -108,12 +105,7 @@ pub unsafe extern "C" fn cosv4_upload_options_set_replace_stale(
     opts: *mut cosv4_upload_options,
     on: u32,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.opts.replace_stale = arg_bool(on, "on")?;
-            Ok(())
-        })
-    }
+    unsafe { set_flag(opts, on, |o, v| o.opts.replace_stale = v) }
 }
 
 /// Sets the progress callback and its userdata; `callback` NULL removes it. `userdata` is
@@ -125,12 +117,7 @@ pub unsafe extern "C" fn cosv4_upload_options_set_progress(
     callback: cosv4_progress_cb,
     userdata: *mut c_void,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.progress = CallbackSlot::new(callback, userdata);
-            Ok(())
-        })
-    }
+    unsafe { set_value(opts, |o| o.progress = CallbackSlot::new(callback, userdata)) }
 }
 
 /// Lets `token` cancel uploads made with these options; NULL removes the token. The options
@@ -141,9 +128,8 @@ pub unsafe extern "C" fn cosv4_upload_options_set_cancel_token(
     token: *const cosv4_cancel_token,
 ) -> cosv4_result {
     unsafe {
-        modify(opts, |o| {
-            o.opts.cancel = token.as_ref().map(|t| t.token.clone());
-            Ok(())
+        set_value(opts, |o| {
+            o.opts.cancel = token.as_ref().map(|t| t.token.clone())
         })
     }
 }
@@ -418,10 +404,5 @@ pub unsafe extern "C" fn cosv4_upload_options_set_create_parents(
     opts: *mut cosv4_upload_options,
     on: u32,
 ) -> cosv4_result {
-    unsafe {
-        modify(opts, |o| {
-            o.opts.create_parents = arg_bool(on, "on")?;
-            Ok(())
-        })
-    }
+    unsafe { set_flag(opts, on, |o, v| o.opts.create_parents = v) }
 }
