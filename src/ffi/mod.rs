@@ -192,7 +192,12 @@ pub(crate) unsafe fn set_flag<T>(
 
 /// A value of an options object that needs no check: `store` puts it in.
 pub(crate) unsafe fn set_value<T>(opts: *mut T, store: impl FnOnce(&mut T)) -> cosv4_result {
-    unsafe { modify(opts, |o| Ok(store(o))) }
+    unsafe {
+        modify(opts, |o| {
+            store(o);
+            Ok(())
+        })
+    }
 }
 
 /// An accessor: `get` of the object behind `p`, or `default` when `p` is NULL (or on panic).
