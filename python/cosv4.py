@@ -1,4 +1,5 @@
-"""cosv4 from Python: upload files to Tencent COS (v4 JSON API) through libcosv4.
+"""cosv4 from Python: upload, download, list, stat, move and manage files in Tencent COS
+(v4 JSON API) through libcosv4.
 
 A thin, dependency-free binding (ctypes, standard library only) over the C API in
 ``include/cosv4.h``; no compile step. The library is found, in this order, at the path in the
