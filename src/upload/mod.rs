@@ -5,6 +5,8 @@
 //! ([`session`] for the protocol steps, [`window`] for the parallel data phase). Everything runs
 //! on the calling thread except the data workers; progress is delivered on the calling thread.
 
+mod digest;
+mod limit;
 mod parents;
 mod plan;
 mod progress;
@@ -16,22 +18,25 @@ mod source;
 mod window;
 
 pub use crate::cancel::CancelToken;
+pub(crate) use digest::{digest_slice_size, prepare, Prepared};
+pub(crate) use limit::RequestLimit;
 pub use plan::Plan;
 pub use progress::{Handler, Phase, Progress, MIN_INTERVAL};
+pub(crate) use retry::{with_retries, Stop};
 pub use source::{FileSource, MemSource, Source};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::hash::{DigestBuilder, FileDigest};
+use crate::error::Result;
+use crate::hash::FileDigest;
 use crate::sign::Signer;
 use crate::transport::{Api, Sign, Target};
 use crate::wire::envelope::opt_str;
 use crate::wire::MultipartBody;
 use progress::Reporter;
-use retry::Stop;
 use serde_json::Value;
 use std::io::Read;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Per-upload choices.
@@ -149,6 +154,15 @@ impl Outcome {
     }
 }
 
+/// What a batch hands to each of its uploads besides the options.
+#[derive(Default)]
+pub(crate) struct Handoff {
+    /// The digest computed ahead; `None`: the upload hashes the file itself.
+    pub prepared: Option<Prepared>,
+    /// A bound on requests in flight shared with other uploads; each request holds a permit.
+    pub limit: Option<Arc<RequestLimit>>,
+}
+
 /// One upload in progress: everything the steps share.
 pub(crate) struct Job<'a> {
     pub cfg: &'a Config,
@@ -174,6 +188,10 @@ pub(crate) struct Job<'a> {
     hashing: AtomicU64,
     /// Retries made before the upload proper (creating parent folders).
     early_retries: AtomicU32,
+    /// The digest computed ahead, until [`Job::digest`] takes it.
+    prepared: Mutex<Option<FileDigest>>,
+    /// Shared bound on requests in flight (a batch's).
+    limit: Option<Arc<RequestLimit>>,
 }
 
 impl<'a> Job<'a> {
@@ -204,7 +222,48 @@ impl<'a> Job<'a> {
             requests: AtomicU64::new(0),
             hashing: AtomicU64::new(0),
             early_retries: AtomicU32::new(0),
+            prepared: Mutex::new(None),
+            limit: None,
         }
+    }
+
+    /// A job that uses what a batch hands over.
+    fn with_handoff(mut self, handoff: Handoff) -> Self {
+        if let Some(p) = handoff.prepared {
+            let nanos = u64::try_from(p.hashing.as_nanos()).unwrap_or(u64::MAX);
+            self.hashing = AtomicU64::new(nanos);
+            self.prepared = Mutex::new(Some(p.digest));
+        }
+        self.limit = handoff.limit;
+        self
+    }
+
+    /// The digest to send (none without integrity checks): the one computed ahead, or one
+    /// hashed now with [`digest_slice_size`].
+    pub fn digest(&self, reporter: &mut Reporter<'_>) -> Result<Option<FileDigest>> {
+        if !self.cfg.integrity {
+            return Ok(None);
+        }
+        let ahead = self
+            .prepared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match ahead {
+            Some(d) => Ok(Some(d)),
+            None => {
+                let slice_size = digest_slice_size(self.cfg, self.source.len());
+                self.hash(slice_size, reporter).map(Some)
+            }
+        }
+    }
+
+    /// A permit of the shared request bound, if any (held while a request is in flight).
+    fn permit(&self) -> Result<Option<limit::Permit<'_>>> {
+        self.limit
+            .as_ref()
+            .map(|l| l.acquire(&self.stop()))
+            .transpose()
     }
 
     /// Fills the statistics of `outcome` (requests, hashing and sending time), and adds the
@@ -231,6 +290,7 @@ impl<'a> Job<'a> {
 
     /// The same with the signature of `sign`.
     pub fn send<R: Read>(&self, sign: Sign, body: MultipartBody<R>) -> Result<Value> {
+        let _permit = self.permit()?;
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.api.post(&self.target(sign), body)
     }
@@ -253,6 +313,7 @@ impl<'a> Job<'a> {
     /// number is returned too); `halt` interrupts it.
     pub fn stat_path(&self, cos_path: &str) -> (Result<crate::objects::ObjectStat>, u32) {
         retry::with_retries(self.cfg, &self.stop(), || {
+            let _permit = self.permit()?;
             self.requests.fetch_add(1, Ordering::Relaxed);
             crate::objects::stat(self.api, self.bucket, cos_path, Some(&self.halt))
         })
@@ -277,31 +338,7 @@ impl<'a> Job<'a> {
     }
 
     fn hash_pass(&self, slice_size: u64, reporter: &mut Reporter<'_>) -> Result<FileDigest> {
-        const CHUNK: usize = 1 << 20;
-        let size = self.source.len();
-        let mut digest = DigestBuilder::new(size, slice_size);
-        let mut buf = vec![0u8; CHUNK.min(size as usize).max(1)];
-        reporter.update(|p| p.phase = Phase::Hashing);
-        reporter.emit()?;
-        while digest.len() < size {
-            self.stop().check()?;
-            let want = (size - digest.len()).min(buf.len() as u64) as usize;
-            let n = self
-                .source
-                .read_at(&mut buf[..want], digest.len())
-                .map_err(|e| Error::local_io(&format!("read {}", self.source.describe()), &e))?;
-            if n == 0 {
-                return Err(Error::integrity(format!(
-                    "{} became shorter while it was being hashed",
-                    self.source.describe()
-                )));
-            }
-            digest.update(&buf[..n]);
-            let hashed = digest.len();
-            reporter.update(|p| p.bytes_hashed = hashed);
-            reporter.tick()?;
-        }
-        Ok(digest.finish())
+        digest::hash_source(self.source, slice_size, &self.stop(), reporter)
     }
 }
 
@@ -314,9 +351,21 @@ pub(crate) fn run(
     opts: &UploadOptions,
     handler: Option<Handler<'_>>,
 ) -> Result<Outcome> {
+    run_with(api, target, source, opts, Handoff::default(), handler)
+}
+
+/// [`run`] with what a batch hands over: a digest computed ahead, a shared request bound.
+pub(crate) fn run_with(
+    api: Api<'_>,
+    target: (&str, &str),
+    source: &dyn Source,
+    opts: &UploadOptions,
+    handoff: Handoff,
+    handler: Option<Handler<'_>>,
+) -> Result<Outcome> {
     let (bucket, cos_path) = target;
     let threshold = api.cfg.simple_threshold;
-    let job = Job::new(api, (bucket, cos_path), source, opts);
+    let job = Job::new(api, (bucket, cos_path), source, opts).with_handoff(handoff);
     job.stop().check()?;
     // Before hashing: a folder that cannot be made fails the upload at once.
     if opts.create_parents {

@@ -29,11 +29,7 @@ enum Start {
 
 pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outcome> {
     let size = job.source.len();
-    let digest = if job.cfg.integrity {
-        Some(job.hash(job.cfg.slice_size, reporter)?)
-    } else {
-        None
-    };
+    let digest = job.digest(reporter)?;
     let mut retries = 0;
 
     let start = start(job, digest.as_ref(), &mut retries)?;

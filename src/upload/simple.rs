@@ -9,12 +9,8 @@ use crate::wire::Form;
 
 pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outcome> {
     let size = job.source.len();
-    // One slice spanning the file: DigestBuilder then yields just the sha.
-    let sha = if job.cfg.integrity {
-        Some(job.hash(crate::config::MIB, reporter)?.sha)
-    } else {
-        None
-    };
+    // Only the sha is sent.
+    let sha = job.digest(reporter)?.map(|d| d.sha);
     reporter.update(|p| {
         p.phase = Phase::Uploading;
         p.slices_total = 1;
