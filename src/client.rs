@@ -3,6 +3,7 @@
 //! [`crate::objects`], [`crate::download`]) and take the client's parts ([`Api`]); this file
 //! only validates what is common and delegates.
 
+use crate::batch::{self, BatchHandler, BatchOptions, BatchOutcome, BatchSource};
 use crate::config::Config;
 use crate::download::{self, DownloadHandler, DownloadOptions, DownloadOutcome};
 use crate::error::Result;
@@ -150,6 +151,21 @@ impl Client {
         progress: Handler<'_>,
     ) -> Result<Outcome> {
         self.upload(bucket, cos_path, Content::Bytes(data), opts, Some(progress))
+    }
+
+    /// Uploads many files — a local directory mirrored to a folder, or a list of pairs —
+    /// with `opts.jobs` files in flight, calling `events` (if any) on this thread. A failed
+    /// file does not stop the batch unless `opts.fail_fast`; the outcome names every item.
+    /// An error when the arguments are wrong, the batch was cancelled or the handler stopped
+    /// it, or (with `fail_fast`) a file failed. See [`crate::batch`].
+    pub fn upload_batch(
+        &self,
+        bucket: &str,
+        source: BatchSource,
+        opts: &BatchOptions,
+        events: Option<BatchHandler<'_>>,
+    ) -> Result<BatchOutcome> {
+        batch::run(self.api(), bucket, source, opts, events)
     }
 
     /// Size, sha and attributes of a file (see [`Client::stat_path`] for folders too).

@@ -11,7 +11,8 @@
 //!    request path every API request takes (sign, send, time, log, unwrap, cancel);
 //! 3. [`progress`] — the throttled progress reporter every operation uses;
 //! 4. operations — [`upload`] (the engine: plan → hash → session → window of workers),
-//!    [`objects`] (stat, list, folders, delete, move/copy, update), [`download`];
+//!    [`objects`] (stat, list, folders, delete, move/copy, update), [`download`]; above
+//!    them [`batch`] (many files: walk → hashing stage → senders running the upload engine);
 //! 5. [`client`] — the façade: [`Client`] with every operation as a method;
 //! 6. [`ffi`] — the C API, the only module where `unsafe` is allowed.
 //!
@@ -27,6 +28,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod batch;
 pub mod cancel;
 pub mod client;
 pub mod config;
@@ -44,6 +46,10 @@ mod transport;
 pub mod upload;
 pub mod wire;
 
+pub use batch::{
+    BatchEvent, BatchHandler, BatchOptions, BatchOutcome, BatchProgress, BatchSource, FileResult,
+    FileStatus,
+};
 pub use cancel::CancelToken;
 pub use client::Client;
 pub use config::{Config, Endpoint};

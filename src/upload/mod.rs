@@ -20,6 +20,7 @@ mod window;
 pub use crate::cancel::CancelToken;
 pub(crate) use digest::{digest_slice_size, prepare, Prepared};
 pub(crate) use limit::RequestLimit;
+pub(crate) use parents::folders_of;
 pub use plan::Plan;
 pub use progress::{Handler, Phase, Progress, MIN_INTERVAL};
 pub(crate) use retry::{with_retries, Stop};

@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering;
 
 /// Folders holding `cos_path`, outermost first, without the root: `/a/`, `/a/b/` for
 /// `/a/b/c.bin`.
-fn folders_of(cos_path: &str) -> Vec<&str> {
+pub(crate) fn folders_of(cos_path: &str) -> Vec<&str> {
     cos_path
         .match_indices('/')
         .map(|(i, _)| &cos_path[..=i])

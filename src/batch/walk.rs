@@ -1,0 +1,235 @@
+//! The items of a batch, streamed: a local directory walked depth-first (a stack of open
+//! levels, each holding only its own sorted names), or the caller's list of pairs.
+
+use super::BatchSource;
+use crate::error::{Error, Result};
+use crate::path::{validate_file, validate_folder};
+use std::ffi::OsString;
+use std::fs::{self, Metadata};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::PathBuf;
+
+/// One thing the batch handles.
+pub(crate) enum Item {
+    File {
+        local: PathBuf,
+        cos_path: String,
+    },
+    /// An empty directory, to mirror as a folder.
+    Folder {
+        local: PathBuf,
+        cos_folder: String,
+    },
+    Skip {
+        local: PathBuf,
+        cos_path: String,
+        reason: String,
+    },
+    Fail {
+        local: PathBuf,
+        cos_path: String,
+        error: Error,
+    },
+}
+
+pub(crate) type Items = Box<dyn Iterator<Item = Item> + Send>;
+
+impl BatchSource {
+    /// The items, lazily.
+    pub(crate) fn items(self, follow_symlinks: bool) -> Items {
+        match self {
+            BatchSource::Dir { local, cos_folder } => {
+                Box::new(Walk::new(local, cos_folder, follow_symlinks))
+            }
+            BatchSource::List(pairs) => Box::new(pairs.map(
+                |(local, cos_path)| match validate_file(&cos_path) {
+                    Ok(()) => Item::File { local, cos_path },
+                    Err(error) => Item::Fail {
+                        local,
+                        cos_path,
+                        error,
+                    },
+                },
+            )),
+        }
+    }
+}
+
+/// One open directory: its names not visited yet, sorted.
+struct Level {
+    names: std::vec::IntoIter<OsString>,
+    dir: PathBuf,
+    /// Its cos folder, ending in `/`.
+    cos: String,
+    /// (device, inode): a directory met again on the current path is a loop.
+    id: (u64, u64),
+}
+
+/// Depth-first walk; names within a directory in byte order.
+pub(crate) struct Walk {
+    root: Option<(PathBuf, String)>,
+    stack: Vec<Level>,
+    follow: bool,
+}
+
+impl Walk {
+    pub fn new(local: PathBuf, cos_folder: String, follow: bool) -> Walk {
+        Walk {
+            root: Some((local, cos_folder)),
+            stack: Vec::new(),
+            follow,
+        }
+    }
+
+    /// Opens a directory: pushed as a level, or an item of its own (empty, or unreadable).
+    fn enter(&mut self, dir: PathBuf, cos: String, meta: &Metadata) -> Option<Item> {
+        let names = match sorted_names(&dir) {
+            Ok(names) => names,
+            Err(error) => {
+                return Some(Item::Fail {
+                    local: dir,
+                    cos_path: cos,
+                    error,
+                })
+            }
+        };
+        if names.is_empty() {
+            // The root folder always exists: nothing to mirror.
+            return (cos != "/").then_some(Item::Folder {
+                local: dir,
+                cos_folder: cos,
+            });
+        }
+        self.stack.push(Level {
+            names: names.into_iter(),
+            dir,
+            cos,
+            id: (meta.dev(), meta.ino()),
+        });
+        None
+    }
+
+    /// The item of one directory entry, or `None` when it is a directory entered.
+    fn visit(&mut self, local: PathBuf, name: OsString, cos_prefix: &str) -> Option<Item> {
+        let shown = format!("{cos_prefix}{}", name.to_string_lossy());
+        let fail = |local, error| {
+            Some(Item::Fail {
+                local,
+                cos_path: shown.clone(),
+                error,
+            })
+        };
+        let Some(name) = name.to_str() else {
+            let e = Error::invalid_path("the file name is not valid UTF-8; a cos path must be");
+            return fail(local, e);
+        };
+        let meta = match self.metadata(&local) {
+            Ok(Some(meta)) => meta,
+            Ok(None) => return skipped(local, shown, "a symbolic link (not followed)"),
+            Err(e) => return fail(local, e),
+        };
+        if meta.is_dir() {
+            let cos = format!("{cos_prefix}{name}/");
+            if let Err(e) = validate_folder(&cos) {
+                return fail(local, e);
+            }
+            if self.stack.iter().any(|l| l.id == (meta.dev(), meta.ino())) {
+                return skipped(local, cos, "a directory loop (a link to a directory above)");
+            }
+            return self.enter(local, cos, &meta);
+        }
+        let cos_path = format!("{cos_prefix}{name}");
+        if !meta.is_file() {
+            return skipped(local, cos_path, not_regular(&meta));
+        }
+        match validate_file(&cos_path) {
+            Ok(()) => Some(Item::File { local, cos_path }),
+            Err(e) => fail(local, e),
+        }
+    }
+
+    /// The entry's metadata, following a symbolic link when asked; `None` for a link not
+    /// followed.
+    fn metadata(&self, local: &PathBuf) -> Result<Option<Metadata>> {
+        let shown = local.display();
+        let meta = fs::symlink_metadata(local)
+            .map_err(|e| Error::local_io(&format!("stat {shown}"), &e))?;
+        if !meta.file_type().is_symlink() {
+            return Ok(Some(meta));
+        }
+        if !self.follow {
+            return Ok(None);
+        }
+        fs::metadata(local)
+            .map(Some)
+            .map_err(|e| Error::local_io(&format!("follow the symbolic link {shown}"), &e))
+    }
+}
+
+impl Iterator for Walk {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            if let Some((dir, cos)) = self.root.take() {
+                let meta = match fs::metadata(&dir) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let error = Error::local_io(&format!("stat {}", dir.display()), &e);
+                        return Some(Item::Fail {
+                            local: dir,
+                            cos_path: cos,
+                            error,
+                        });
+                    }
+                };
+                match self.enter(dir, cos, &meta) {
+                    Some(item) => return Some(item),
+                    None => continue,
+                }
+            }
+            let level = self.stack.last_mut()?;
+            let Some(name) = level.names.next() else {
+                self.stack.pop();
+                continue;
+            };
+            let (local, cos) = (level.dir.join(&name), level.cos.clone());
+            if let Some(item) = self.visit(local, name, &cos) {
+                return Some(item);
+            }
+        }
+    }
+}
+
+/// The names in `dir`, sorted (bytewise: the same order on every run).
+fn sorted_names(dir: &PathBuf) -> Result<Vec<OsString>> {
+    let err = |e: std::io::Error| Error::local_io(&format!("read directory {}", dir.display()), &e);
+    let mut names = fs::read_dir(dir)
+        .map_err(err)?
+        .map(|e| e.map(|e| e.file_name()).map_err(err))
+        .collect::<Result<Vec<_>>>()?;
+    names.sort();
+    Ok(names)
+}
+
+fn skipped(local: PathBuf, cos_path: String, reason: &str) -> Option<Item> {
+    Some(Item::Skip {
+        local,
+        cos_path,
+        reason: reason.to_string(),
+    })
+}
+
+/// Why a non-regular file is skipped.
+fn not_regular(meta: &Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}

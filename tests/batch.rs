@@ -1,0 +1,379 @@
+//! `Client::upload_batch` against an emulator with the service's parent-folder rule: a tree
+//! mirrored byte-exact with each folder created once; bad names, FIFOs and links handled one
+//! by one; cancels (handler, other thread) stop promptly and a re-run completes; faults.
+
+mod common;
+
+use common::{client, client_with, content, emulator_with, TempDir, BUCKET, MIB};
+use cosv4::{
+    BatchEvent, BatchOptions, BatchOutcome, BatchProgress, BatchSource, CancelToken, Client,
+    ErrorKind, FileStatus, Method,
+};
+use cosv4_emulator::{Emulator, Faults};
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::ops::ControlFlow;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn enforcing() -> Emulator {
+    emulator_with(|c| c.implicit_folders = false)
+}
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
+/// (relative path, content) of a tree with nested and empty folders, odd names, empty files
+/// and one sliced file.
+fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let files: Vec<(String, Vec<u8>)> = vec![
+        ("a.txt".into(), content(100, 1)),
+        ("with space.txt".into(), content(3000, 2)),
+        ("ünïcödé 文件.bin".into(), content(70_000, 3)),
+        ("empty.bin".into(), Vec::new()),
+        ("sub/nested/deep.txt".into(), content(10, 4)),
+        ("sub/nested/zero".into(), Vec::new()),
+        ("sub/big.bin".into(), content(9 * MIB, 5)),
+        ("sub/small.bin".into(), content(5000, 6)),
+    ];
+    for (rel, data) in &files {
+        write(root, rel, data);
+    }
+    std::fs::create_dir_all(root.join("emptydir")).unwrap();
+    std::fs::create_dir_all(root.join("sub/empty inner")).unwrap();
+    files
+}
+
+fn dir_source(root: &Path, cos_folder: &str) -> BatchSource {
+    BatchSource::Dir {
+        local: root.to_path_buf(),
+        cos_folder: cos_folder.into(),
+    }
+}
+
+fn assert_exact(emu: &Emulator, folder: &str, files: &[(String, Vec<u8>)]) {
+    for (rel, data) in files {
+        let path = format!("{folder}{rel}");
+        assert!(emu.object(&path).as_ref() == Some(data), "{path} differs");
+    }
+}
+
+fn status_of<'a>(out: &'a BatchOutcome, cos_path: &str) -> &'a FileStatus {
+    let f = out.files.iter().find(|f| f.cos_path == cos_path);
+    &f.unwrap_or_else(|| panic!("{cos_path} is not in the result"))
+        .status
+}
+
+#[test]
+fn mirrors_a_tree_exactly_creating_each_folder_once() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    let files = tree(&dir.0);
+    let (mut started, mut done, mut last) = (0, 0, BatchProgress::default());
+    let mut handler = |ev: &BatchEvent<'_>| {
+        match ev {
+            BatchEvent::Started { .. } => started += 1,
+            BatchEvent::Done(_) => done += 1,
+            BatchEvent::Progress(p) => last = **p,
+            other => panic!("unexpected {other:?}"),
+        }
+        ControlFlow::Continue(())
+    };
+    let out = client
+        .upload_batch(
+            BUCKET,
+            dir_source(&dir.0, "/dst/"),
+            &BatchOptions::default(),
+            Some(&mut handler),
+        )
+        .unwrap();
+    assert_eq!(
+        (out.uploaded, out.folders, out.failed, out.skipped),
+        (8, 2, 0, 0)
+    );
+    assert_eq!((started, done), (8, 10));
+    assert!(last.walk_done && last.files_done == 10 && last.files_known == 10);
+    let total: u64 = files.iter().map(|(_, d)| d.len() as u64).sum();
+    assert_eq!((last.bytes_done, last.bytes_known), (total, total));
+    assert_exact(&emu, "/dst/", &files);
+    match status_of(&out, "/dst/sub/big.bin") {
+        FileStatus::Uploaded(o) => assert_eq!(o.method, Method::Slices),
+        other => panic!("{other:?}"),
+    }
+    for f in ["/dst/emptydir/", "/dst/sub/empty inner/"] {
+        client.stat_folder(BUCKET, f).unwrap();
+    }
+    // Each folder created once, parents before children.
+    let mut creates: HashMap<String, usize> = HashMap::new();
+    let log = emu.log();
+    for e in log.iter().filter(|e| e.op == "create") {
+        assert_eq!(e.status, 200, "{}", e.path);
+        *creates.entry(e.path.clone()).or_default() += 1;
+    }
+    let mut want: Vec<&str> = vec![
+        "/dst/",
+        "/dst/emptydir/",
+        "/dst/sub/",
+        "/dst/sub/empty inner/",
+        "/dst/sub/nested/",
+    ];
+    let mut got: Vec<&str> = creates.keys().map(|s| s.as_str()).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert!(creates.values().all(|&n| n == 1), "{creates:?}");
+    // Every request succeeded: the digests handed over matched what was sent.
+    assert!(log.iter().all(|e| e.status == 200), "a request failed");
+}
+
+#[test]
+fn bad_names_fail_alone_and_fifos_and_links_are_skipped() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    write(&dir.0, "good.txt", b"good");
+    write(&dir.0, "d/inner.txt", b"inner");
+    write(&dir.0, "bad\u{1}name", b"control");
+    let non_utf8 = dir.0.join(OsStr::from_bytes(b"caf\xe9.txt"));
+    std::fs::write(&non_utf8, b"latin-1").unwrap();
+    let fifo = dir.0.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink(dir.0.join("good.txt"), dir.0.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink(&dir.0, dir.0.join("d/up")).unwrap();
+
+    let out = client
+        .upload_batch(
+            BUCKET,
+            dir_source(&dir.0, "/"),
+            &BatchOptions::default(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (out.uploaded, out.failed, out.skipped),
+        (2, 2, 3),
+        "{:#?}",
+        out.files
+    );
+    assert_eq!(emu.object("/good.txt").unwrap(), b"good");
+    assert_eq!(emu.object("/d/inner.txt").unwrap(), b"inner");
+    match status_of(&out, "/bad\u{1}name") {
+        FileStatus::Failed(e) => assert_eq!(e.kind(), ErrorKind::Usage),
+        other => panic!("{other:?}"),
+    }
+    match status_of(&out, "/caf\u{FFFD}.txt") {
+        FileStatus::Failed(e) => assert!(e.message().contains("UTF-8"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    for (path, why) in [("/pipe", "FIFO"), ("/link.txt", "link"), ("/d/up", "link")] {
+        match status_of(&out, path) {
+            FileStatus::Skipped(r) => assert!(r.contains(why), "{path}: {r}"),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    // Following links: the file link is uploaded, the link back up is a loop, skipped.
+    let opts = BatchOptions {
+        follow_symlinks: true,
+        ..Default::default()
+    };
+    let out = client
+        .upload_batch(BUCKET, dir_source(&dir.0, "/f/"), &opts, None)
+        .unwrap();
+    assert_eq!(emu.object("/f/link.txt").unwrap(), b"good");
+    match status_of(&out, "/f/d/up/") {
+        FileStatus::Skipped(r) => assert!(r.contains("loop"), "{r}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        (out.uploaded, out.failed, out.skipped),
+        (3, 2, 2),
+        "{:#?}",
+        out.files
+    );
+}
+
+#[test]
+fn a_list_of_pairs_with_one_bad_path() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    let a = dir.file("a", b"aaa");
+    let b = dir.file("b", b"bbb");
+    let pairs = vec![
+        (a.clone(), "/x/y/a".to_string()),
+        (b.clone(), "/x/../b".to_string()),
+        (b, "/x/b".to_string()),
+        (dir.0.join("missing"), "/x/m".to_string()),
+    ];
+    let out = client
+        .upload_batch(
+            BUCKET,
+            BatchSource::List(Box::new(pairs.into_iter())),
+            &BatchOptions::default(),
+            None,
+        )
+        .unwrap();
+    assert_eq!((out.uploaded, out.failed), (2, 2));
+    assert_eq!(emu.object("/x/y/a").unwrap(), b"aaa");
+    assert_eq!(emu.object("/x/b").unwrap(), b"bbb");
+    assert!(
+        matches!(status_of(&out, "/x/m"), FileStatus::Failed(e) if e.kind() == ErrorKind::LocalIo)
+    );
+}
+
+/// A slow tree: every slice and simple upload waits, so a cancel lands mid-batch.
+fn slow(emu: &Emulator) {
+    emu.set_faults(Faults {
+        delay_ms: 40,
+        ..Default::default()
+    });
+}
+
+fn rerun_completes(emu: &Emulator, client: &Client, root: &Path, files: &[(String, Vec<u8>)]) {
+    emu.set_faults(Faults::default());
+    let out = client
+        .upload_batch(
+            BUCKET,
+            dir_source(root, "/dst/"),
+            &BatchOptions::default(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(out.failed, 0, "{:#?}", out.files);
+    assert_exact(emu, "/dst/", files);
+    match status_of(&out, "/dst/sub/big.bin") {
+        FileStatus::Uploaded(o) => assert!(o.resumed || o.method == Method::Instant, "{o:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn cancel_from_the_handler_then_the_same_batch_completes() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    let files = tree(&dir.0);
+    slow(&emu);
+    let mut handler = |ev: &BatchEvent<'_>| match ev {
+        BatchEvent::Progress(p) if p.bytes_done >= 2 * MIB => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    };
+    let t = Instant::now();
+    let e = client
+        .upload_batch(
+            BUCKET,
+            dir_source(&dir.0, "/dst/"),
+            &BatchOptions::default(),
+            Some(&mut handler),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Aborted, "{e}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert!(
+        emu.session("/dst/sub/big.bin").is_some(),
+        "the big file was not interrupted"
+    );
+    rerun_completes(&emu, &client, &dir.0, &files);
+}
+
+#[test]
+fn cancel_from_another_thread_is_prompt_then_the_same_batch_completes() {
+    let emu = enforcing();
+    let client = client_with(&emu, |c| c.workers = 2);
+    let dir = TempDir::new();
+    let files = tree(&dir.0);
+    slow(&emu);
+    let token = CancelToken::new();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let canceller = {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            rx.recv().unwrap();
+            let at = Instant::now();
+            token.cancel();
+            at
+        })
+    };
+    let mut tx = Some(tx);
+    let mut handler = |ev: &BatchEvent<'_>| {
+        if let BatchEvent::Progress(p) = ev {
+            if p.bytes_done >= 2 * MIB {
+                if let Some(tx) = tx.take() {
+                    tx.send(()).unwrap();
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    };
+    let opts = BatchOptions {
+        cancel: Some(token),
+        ..Default::default()
+    };
+    let e = client
+        .upload_batch(
+            BUCKET,
+            dir_source(&dir.0, "/dst/"),
+            &opts,
+            Some(&mut handler),
+        )
+        .unwrap_err();
+    let cancelled_at = canceller.join().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert!(
+        cancelled_at.elapsed() < Duration::from_secs(2),
+        "not prompt"
+    );
+    assert!(
+        emu.session("/dst/sub/big.bin").is_some(),
+        "the big file was not interrupted"
+    );
+    rerun_completes(&emu, &client, &dir.0, &files);
+}
+
+#[test]
+fn completes_exactly_under_faults() {
+    let emu = enforcing();
+    let client = client_with(&emu, |c| c.retries = 10);
+    let dir = TempDir::new();
+    let mut files = tree(&dir.0);
+    for i in 0..12 {
+        let (rel, data) = (format!("many/f{i:02}"), content(1000 + i * 37, 100 + i));
+        write(&dir.0, &rel, &data);
+        files.push((rel, data));
+    }
+    emu.set_faults(Faults {
+        http_5xx_rate: 0.2,
+        drop_before_store_rate: 0.1,
+        seed: 7,
+        ..Default::default()
+    });
+    let out = client
+        .upload_batch(
+            BUCKET,
+            dir_source(&dir.0, "/dst/"),
+            &BatchOptions::default(),
+            None,
+        )
+        .unwrap();
+    assert_eq!((out.uploaded, out.failed), (20, 0), "{:#?}", out.files);
+    assert_exact(&emu, "/dst/", &files);
+    let retried: u32 = out
+        .files
+        .iter()
+        .filter_map(|f| match &f.status {
+            FileStatus::Uploaded(o) => Some(o.retries),
+            _ => None,
+        })
+        .sum();
+    assert!(retried > 0, "no fault was met");
+}
