@@ -231,6 +231,29 @@ fn a_list_of_pairs_with_one_bad_path() {
     );
 }
 
+#[test]
+fn fail_fast_stops_at_the_first_failure() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    let pairs: Vec<_> = (0..20)
+        .map(|i| (dir.file(&format!("f{i}"), b"x"), format!("/ff/f{i}")))
+        .collect();
+    let missing = (dir.0.join("missing"), "/ff/missing".to_string());
+    let opts = BatchOptions {
+        fail_fast: true,
+        jobs: 1,
+        ..Default::default()
+    };
+    let list = std::iter::once(missing).chain(pairs);
+    let e = client
+        .upload_batch(BUCKET, BatchSource::List(Box::new(list)), &opts, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LocalIo, "{e}");
+    let uploads = emu.log().iter().filter(|e| e.op == "upload").count();
+    assert!(uploads < 20, "the batch went on after the failure");
+}
+
 /// A slow tree: every slice and simple upload waits, so a cancel lands mid-batch.
 fn slow(emu: &Emulator) {
     emu.set_faults(Faults {

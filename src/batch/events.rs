@@ -25,7 +25,10 @@ pub(super) enum Msg {
     /// The server confirmed `bytes` more of a file in flight.
     Sent { bytes: u64 },
     /// An item ended; `counted` is what `Sent` reported of it.
-    Ended { result: FileResult, counted: u64 },
+    Ended {
+        result: Box<FileResult>,
+        counted: u64,
+    },
 }
 
 /// How the batch ends.
@@ -133,7 +136,7 @@ pub(super) fn collect(
                         .context(format!("{} (fail_fast)", result.local.display()));
                     stop(&mut out, e);
                 }
-                out.files.push(result);
+                out.files.push(*result);
                 flow
             }
         };

@@ -89,7 +89,7 @@ pub(crate) fn run(
             scope.spawn(move || send_all(s, rx, tx));
         }
         drop((work_rx, msg_tx));
-        collect(msg_rx, handler, &halt, opts.fail_fast, started)
+        collect(msg_rx, handler, halt, opts.fail_fast, started)
     });
     if cancel.is_cancelled() {
         return Err(Error::cancelled());
@@ -125,7 +125,12 @@ fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> 
     };
     in_range("jobs", opts.jobs, MAX_WORKERS)?;
     in_range("lookahead", opts.lookahead, MAX_LOOKAHEAD)?;
-    in_range("max_requests", opts.max_requests, usize::MAX)
+    if opts.max_requests == 0 {
+        return Err(Error::usage(
+            "max_requests is 0; at least 1 request must be allowed",
+        ));
+    }
+    Ok(())
 }
 
 /// The walk and hashing stage: every item found is announced; files are opened and hashed
@@ -142,25 +147,26 @@ fn prepare_all(
         if halt.is_cancelled() {
             return;
         }
-        let handed = match item {
+        // False when every sender is gone (the batch stops).
+        let senders_left = match item {
             Item::File { local, cos_path } => stage.prepare(local, cos_path, &work),
             Item::Folder { local, cos_folder } => {
                 stage.found(0);
-                work.send(Work::Folder { local, cos_folder })
+                work.send(Work::Folder { local, cos_folder }).is_ok()
             }
             Item::Skip {
                 local,
                 cos_path,
                 reason,
-            } => Ok(stage.ended(local, cos_path, FileStatus::Skipped(reason), 0)),
+            } => stage.ended(local, cos_path, FileStatus::Skipped(reason), 0),
             Item::Fail {
                 local,
                 cos_path,
                 error,
-            } => Ok(stage.ended(local, cos_path, FileStatus::Failed(error), 0)),
+            } => stage.ended(local, cos_path, FileStatus::Failed(error), 0),
         };
-        if handed.is_err() {
-            return; // every sender is gone (the batch stops)
+        if !senders_left {
+            return;
         }
     }
     let _ = stage.msgs.send(Msg::WalkOver);
@@ -178,8 +184,8 @@ impl Stage<'_> {
         let _ = self.msgs.send(Msg::Found { bytes });
     }
 
-    /// The item ends in this stage (never sent).
-    fn ended(&self, local: PathBuf, cos_path: String, status: FileStatus, bytes: u64) {
+    /// The item ends in this stage (never sent); true, as no sender was needed.
+    fn ended(&self, local: PathBuf, cos_path: String, status: FileStatus, bytes: u64) -> bool {
         self.found(bytes);
         let result = FileResult {
             local,
@@ -188,32 +194,30 @@ impl Stage<'_> {
             bytes,
             elapsed: Duration::ZERO,
         };
+        let result = Box::new(result);
         let _ = self.msgs.send(Msg::Ended { result, counted: 0 });
+        true
     }
 
-    /// Opens and hashes a file, and hands it over; an error only when no sender is left.
-    fn prepare(
-        &self,
-        local: PathBuf,
-        cos_path: String,
-        work: &SyncSender<Work>,
-    ) -> Result<(), mpsc::SendError<Work>> {
+    /// Opens and hashes a file, and hands it over; false when no sender is left.
+    fn prepare(&self, local: PathBuf, cos_path: String, work: &SyncSender<Work>) -> bool {
         let source = match FileSource::open(&local) {
             Ok(source) => source,
-            Err(e) => return Ok(self.ended(local, cos_path, FileStatus::Failed(e), 0)),
+            Err(e) => return self.ended(local, cos_path, FileStatus::Failed(e), 0),
         };
         let bytes = upload::Source::len(&source);
         match upload::prepare(self.api.cfg, &source, self.halt) {
             Ok(prepared) => {
                 self.found(bytes);
-                work.send(Work::File {
+                let file = Work::File {
                     local,
                     cos_path,
                     source,
                     prepared,
-                })
+                };
+                work.send(file).is_ok()
             }
-            Err(e) => Ok(self.ended(local, cos_path, FileStatus::Failed(e), bytes)),
+            Err(e) => self.ended(local, cos_path, FileStatus::Failed(e), bytes),
         }
     }
 }
@@ -253,13 +257,13 @@ fn send_all(s: &Senders<'_>, work: Arc<Mutex<Receiver<Work>>>, msgs: Sender<Msg>
                 (local, cos_path, bytes, status)
             }
         };
-        let result = FileResult {
+        let result = Box::new(FileResult {
             local,
             cos_path,
             status,
             bytes,
             elapsed: started.elapsed(),
-        };
+        });
         let _ = msgs.send(Msg::Ended { result, counted });
     }
 }
