@@ -7,7 +7,7 @@
  *   accessor; cosv4_strerror() turns a code into static text. Constructors write their handle
  *   through an out-parameter, and only on success. Operations that can fail for reasons worth
  *   explaining also take `cosv4_error **err_out` (may be NULL): cosv4_client_new, the uploads
- *   (cosv4_client_upload_*), the downloads (cosv4_client_download_url, _download_file) and the
+ *   (cosv4_client_upload_*, and cosv4_client_upload_dir), the downloads (cosv4_client_download_url, _download_file) and the
  *   object calls (cosv4_client_stat, _list, _list_next, _create_folder, _delete, _move, _copy,
  *   _update); the signing functions and the setters return a code only. When `err_out` is not
  *   NULL it is always written, NULL on success and a new cosv4_error on failure, with the HTTP
@@ -46,12 +46,15 @@
  *     upload copies what it needs from its options when it starts, so one options object may be
  *     passed to uploads on several threads at once as long as nobody modifies it meanwhile.
  *   cosv4_upload_result, cosv4_error: read-only after creation; any thread may read them.
- *   cosv4_update_options, cosv4_download_options: as cosv4_upload_options. cosv4_stat,
- *     cosv4_list_page, cosv4_download_result: read-only, as cosv4_upload_result.
+ *   cosv4_update_options, cosv4_download_options, cosv4_batch_options: as
+ *     cosv4_upload_options. cosv4_stat, cosv4_list_page, cosv4_download_result,
+ *     cosv4_batch_result: read-only, as cosv4_upload_result.
  *
  * CALLBACKS
  *   Uploads (cosv4_progress_cb) and downloads (cosv4_download_progress_cb) take a progress
- *   callback; the other calls have none. A progress callback runs only on the thread that
+ *   callback, batches (cosv4_client_upload_dir) a progress and a file callback
+ *   (cosv4_batch_progress_cb, cosv4_batch_file_cb) with the same rules; the other calls have
+ *   none. A progress callback runs only on the thread that
  *   called cosv4_client_upload_* or cosv4_client_download_file, one call at a time, never after
  *   that function returned (the library's worker threads send their events to the calling
  *   thread, which invokes your callback). No library lock is held while it runs. Progress
@@ -326,6 +329,89 @@ typedef uint32_t cosv4_authority;
 #endif // __cplusplus
 
 /**
+ * What a cosv4_batch_file_event reports (its `kind`).
+ */
+enum cosv4_batch_event
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A file's upload starts (its folders are created first); `bytes` is its size.
+   */
+  COSV4_BATCH_EVENT_STARTED = 1,
+  /**
+   * A file was uploaded, or an empty directory mirrored (its cos_path ends in '/').
+   */
+  COSV4_BATCH_EVENT_DONE = 2,
+  /**
+   * An item was not uploaded, by rule (a symbolic link not followed, a FIFO, a socket, a
+   * device).
+   */
+  COSV4_BATCH_EVENT_SKIPPED = 3,
+  /**
+   * An item failed; `result_code` says why. The batch goes on unless fail_fast is set.
+   */
+  COSV4_BATCH_EVENT_FAILED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cosv4_batch_event cosv4_batch_event;
+#else
+typedef uint32_t cosv4_batch_event;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How one item of a batch ended (cosv4_batch_result_status).
+ */
+enum cosv4_batch_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The file was uploaded (or the server already had it).
+   */
+  COSV4_BATCH_STATUS_UPLOADED = 1,
+  /**
+   * An empty local directory, mirrored: the folder exists (created, or already there).
+   */
+  COSV4_BATCH_STATUS_FOLDER = 2,
+  /**
+   * Not uploaded, by rule: a symbolic link not followed, a FIFO, a socket, a device.
+   */
+  COSV4_BATCH_STATUS_SKIPPED = 3,
+  /**
+   * The upload failed (see cosv4_batch_result_result_code and _reason).
+   */
+  COSV4_BATCH_STATUS_FAILED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cosv4_batch_status cosv4_batch_status;
+#else
+typedef uint32_t cosv4_batch_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a batch runs: files at once, requests in flight, symbolic links, fail-fast,
+ * insert-only, a cancel token, a progress and a file callback. Created with
+ * cosv4_batch_options_new, freed with cosv4_batch_options_free; reusable. A batch copies what
+ * it needs when it starts, so changing or freeing the options (even from a callback) affects
+ * later batches only. Not thread-safe to modify; may be read by several batches at once.
+ */
+typedef struct cosv4_batch_options cosv4_batch_options;
+
+/**
+ * The outcome of cosv4_client_upload_dir: counts, and every item (file or empty directory)
+ * in the order they ended. Read-only; free with cosv4_batch_result_free. Any thread may read
+ * it. Items are read by index, 0 to cosv4_batch_result_count - 1.
+ */
+typedef struct cosv4_batch_result cosv4_batch_result;
+
+/**
  * A cancel token: any thread may cancel it at any time. Uploads and downloads given it
  * (through cosv4_upload_options_set_cancel_token, cosv4_download_options_set_cancel_token)
  * stop promptly, interrupting requests in flight, and fail with COSV4_RESULT_CANCELLED; an
@@ -485,6 +571,77 @@ typedef struct cosv4_download_progress {
  */
 typedef int32_t (*cosv4_download_progress_cb)(void *userdata,
                                               const struct cosv4_download_progress *progress);
+
+/**
+ * The batch as a whole, for a progress display. Totals grow as the walk finds items; counts
+ * never decrease.
+ */
+typedef struct cosv4_batch_progress {
+  /**
+   * Items ended (uploaded, folders, skipped, failed).
+   */
+  uint64_t files_done;
+  /**
+   * Items found so far (the total once walk_done is true).
+   */
+  uint64_t files_known;
+  /**
+   * Bytes of uploaded files, and those the server confirmed of files in flight.
+   */
+  uint64_t bytes_done;
+  /**
+   * Bytes of the files found so far.
+   */
+  uint64_t bytes_known;
+  /**
+   * True once the walk of the local directory is over.
+   */
+  bool walk_done;
+} cosv4_batch_progress;
+
+/**
+ * A batch progress callback: `userdata` is the pointer given with it, `progress` is valid
+ * only during the call. Return 0 to continue; any other value stops the batch, which fails
+ * with COSV4_RESULT_ABORTED_BY_CALLBACK (the value is in cosv4_error_callback_value). Runs
+ * on the thread that called cosv4_client_upload_dir, never after that call returned; throttled.
+ */
+typedef int32_t (*cosv4_batch_progress_cb)(void *userdata,
+                                           const struct cosv4_batch_progress *progress);
+
+/**
+ * One item of a batch starting or ending. The strings are valid only during the callback
+ * (copy them to keep them).
+ */
+typedef struct cosv4_batch_file_event {
+  /**
+   * A cosv4_batch_event value (COSV4_BATCH_EVENT_STARTED, _DONE, _SKIPPED, _FAILED).
+   */
+  uint32_t kind;
+  /**
+   * The local file or directory, in the platform's bytes.
+   */
+  const char *local_path;
+  /**
+   * Where it goes in the bucket (a folder path ends in '/').
+   */
+  const char *cos_path;
+  /**
+   * The file's size (0 for folders, and for a file that could not be opened).
+   */
+  uint64_t bytes;
+  /**
+   * The cosv4_result of a failed item (COSV4_BATCH_EVENT_FAILED); 0 otherwise.
+   */
+  uint32_t result_code;
+} cosv4_batch_file_event;
+
+/**
+ * A batch file callback, called when an item starts and when it ends: `event` and its
+ * strings are valid only during the call. Return 0 to continue; any other value stops the
+ * batch as cosv4_batch_progress_cb does. Runs on the thread that called
+ * cosv4_client_upload_dir, one call at a time.
+ */
+typedef int32_t (*cosv4_batch_file_cb)(void *userdata, const struct cosv4_batch_file_event *event);
 
 #ifdef __cplusplus
 extern "C" {
@@ -1371,6 +1528,196 @@ uint64_t cosv4_download_result_bytes_resumed(const struct cosv4_download_result 
  * Owned by `result`: valid until cosv4_download_result_free.
  */
 const char *cosv4_download_result_sha(const struct cosv4_download_result *result);
+
+/**
+ * Creates batch options with the defaults: 4 files at once, 8 requests in flight, symbolic
+ * links skipped, no fail-fast, insert-only on, no callbacks, no cancel token. On success
+ * writes them to `*out`; NULL `out` is COSV4_RESULT_NULL_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_new(struct cosv4_batch_options **out);
+
+/**
+ * Frees batch options. NULL does nothing. The callbacks' userdata is not touched.
+ */
+void cosv4_batch_options_free(struct cosv4_batch_options *opts);
+
+/**
+ * Files uploaded at once, 1 to 32 (default 4); other values: COSV4_RESULT_INVALID_ARGUMENT,
+ * the options unchanged. NULL `opts`: COSV4_RESULT_NULL_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_set_jobs(struct cosv4_batch_options *opts, uint32_t jobs);
+
+/**
+ * Requests in flight for the whole batch, all files together; at least 1 (default 8). 0:
+ * COSV4_RESULT_INVALID_ARGUMENT, the options unchanged. NULL `opts`:
+ * COSV4_RESULT_NULL_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_set_max_requests(struct cosv4_batch_options *opts,
+                                                  uint32_t max_requests);
+
+/**
+ * 1: follow symbolic links (a directory reached twice on the current path, a loop, is
+ * skipped). 0 (default): links are skipped (COSV4_BATCH_STATUS_SKIPPED). Other values:
+ * INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_set_follow_symlinks(struct cosv4_batch_options *opts, uint32_t on);
+
+/**
+ * 1: stop the batch at the first failed item (the call still succeeds and its result names
+ * the failure; items not started are not in it). 0 (default): go on with the others. Other
+ * values: INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_set_fail_fast(struct cosv4_batch_options *opts, uint32_t on);
+
+/**
+ * 1 (default): a file whose object exists with other content fails with
+ * COSV4_RESULT_FILE_EXISTS (as cosv4_upload_options_set_insert_only). 0: overwrite. Other
+ * values: INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_set_insert_only(struct cosv4_batch_options *opts, uint32_t on);
+
+/**
+ * Lets `token` cancel batches made with these options (uploads in flight are interrupted;
+ * the call fails with COSV4_RESULT_CANCELLED); NULL removes the token. The options keep their
+ * own reference: the caller may free its token at any time.
+ */
+cosv4_result cosv4_batch_options_set_cancel_token(struct cosv4_batch_options *opts,
+                                                  const struct cosv4_cancel_token *token);
+
+/**
+ * Sets the batch progress callback and its userdata; `callback` NULL removes it. `userdata`
+ * is passed back untouched and never freed by the library. See cosv4_batch_progress_cb.
+ */
+cosv4_result cosv4_batch_options_set_progress(struct cosv4_batch_options *opts,
+                                              cosv4_batch_progress_cb callback,
+                                              void *userdata);
+
+/**
+ * Sets the file callback (an item started or ended) and its userdata; `callback` NULL
+ * removes it. `userdata` is passed back untouched and never freed by the library. See
+ * cosv4_batch_file_cb.
+ */
+cosv4_result cosv4_batch_options_set_file_callback(struct cosv4_batch_options *opts,
+                                                   cosv4_batch_file_cb callback,
+                                                   void *userdata);
+
+/**
+ * Uploads every file under the local directory `local_dir` (recursively) to the same
+ * relative path under `cos_folder` (e.g. "/backup/"; ends in '/', "/" is the bucket's root)
+ * in `bucket`; empty directories become empty folders, and the folders of every file are
+ * created (once per batch) before it is uploaded. Files go several at once (see the options);
+ * each one as cosv4_client_upload_file would send it (resumed, instant when the server has the
+ * content). Blocks until every item was processed, the batch was cancelled (the token:
+ * COSV4_RESULT_CANCELLED) or stopped by a callback (COSV4_RESULT_ABORTED_BY_CALLBACK).
+ * `local_dir` is in the platform's bytes (need not be UTF-8); `bucket` and `cos_folder` must
+ * be UTF-8. `opts` may be NULL (defaults). COSV4_RESULT_OK means every item was processed:
+ * some may have failed or been skipped; the new result written to `*out` says which (with
+ * fail_fast, the batch stopped at the first failure). On failure nothing is written to `*out`
+ * and `*err_out` (may be NULL) gets the detail. Callbacks run on this thread. Thread-safe:
+ * many threads may run batches through one client at once. COSV4_RESULT_RECURSIVE_API_CALL
+ * when called from inside a progress or file callback running on this thread.
+ */
+cosv4_result cosv4_client_upload_dir(const struct cosv4_client *client,
+                                     const char *bucket,
+                                     const char *local_dir,
+                                     const char *cos_folder,
+                                     const struct cosv4_batch_options *opts,
+                                     struct cosv4_batch_result **out,
+                                     struct cosv4_error **err_out);
+
+/**
+ * Frees a batch result (and the strings read from it). NULL does nothing.
+ */
+void cosv4_batch_result_free(struct cosv4_batch_result *result);
+
+/**
+ * Files uploaded; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_uploaded(const struct cosv4_batch_result *result);
+
+/**
+ * Empty directories mirrored as folders; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_folders(const struct cosv4_batch_result *result);
+
+/**
+ * Items skipped by rule; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_skipped(const struct cosv4_batch_result *result);
+
+/**
+ * Items that failed; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_failed(const struct cosv4_batch_result *result);
+
+/**
+ * Content bytes sent by the batch, retries included; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_bytes_sent(const struct cosv4_batch_result *result);
+
+/**
+ * Number of items (every file and empty directory, in the order they ended); 0 when `result`
+ * is NULL.
+ */
+size_t cosv4_batch_result_count(const struct cosv4_batch_result *result);
+
+/**
+ * The local path of item `index`, in the platform's bytes. Owned by `result`, valid until
+ * cosv4_batch_result_free; "" when `result` is NULL or `index` is out of range.
+ */
+const char *cosv4_batch_result_local_path(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * The cos path of item `index` (a folder's ends in '/'). Owned by `result`, as
+ * cosv4_batch_result_local_path.
+ */
+const char *cosv4_batch_result_cos_path(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * How item `index` ended: a cosv4_batch_status value (COSV4_BATCH_STATUS_UPLOADED, _FOLDER,
+ * _SKIPPED, _FAILED); 0 when `result` is NULL or `index` is out of range.
+ */
+uint32_t cosv4_batch_result_status(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * The size of item `index` (0 for a folder, or a file that could not be opened); 0 when
+ * `result` is NULL or `index` is out of range.
+ */
+uint64_t cosv4_batch_result_bytes(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * Why item `index` was skipped, or the sentence naming its failure; "" for an uploaded file
+ * or a folder, or when `result` is NULL or `index` is out of range. Owned by `result`, as
+ * cosv4_batch_result_local_path.
+ */
+const char *cosv4_batch_result_reason(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * The cosv4_result of a failed item `index` (as the upload of that file alone would have
+ * returned it); COSV4_RESULT_OK for the other items, and when `result` is NULL or `index` is
+ * out of range.
+ */
+cosv4_result cosv4_batch_result_result_code(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * The HTTP status of the service's answer to a failed item `index`, or 0 (no answer, not
+ * failed, `result` NULL or `index` out of range).
+ */
+uint32_t cosv4_batch_result_http_status(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * True when the service answered a COS `code` for failed item `index` (read it with
+ * cosv4_batch_result_cos_code); false otherwise, and when `result` is NULL or `index` is out
+ * of range.
+ */
+bool cosv4_batch_result_has_cos_code(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * The COS `code` of the service's answer to failed item `index` (e.g. -177 file exists), or
+ * 0 when there is none (see cosv4_batch_result_has_cos_code), `result` is NULL or `index` is
+ * out of range.
+ */
+int64_t cosv4_batch_result_cos_code(const struct cosv4_batch_result *result, size_t index);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -45,6 +45,12 @@ __all__ = [
     "ListPage",
     "DownloadResult",
     "DownloadProgress",
+    "BatchResult",
+    "BatchFile",
+    "BatchProgress",
+    "BatchFileEvent",
+    "BatchStatus",
+    "BatchEventKind",
     "Authority",
     "LogLevel",
     "Phase",
@@ -127,6 +133,24 @@ class Authority(enum.IntEnum):
     PUBLIC_READ = 3  # eWPrivateRPublic
 
 
+class BatchStatus(enum.IntEnum):
+    """cosv4_batch_status: how one item of a batch ended (BatchFile.status)."""
+
+    UPLOADED = 1
+    FOLDER = 2  # an empty directory, mirrored
+    SKIPPED = 3  # by rule: a symbolic link not followed, a FIFO, a socket, a device
+    FAILED = 4
+
+
+class BatchEventKind(enum.IntEnum):
+    """cosv4_batch_event: what a BatchFileEvent reports."""
+
+    STARTED = 1
+    DONE = 2
+    SKIPPED = 3
+    FAILED = 4
+
+
 class LogLevel(enum.IntEnum):
     """cosv4_log_level (Client(log=..., log_level=...)); each includes those before it."""
 
@@ -171,6 +195,37 @@ class _CDownloadProgress(ctypes.Structure):
 # int32_t (*cosv4_download_progress_cb)(void *userdata, const cosv4_download_progress *p)
 _DOWNLOAD_PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p,
                                          ctypes.POINTER(_CDownloadProgress))
+
+class _CBatchProgress(ctypes.Structure):
+    """struct cosv4_batch_progress."""
+
+    _fields_ = [
+        ("files_done", ctypes.c_uint64),
+        ("files_known", ctypes.c_uint64),
+        ("bytes_done", ctypes.c_uint64),
+        ("bytes_known", ctypes.c_uint64),
+        ("walk_done", ctypes.c_bool),
+    ]
+
+
+class _CBatchFileEvent(ctypes.Structure):
+    """struct cosv4_batch_file_event."""
+
+    _fields_ = [
+        ("kind", ctypes.c_uint32),
+        ("local_path", ctypes.c_char_p),
+        ("cos_path", ctypes.c_char_p),
+        ("bytes", ctypes.c_uint64),
+        ("result_code", ctypes.c_uint32),
+    ]
+
+
+# int32_t (*cosv4_batch_progress_cb)(void *userdata, const cosv4_batch_progress *p)
+_BATCH_PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p,
+                                      ctypes.POINTER(_CBatchProgress))
+# int32_t (*cosv4_batch_file_cb)(void *userdata, const cosv4_batch_file_event *e)
+_BATCH_FILE_CB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p,
+                                  ctypes.POINTER(_CBatchFileEvent))
 # void (*cosv4_log_cb)(void *userdata, uint32_t level, const char *message)
 _LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p)
 
@@ -328,6 +383,34 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_download_result_bytes_received": (_U64, [_P]),
     "cosv4_download_result_bytes_resumed": (_U64, [_P]),
     "cosv4_download_result_sha": (_STR, [_P]),
+    # batch
+    "cosv4_batch_options_new": (_RC, [_PP]),
+    "cosv4_batch_options_free": (None, [_P]),
+    "cosv4_batch_options_set_jobs": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_max_requests": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_follow_symlinks": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_fail_fast": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_insert_only": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_cancel_token": (_RC, [_P, _P]),
+    "cosv4_batch_options_set_progress": (_RC, [_P, _BATCH_PROGRESS_CB, _P]),
+    "cosv4_batch_options_set_file_callback": (_RC, [_P, _BATCH_FILE_CB, _P]),
+    "cosv4_client_upload_dir": (_RC, [_P, _STR, ctypes.c_char_p, _STR, _P, _PP, _PP]),
+    "cosv4_batch_result_free": (None, [_P]),
+    "cosv4_batch_result_uploaded": (_U64, [_P]),
+    "cosv4_batch_result_folders": (_U64, [_P]),
+    "cosv4_batch_result_skipped": (_U64, [_P]),
+    "cosv4_batch_result_failed": (_U64, [_P]),
+    "cosv4_batch_result_bytes_sent": (_U64, [_P]),
+    "cosv4_batch_result_count": (_SIZE, [_P]),
+    "cosv4_batch_result_local_path": (ctypes.c_char_p, [_P, _SIZE]),
+    "cosv4_batch_result_cos_path": (_STR, [_P, _SIZE]),
+    "cosv4_batch_result_status": (_U32, [_P, _SIZE]),
+    "cosv4_batch_result_bytes": (_U64, [_P, _SIZE]),
+    "cosv4_batch_result_reason": (_STR, [_P, _SIZE]),
+    "cosv4_batch_result_result_code": (_RC, [_P, _SIZE]),
+    "cosv4_batch_result_http_status": (_U32, [_P, _SIZE]),
+    "cosv4_batch_result_has_cos_code": (_BOOL, [_P, _SIZE]),
+    "cosv4_batch_result_cos_code": (_I64, [_P, _SIZE]),
 }
 
 _lib_lock = threading.Lock()
@@ -620,6 +703,54 @@ class Progress:
     bytes_hashed: int  # bytes hashed so far (0 when integrity is off)
     slices_total: int  # 1 for a simple upload; 0 before it is known
     slices_done: int  # slices the server has confirmed
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchProgress:
+    """The batch as a whole; totals grow as the walk finds items."""
+
+    files_done: int  # items ended (uploaded, folders, skipped, failed)
+    files_known: int  # items found so far (the total once walk_done)
+    bytes_done: int  # bytes of uploaded files and confirmed bytes of files in flight
+    bytes_known: int  # bytes of the files found so far
+    walk_done: bool  # the walk of the local directory is over
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchFileEvent:
+    """An item of a batch started (STARTED) or ended (DONE, SKIPPED, FAILED)."""
+
+    kind: BatchEventKind
+    local_path: str  # os.fsdecode of the local path
+    cos_path: str  # a folder's ends in '/'
+    bytes: int  # the file's size (0 for folders)
+    result: Result  # the failure's code (FAILED); Result.OK otherwise
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchFile:
+    """One item of a batch: a file, or an empty directory (cos_path ends in '/')."""
+
+    local_path: str
+    cos_path: str
+    status: BatchStatus  # UPLOADED, FOLDER, SKIPPED or FAILED
+    bytes: int
+    reason: str  # why it was skipped, or the failure's sentence; "" otherwise
+    result: Result  # the failure's code; Result.OK otherwise
+    http_status: int  # of a failure's answer; 0 when none
+    cos_code: Optional[int]  # of a failure's answer; None when none
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchResult:
+    """What Client.upload_dir did: counts and every item, in the order they ended."""
+
+    uploaded: int
+    folders: int
+    skipped: int
+    failed: int
+    bytes_sent: int
+    files: list
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1194,6 +1325,86 @@ class Client:
                 token.close()
             self._leave()
 
+    def upload_dir(self, bucket: str, local_dir: Union[str, os.PathLike],
+                   cos_folder: str = "/", *, jobs: int = 4, max_requests: int = 8,
+                   follow_symlinks: bool = False, fail_fast: bool = False,
+                   overwrite: bool = False,
+                   progress: Optional[Callable[[BatchProgress], Optional[bool]]] = None,
+                   on_file: Optional[Callable[[BatchFileEvent], Optional[bool]]] = None,
+                   cancel: Optional[CancelToken] = None) -> BatchResult:
+        """Uploads every file under ``local_dir`` (recursively) to the same relative path
+        under ``cos_folder`` (ends in '/'); empty directories become folders, and the folders
+        of every file are created first. ``jobs`` files at once (1 to 32), ``max_requests``
+        requests in flight for the whole batch. Symbolic links are skipped unless
+        ``follow_symlinks``. A failed file does not stop the batch unless ``fail_fast``; the
+        result names every item with its status. ``overwrite=False`` makes a file whose object
+        exists with other content fail (FILE_EXISTS).
+
+        ``progress(p: BatchProgress)`` and ``on_file(e: BatchFileEvent)`` run on this thread;
+        returning False stops the batch (AbortedError); an exception they raise stops it and
+        is re-raised here. ``cancel`` stops it from another thread (CancelledError). Ctrl-C
+        on the main thread cancels the batch and raises KeyboardInterrupt.
+        """
+        lib = _need("cosv4_client_upload_dir")
+        c_bucket = _cstr(bucket, "bucket")
+        c_local = _cpath(local_dir, "local_dir")
+        c_folder = _cstr(cos_folder, "cos_folder")
+        for name, fn in (("progress", progress), ("on_file", on_file)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name} must be callable")
+        if cancel is not None and not cancel._handle.value:
+            raise UsageError(Result.INVALID_ARGUMENT, "the cancel token is closed")
+        token = cancel if cancel is not None else CancelToken()
+        opts = ctypes.c_void_p()
+        out = ctypes.c_void_p()
+        err = ctypes.c_void_p()
+        failure: list = []  # an exception raised by a callback
+        callbacks = []  # the ctypes trampolines; kept alive for the whole call
+        handle = self._enter()
+        try:
+            _check(lib.cosv4_batch_options_new(ctypes.byref(opts)), "batch options")
+            _check(lib.cosv4_batch_options_set_jobs(opts, _check_uint(jobs, 32, "jobs")),
+                   "jobs")
+            _check(lib.cosv4_batch_options_set_max_requests(
+                opts, _check_uint(max_requests, 32, "max_requests")), "max_requests")
+            _check(lib.cosv4_batch_options_set_follow_symlinks(opts, _flag(follow_symlinks)),
+                   "follow_symlinks")
+            _check(lib.cosv4_batch_options_set_fail_fast(opts, _flag(fail_fast)), "fail_fast")
+            _check(lib.cosv4_batch_options_set_insert_only(opts, _flag(not overwrite)),
+                   "overwrite")
+            _check(lib.cosv4_batch_options_set_cancel_token(opts, token._handle),
+                   "cancel token")
+            if progress is not None:
+                cb = _BATCH_PROGRESS_CB(_trampoline(progress, failure, _batch_progress_event))
+                callbacks.append(cb)
+                _check(lib.cosv4_batch_options_set_progress(opts, cb, None), "progress")
+            if on_file is not None:
+                cb = _BATCH_FILE_CB(_trampoline(on_file, failure, _batch_file_event))
+                callbacks.append(cb)
+                _check(lib.cosv4_batch_options_set_file_callback(opts, cb, None), "on_file")
+
+            with _InterruptGuard(token) as guard:
+                rc = lib.cosv4_client_upload_dir(handle, c_bucket, c_local, c_folder, opts,
+                                                 ctypes.byref(out), ctypes.byref(err))
+            # Outside the guard (previous handlers restored): report in this order.
+            result = _take_batch_result(out) if rc == Result.OK else None
+            error = _take_error(rc, err) if rc != Result.OK else None
+            guard.deliver()  # a Ctrl-C: KeyboardInterrupt (the default handler)
+            if failure:
+                raise failure[0]  # what a callback raised
+            if error is not None:
+                raise error
+            return result
+        finally:
+            if out.value:
+                lib.cosv4_batch_result_free(out)
+            if err.value:
+                lib.cosv4_error_free(err)
+            lib.cosv4_batch_options_free(opts)
+            if cancel is None:
+                token.close()
+            self._leave()
+
     # -- objects: stat, delete, folders, move, copy, update, list --------------------------
 
     def _call(self, name: str, *args) -> None:
@@ -1506,6 +1717,46 @@ def _upload_event(p: _CProgress) -> Progress:
 
 def _download_event(p: _CDownloadProgress) -> DownloadProgress:
     return DownloadProgress(p.bytes_total, p.bytes_done, p.bytes_resumed, bool(p.done))
+
+
+def _batch_progress_event(p: _CBatchProgress) -> BatchProgress:
+    return BatchProgress(p.files_done, p.files_known, p.bytes_done, p.bytes_known,
+                         bool(p.walk_done))
+
+
+def _batch_file_event(e: _CBatchFileEvent) -> BatchFileEvent:
+    return BatchFileEvent(_enum_or_int(BatchEventKind, e.kind), os.fsdecode(e.local_path or b""),
+                          _text(e.cos_path), e.bytes, _enum_or_int(Result, e.result_code))
+
+
+def _take_batch_result(res: ctypes.c_void_p) -> BatchResult:
+    """Copies a cosv4_batch_result into a BatchResult and frees it (exactly once)."""
+    lib = _lib()
+    try:
+        files = []
+        for i in range(lib.cosv4_batch_result_count(res)):
+            has_code = bool(lib.cosv4_batch_result_has_cos_code(res, i))
+            files.append(BatchFile(
+                local_path=os.fsdecode(lib.cosv4_batch_result_local_path(res, i) or b""),
+                cos_path=_text(lib.cosv4_batch_result_cos_path(res, i)),
+                status=_enum_or_int(BatchStatus, lib.cosv4_batch_result_status(res, i)),
+                bytes=lib.cosv4_batch_result_bytes(res, i),
+                reason=_text(lib.cosv4_batch_result_reason(res, i)),
+                result=_enum_or_int(Result, lib.cosv4_batch_result_result_code(res, i)),
+                http_status=lib.cosv4_batch_result_http_status(res, i),
+                cos_code=lib.cosv4_batch_result_cos_code(res, i) if has_code else None,
+            ))
+        return BatchResult(
+            uploaded=lib.cosv4_batch_result_uploaded(res),
+            folders=lib.cosv4_batch_result_folders(res),
+            skipped=lib.cosv4_batch_result_skipped(res),
+            failed=lib.cosv4_batch_result_failed(res),
+            bytes_sent=lib.cosv4_batch_result_bytes_sent(res),
+            files=files,
+        )
+    finally:
+        lib.cosv4_batch_result_free(res)
+        res.value = None
 
 
 def _trampoline(progress: Callable, failure: list, event: Callable):

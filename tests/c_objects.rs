@@ -255,3 +255,25 @@ fn download_onto_an_existing_file() {
         emu.emu.stop();
     }
 }
+
+#[test]
+fn batch_upload_dir() {
+    // a.txt, sub/b.bin (in slices), sub/deeper/c.txt, and the empty directory empty/.
+    let tree = c_harness::out_dir().join("batch-tree");
+    let _ = std::fs::remove_dir_all(&tree);
+    std::fs::create_dir_all(tree.join("sub/deeper")).unwrap();
+    std::fs::create_dir_all(tree.join("empty")).unwrap();
+    std::fs::write(tree.join("a.txt"), c_harness::content(100, 21)).unwrap();
+    std::fs::write(tree.join("sub/b.bin"), c_harness::content(200_000, 22)).unwrap();
+    std::fs::write(tree.join("sub/deeper/c.txt"), c_harness::content(30, 23)).unwrap();
+    for v in Variant::all() {
+        let t = Instant::now();
+        let emu = Emu::start();
+        let mut env = emu.env();
+        env.push(("COS_TEST_TREE", tree.display().to_string()));
+        let out = c_harness::run_ok("tests/c/batch.c", v, &env);
+        assert!(out.contains("batch OK"), "{v:?}: {out}");
+        emu.emu.stop();
+        eprintln!("batch {v:?}: {:.1?}", t.elapsed());
+    }
+}

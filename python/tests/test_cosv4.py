@@ -352,6 +352,88 @@ class UploadTest(unittest.TestCase):
         self.assertIn(f"&f=/{APPID}/{BUCKET}/py/a.txt", base64.b64decode(once)[20:].decode())
 
 
+class BatchTest(unittest.TestCase):
+    """Client.upload_dir against an emulator with the service's folder rule."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not have("cosv4_client_upload_dir"):
+            raise unittest.SkipTest("the library has no batch upload yet")
+        cls.emu = Emulator(implicit_folders=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+
+    def tree(self, name: str) -> str:
+        root = os.path.join(work_dir, name)
+        os.makedirs(os.path.join(root, "sub", "deeper"))
+        os.makedirs(os.path.join(root, "empty"))
+        files = {"a.txt": content(100, 31), "sub/ü b.bin": content(300_000, 32),
+                 "sub/deeper/c.txt": content(40, 33)}
+        for rel, data in files.items():
+            with open(os.path.join(root, rel), "wb") as f:
+                f.write(data)
+        return root, files
+
+    def test_upload_dir(self):
+        root, files = self.tree("batch-tree")
+        events, progress = [], []
+        with self.emu.client(slice_size=524288, simple_threshold=65536) as c:
+            result = c.upload_dir(BUCKET, root, "/pyb/", jobs=2, max_requests=3,
+                                  progress=progress.append, on_file=events.append)
+        self.assertIsInstance(result, cosv4.BatchResult)
+        self.assertEqual((result.uploaded, result.folders, result.skipped, result.failed),
+                         (3, 1, 0, 0))
+        self.assertEqual(result.bytes_sent, sum(len(d) for d in files.values()))
+        by_path = {f.cos_path: f for f in result.files}
+        self.assertEqual(set(by_path), {"/pyb/a.txt", "/pyb/sub/ü b.bin",
+                                        "/pyb/sub/deeper/c.txt", "/pyb/empty/"})
+        self.assertEqual(by_path["/pyb/empty/"].status, cosv4.BatchStatus.FOLDER)
+        for rel, data in files.items():
+            f = by_path["/pyb/" + rel]
+            self.assertIs(f.status, cosv4.BatchStatus.UPLOADED)
+            self.assertEqual((f.bytes, f.reason, f.result), (len(data), "", cosv4.Result.OK))
+            self.assertEqual(f.local_path, os.path.join(root, rel))
+            self.assertEqual(self.emu.object("/pyb/" + rel), data)
+        kinds = [e.kind for e in events]
+        self.assertEqual(kinds.count(cosv4.BatchEventKind.STARTED), 3)
+        self.assertEqual(kinds.count(cosv4.BatchEventKind.DONE), 4)
+        if progress:
+            self.assertTrue(all(isinstance(p, cosv4.BatchProgress) for p in progress))
+
+        # An existing object with other content fails that file only (overwrite=False).
+        with open(os.path.join(root, "a.txt"), "wb") as f:
+            f.write(b"other content")
+        with self.emu.client() as c:
+            again = c.upload_dir(BUCKET, root, "/pyb/")
+            self.assertEqual(again.failed, 1)
+            failed = [f for f in again.files if f.status is cosv4.BatchStatus.FAILED]
+            self.assertEqual(failed[0].cos_path, "/pyb/a.txt")
+            self.assertEqual(failed[0].result, cosv4.Result.FILE_EXISTS)
+            self.assertTrue(failed[0].reason)
+            c.upload_dir(BUCKET, root, "/pyb/", overwrite=True)
+        self.assertEqual(self.emu.object("/pyb/a.txt"), b"other content")
+
+    def test_callbacks_stop_and_raise(self):
+        root, _ = self.tree("batch-stop")
+        with self.emu.client() as c:
+            with self.assertRaises(cosv4.AbortedError):
+                c.upload_dir(BUCKET, root, "/pys/", on_file=lambda e: False)
+
+            def boom(e):
+                raise ValueError("from on_file")
+
+            with self.assertRaisesRegex(ValueError, "from on_file"):
+                c.upload_dir(BUCKET, root, "/pys/", on_file=boom)
+            with self.assertRaises(cosv4.UsageError):
+                c.upload_dir(BUCKET, root, "/pys/", jobs=0)
+            with self.assertRaises(cosv4.CancelledError):
+                with cosv4.CancelToken() as token:
+                    token.cancel()
+                    c.upload_dir(BUCKET, root, "/pys/", cancel=token)
+
+
 class ParentsTest(unittest.TestCase):
     """create_parents, against an emulator with the service's rule (the folder must exist)."""
 

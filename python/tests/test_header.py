@@ -40,12 +40,16 @@ ENUMS = {
     "Method": "cosv4_method",
     "Authority": "cosv4_authority",
     "LogLevel": "cosv4_log_level",
+    "BatchStatus": "cosv4_batch_status",
+    "BatchEventKind": "cosv4_batch_event",
 }
 
 # ctypes.Structure of the module -> C struct it mirrors.
 STRUCTS = {
     "_CProgress": "cosv4_progress",
     "_CDownloadProgress": "cosv4_download_progress",
+    "_CBatchProgress": "cosv4_batch_progress",
+    "_CBatchFileEvent": "cosv4_batch_file_event",
 }
 
 # Header functions the module deliberately does not declare: name -> reason. Empty: the module

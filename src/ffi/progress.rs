@@ -148,22 +148,33 @@ pub(crate) fn with_progress<P, E, T>(
     event: impl Fn(&P) -> E,
     call: impl FnOnce(Option<Handler<'_, P>>) -> crate::Result<T>,
 ) -> FfiResult<T> {
-    let mut callback = slot.cb.map(|cb| CCallback::new(cb, slot.userdata));
+    let mut callback = slot.callback();
     let outcome = {
         let mut deliver = callback.as_mut().map(|c| move |p: &P| c.deliver(&event(p)));
         call(deliver.as_mut().map(|f| f as Handler<'_, P>))
     };
-    outcome.map_err(|e| {
-        let mut f = Failure::core(e);
-        if f.code == cosv4_result::AbortedByCallback {
-            f.callback_value = callback.as_ref().map_or(0, |c| c.stopped_with);
-        }
-        f
-    })
+    outcome.map_err(|e| failure_of(e, callback.as_ref().map_or(0, |c| c.stopped_with)))
+}
+
+/// The failure of a core error; when a callback stopped the operation, it keeps
+/// `stopped_with`, the value that callback returned.
+pub(crate) fn failure_of(e: crate::Error, stopped_with: i32) -> Failure {
+    let mut f = Failure::core(e);
+    if f.code == cosv4_result::AbortedByCallback {
+        f.callback_value = stopped_with;
+    }
+    f
+}
+
+impl<E> CallbackSlot<E> {
+    /// The callback of the slot, ready to deliver events of one operation (None: no callback).
+    pub(crate) fn callback(self) -> Option<CCallback<E>> {
+        self.cb.map(|cb| CCallback::new(cb, self.userdata))
+    }
 }
 
 /// A C progress callback with its userdata, as the core's handler, for one operation.
-struct CCallback<E> {
+pub(crate) struct CCallback<E> {
     cb: CallbackFn<E>,
     userdata: *mut c_void,
     /// What the callback returned when it stopped the operation (0: it did not).
@@ -179,8 +190,13 @@ impl<E> CCallback<E> {
         }
     }
 
-    /// Delivers one event on this thread.
-    fn deliver(&mut self, event: &E) -> ControlFlow<()> {
+    /// What the callback returned when it stopped the operation (0: it did not).
+    pub(crate) fn stopped_with(&self) -> i32 {
+        self.stopped_with
+    }
+
+    /// Delivers one event on this thread, inside the re-entrancy scope.
+    pub(crate) fn deliver(&mut self, event: &E) -> ControlFlow<()> {
         let rc = {
             let _scope = CallbackScope::enter();
             unsafe { (self.cb)(self.userdata, event) }

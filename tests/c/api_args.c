@@ -77,6 +77,24 @@ static void check_frees_and_defaults(void) {
     CHECK(cosv4_upload_result_retries(NULL) == 0);
     CHECK(cosv4_upload_result_slice_size(NULL) == 0);
     CHECK(!cosv4_cancel_token_is_cancelled(NULL));
+
+    cosv4_batch_options_free(NULL);
+    cosv4_batch_result_free(NULL);
+    CHECK(cosv4_batch_result_uploaded(NULL) == 0);
+    CHECK(cosv4_batch_result_folders(NULL) == 0);
+    CHECK(cosv4_batch_result_skipped(NULL) == 0);
+    CHECK(cosv4_batch_result_failed(NULL) == 0);
+    CHECK(cosv4_batch_result_bytes_sent(NULL) == 0);
+    CHECK(cosv4_batch_result_count(NULL) == 0);
+    CHECK(strcmp(cosv4_batch_result_local_path(NULL, 0), "") == 0);
+    CHECK(strcmp(cosv4_batch_result_cos_path(NULL, 0), "") == 0);
+    CHECK(cosv4_batch_result_status(NULL, 0) == 0);
+    CHECK(cosv4_batch_result_bytes(NULL, 0) == 0);
+    CHECK(strcmp(cosv4_batch_result_reason(NULL, 0), "") == 0);
+    CHECK(cosv4_batch_result_result_code(NULL, 0) == COSV4_RESULT_OK);
+    CHECK(cosv4_batch_result_http_status(NULL, 0) == 0);
+    CHECK(!cosv4_batch_result_has_cos_code(NULL, 0));
+    CHECK(cosv4_batch_result_cos_code(NULL, 0) == 0);
 }
 
 static void check_config(void) {

@@ -281,7 +281,24 @@ static void null_arguments(cosv4_client *c) {
                  cosv4_upload_result_slices_skipped(NULL) == 0 &&
                  cosv4_upload_result_retries(NULL) == 0 &&
                  cosv4_upload_result_slice_size(NULL) == 0 &&
-                 !cosv4_cancel_token_is_cancelled(NULL);
+                 !cosv4_cancel_token_is_cancelled(NULL) &&
+                 cosv4_batch_result_uploaded(NULL) == 0 &&
+                 cosv4_batch_result_folders(NULL) == 0 &&
+                 cosv4_batch_result_skipped(NULL) == 0 &&
+                 cosv4_batch_result_failed(NULL) == 0 &&
+                 cosv4_batch_result_bytes_sent(NULL) == 0 &&
+                 cosv4_batch_result_count(NULL) == 0 &&
+                 !*cosv4_batch_result_local_path(NULL, 0) &&
+                 !*cosv4_batch_result_cos_path(NULL, 0) &&
+                 cosv4_batch_result_status(NULL, 0) == 0 &&
+                 cosv4_batch_result_bytes(NULL, 0) == 0 &&
+                 !*cosv4_batch_result_reason(NULL, 0) &&
+                 cosv4_batch_result_result_code(NULL, 0) == COSV4_RESULT_OK &&
+                 cosv4_batch_result_http_status(NULL, 0) == 0 &&
+                 !cosv4_batch_result_has_cos_code(NULL, 0) &&
+                 cosv4_batch_result_cos_code(NULL, 0) == 0;
+        cosv4_batch_options_free(NULL);
+        cosv4_batch_result_free(NULL);
         cosv4_config_free(NULL);
         cosv4_client_free(NULL);
         cosv4_cancel_token_free(NULL);
