@@ -5,7 +5,7 @@
 //! target's fileid) for delete, update and move/copy.
 
 use crate::cancel::CancelToken;
-use crate::error::{Error, Result};
+use crate::error::{codes, Error, Result};
 use crate::path::{validate_bucket, validate_file, validate_folder, validate_path};
 use crate::transport::{Api, Target};
 use crate::wire::envelope::{int_field, opt_str};
@@ -199,6 +199,21 @@ pub(crate) fn create_folder(
     let target = Target::multi(bucket, folder).cancel_with(cancel);
     let data = api.post(&target, form.finish())?;
     Ok(int_field(&data, "ctime").unwrap_or(0))
+}
+
+/// Makes sure `folder` exists: creates it, "already exists" (-178: made meanwhile by someone
+/// else, or by an earlier attempt whose answer was lost) counting as success. Retried by the
+/// caller's rules; the batch and `create_parents` share it.
+pub(crate) fn ensure_folder(
+    api: Api<'_>,
+    bucket: &str,
+    folder: &str,
+    cancel: Option<&CancelToken>,
+) -> Result<()> {
+    match create_folder(api, bucket, folder, "", cancel) {
+        Err(e) if e.cos_code() == Some(codes::PATH_CONFLICT) => Ok(()),
+        other => other.map(drop),
+    }
 }
 
 /// `op=move` or `op=copy` of the file `src` to `dest` (an absolute path or a bare name in the

@@ -8,7 +8,7 @@
 //! as an upload's requests are.
 
 use crate::cancel::CancelToken;
-use crate::error::{codes, Result};
+use crate::error::Result;
 use crate::transport::Api;
 use crate::upload::{folders_of, with_retries, RequestLimit, Stop};
 use std::collections::HashSet;
@@ -61,13 +61,8 @@ impl<'a> Folders<'a> {
         };
         let (answer, _) = with_retries(self.api.cfg, &stop, || {
             let _permit = self.limit.acquire(&stop)?;
-            crate::objects::create_folder(self.api, self.bucket, folder, "", Some(self.halt))
+            crate::objects::ensure_folder(self.api, self.bucket, folder, Some(self.halt))
         });
-        match answer {
-            // -178 also answers a retry whose first attempt was processed but its answer lost.
-            Ok(_) => Ok(()),
-            Err(e) if e.cos_code() == Some(codes::PATH_CONFLICT) => Ok(()),
-            Err(e) => Err(e.context(format!("creating the folder {folder}"))),
-        }
+        answer.map_err(|e| e.context(format!("creating the folder {folder}")))
     }
 }

@@ -62,15 +62,10 @@ fn exists(job: &Job<'_>, folder: &str) -> Result<bool> {
 fn create(job: &Job<'_>, folder: &str) -> Result<()> {
     let (answer, retries) = with_retries(job.cfg, &job.stop(), || {
         job.requests.fetch_add(1, Ordering::Relaxed);
-        crate::objects::create_folder(job.api, job.bucket, folder, "", Some(&job.halt))
+        crate::objects::ensure_folder(job.api, job.bucket, folder, Some(&job.halt))
     });
     job.early_retries.fetch_add(retries, Ordering::Relaxed);
-    match answer {
-        // -178 also answers a retry whose first attempt was processed but its answer lost.
-        Ok(_) => Ok(()),
-        Err(e) if e.cos_code() == Some(codes::PATH_CONFLICT) => Ok(()),
-        Err(e) => Err(e.context(format!("creating the folder {folder}"))),
-    }
+    answer.map_err(|e| e.context(format!("creating the folder {folder}")))
 }
 
 /// An upload refused with -197 without `create_parents`: says what probably happened.
