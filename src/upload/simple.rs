@@ -37,21 +37,15 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     // last attempt's error): success once the service shows it finished with our content.
     let (data, method) = match answer {
         Ok(data) => (data, Method::Simple),
-        Err(e) if e.cos_code() == Some(codes::SAME_FILE) => {
-            let data = settle::confirm(job, sha.as_deref(), None, e)?;
-            (
-                data,
-                if lost {
-                    Method::Simple
-                } else {
-                    Method::Instant
-                },
-            )
+        // Our own request stored it (Simple), or the content was there before (Instant).
+        Err(e) if lost || e.cos_code() == Some(codes::SAME_FILE) => {
+            let method = if lost {
+                Method::Simple
+            } else {
+                Method::Instant
+            };
+            (settle::confirm(job, sha.as_deref(), None, e)?, method)
         }
-        Err(e) if lost => (
-            settle::confirm(job, sha.as_deref(), None, e)?,
-            Method::Simple,
-        ),
         Err(e) => return Err(e),
     };
     job.source.check_unchanged()?;
