@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{client, content, emulator, emulator_with, TempDir, BUCKET};
+use common::{client, content, download_recording, emulator, emulator_with, TempDir, BUCKET};
 use cosv4::download::part_path;
 use cosv4::{CancelToken, Client, DownloadOptions, DownloadProgress, ErrorKind};
 use cosv4_emulator::Emulator;
@@ -223,20 +223,7 @@ fn progress_never_goes_back_when_range_is_ignored() {
         1_000_000,
     );
     emu.clear_log();
-    let mut events: Vec<DownloadProgress> = Vec::new();
-    let mut record = |p: &DownloadProgress| {
-        events.push(*p);
-        ControlFlow::Continue(())
-    };
-    let out = c
-        .download_file(
-            BUCKET,
-            "/s/r.bin",
-            &local,
-            &DownloadOptions::default(),
-            Some(&mut record),
-        )
-        .unwrap();
+    let (out, events) = download_recording(&c, "/s/r.bin", &local);
     assert_eq!(downloads(&emu), [(200, Some(0))]);
     assert!(std::fs::read(&local).unwrap() == data);
     assert_eq!(out.bytes_resumed, partial);

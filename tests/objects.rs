@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{client, content, emulator, TempDir, BUCKET};
+use common::{client, content, download_recording, emulator, TempDir, BUCKET};
 use cosv4::{
     Authority, CancelToken, DownloadOptions, DownloadProgress, ErrorKind, ListOptions,
     UpdateOptions, UploadOptions,
@@ -262,20 +262,7 @@ fn download_whole_resume_progress_and_urls() {
 
     // Resume: only the rest is fetched, with a Range request; progress is monotonic.
     emu.clear_log();
-    let mut events: Vec<DownloadProgress> = Vec::new();
-    let mut record = |p: &DownloadProgress| {
-        events.push(*p);
-        ControlFlow::Continue(())
-    };
-    let out = c
-        .download_file(
-            BUCKET,
-            "/d/big.bin",
-            &local,
-            &DownloadOptions::default(),
-            Some(&mut record),
-        )
-        .unwrap();
+    let (out, events) = download_recording(&c, "/d/big.bin", &local);
     assert_eq!(std::fs::read(&local).unwrap(), data);
     assert!(!part.exists());
     assert_eq!(out.bytes_resumed, partial);

@@ -123,3 +123,21 @@ pub fn upload_cancelled_after(
         .upload_file_with_progress(BUCKET, path, file, &opts, &mut handler)
         .unwrap_err()
 }
+
+/// Downloads `cos_path` to `local` with the default options, recording every progress event.
+pub fn download_recording(
+    c: &Client,
+    cos_path: &str,
+    local: &std::path::Path,
+) -> (cosv4::DownloadOutcome, Vec<cosv4::DownloadProgress>) {
+    let mut events = Vec::new();
+    let mut record = |p: &cosv4::DownloadProgress| {
+        events.push(*p);
+        std::ops::ControlFlow::Continue(())
+    };
+    let opts = cosv4::DownloadOptions::default();
+    let out = c
+        .download_file(BUCKET, cos_path, local, &opts, Some(&mut record))
+        .unwrap();
+    (out, events)
+}
