@@ -363,7 +363,8 @@ fn example_cli_interrupt_exits_130_and_rerun_resumes() {
         }
         let t = Instant::now();
         c_harness::command_ok(
-            std::process::Command::new("kill").args(["-INT", &child.id().to_string()]),
+            // The shell's own `kill`: a fresh machine may lack procps' /bin/kill.
+            std::process::Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]),
         );
         let status = child.wait().unwrap();
         let rest: Vec<String> = lines.map_while(Result::ok).collect();
