@@ -228,7 +228,7 @@ pub(crate) fn download_file(
     file.sync_all().map_err(|e| local_io("sync", &part, &e))?;
     drop(file);
     if check_sha {
-        let got = hex(&hasher.finalize());
+        let got = crate::hash::hex(&hasher.finalize());
         if !got.eq_ignore_ascii_case(&stat.sha) {
             // A prefix from another version of the object, or a corrupted transfer: the
             // next attempt must start over.
@@ -313,10 +313,6 @@ fn open_work(part: &Path, fresh: Record, total: u64) -> Result<(File, Record, u6
     }
     resume::save(part, &fresh)?;
     Ok((open(false)?, fresh, 0))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
