@@ -377,6 +377,10 @@ fn completes_exactly_under_faults() {
     emu.set_faults(Faults {
         http_5xx_rate: 0.2,
         drop_before_store_rate: 0.1,
+        // Every other op too: folder creation, slice init/list/finish, stat.
+        ops_5xx_rate: 0.2,
+        ops_drop_before_rate: 0.1,
+        ops_drop_after_rate: 0.1,
         seed: 7,
         ..Default::default()
     });
@@ -388,8 +392,24 @@ fn completes_exactly_under_faults() {
             None,
         )
         .unwrap();
-    assert_eq!((out.uploaded, out.failed), (20, 0), "{:#?}", out.files);
+    assert_eq!(
+        (out.uploaded, out.folders, out.failed),
+        (20, 2, 0),
+        "{:#?}",
+        out.files
+    );
     assert_exact(&emu, "/dst/", &files);
+    for folder in ["/dst/emptydir/", "/dst/sub/empty inner/"] {
+        assert!(emu.folder_exists(folder), "{folder} missing");
+    }
+    let faulted: std::collections::BTreeSet<String> = emu
+        .log()
+        .into_iter()
+        .filter(|e| e.status >= 500 || e.status == 0)
+        .map(|e| e.op)
+        .collect();
+    assert!(faulted.contains("create"), "folder creation met no fault");
+    assert!(faulted.len() >= 3, "faults met only in {faulted:?}");
     let retried: u32 = out
         .files
         .iter()

@@ -41,6 +41,8 @@ pub struct App {
     pub slice_requests: AtomicU64,
     /// `op=upload` requests so far (their faults come from a stream of their own).
     pub simple_requests: AtomicU64,
+    /// Requests of the other operations so far (drive their faults).
+    pub other_requests: AtomicU64,
     /// `upload_slice_finish` requests so far (drive the finish faults).
     pub finish_requests: AtomicU64,
     /// Alternates injected 503/500 answers.
@@ -65,6 +67,7 @@ impl App {
             store,
             slice_requests: AtomicU64::new(0),
             simple_requests: AtomicU64::new(0),
+            other_requests: AtomicU64::new(0),
             finish_requests: AtomicU64::new(0),
             injected_5xx: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
@@ -159,7 +162,7 @@ impl App {
             path,
             params,
         };
-        Ok(match ops::dispatch(&op, &cx)? {
+        Ok(match ops::dispatch_with_faults(&op, &cx)? {
             Outcome::Reset => Answer::Reset,
             Outcome::Data(data) => Answer::Json(
                 reply::json_response(200, 0, "SUCCESS", &self.store.unique_id(), data),

@@ -7,8 +7,8 @@ use std::sync::Arc;
 /// A clock returning Unix seconds; injectable so signature-expiry tests are exact.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
-/// Fault injection for `upload_slice_data` and `op=upload` requests (each kind draws from its
-/// own stream). Every decision comes from a counter-based generator seeded with `seed`, so a
+/// Fault injection for `upload_slice_data` and `op=upload` requests, and for every other
+/// operation (each kind draws from its own stream). Every decision comes from a counter-based generator seeded with `seed`, so a
 /// run is reproducible.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
@@ -24,6 +24,14 @@ pub struct Faults {
     /// Probability of an extra stall of `stall_ms` before answering.
     pub stall_rate: f64,
     pub stall_ms: u64,
+    /// Every other operation (`upload_slice_init`, `_list`, `_finish`, `stat`, `create`,
+    /// `list`, `delete`, `move`, `copy`, `update`) draws from a stream of its own: answer 503
+    /// or 500 without doing anything, at this rate ...
+    pub ops_5xx_rate: f64,
+    /// ... or reset the connection without doing anything ...
+    pub ops_drop_before_rate: f64,
+    /// ... or do the operation, then reset the connection (the answer is lost).
+    pub ops_drop_after_rate: f64,
 }
 
 #[derive(Clone)]

@@ -1,4 +1,4 @@
-//! Deterministic fault decisions for `upload_slice_data`.
+//! Deterministic fault decisions for `upload_slice_data`, `op=upload` and the other operations.
 //!
 //! Each slice request gets a sequence number `n`; its draws come from
 //! `splitmix64(seed ^ n)` and successors, so the same seed and request order always give
@@ -39,6 +39,9 @@ impl Draws {
 /// stream of their own and the slice-data stream stays what it was for a given seed.
 pub const SIMPLE_STREAM: u64 = 1 << 63;
 
+/// Added to the request number of every other operation ([`decide_op`]).
+pub const OPS_STREAM: u64 = 1 << 62;
+
 pub fn decide(faults: &Faults, request_number: u64) -> Decision {
     let mut draws = Draws(faults.seed ^ request_number);
     let http_5xx = draws.hit(faults.http_5xx_rate);
@@ -50,6 +53,17 @@ pub fn decide(faults: &Faults, request_number: u64) -> Decision {
         drop_before_store,
         drop_after_store,
         sleep_ms: faults.delay_ms + if stall { faults.stall_ms } else { 0 },
+    }
+}
+
+/// What to do with a request of another operation (not data: no delay, no stall).
+pub fn decide_op(faults: &Faults, request_number: u64) -> Decision {
+    let mut draws = Draws(faults.seed ^ OPS_STREAM ^ request_number);
+    Decision {
+        http_5xx: draws.hit(faults.ops_5xx_rate),
+        drop_before_store: draws.hit(faults.ops_drop_before_rate),
+        drop_after_store: draws.hit(faults.ops_drop_after_rate),
+        sleep_ms: 0,
     }
 }
 
@@ -67,6 +81,7 @@ mod tests {
             delay_ms: 3,
             stall_rate: 1.0,
             stall_ms: 5,
+            ..Faults::default()
         };
         for n in 0..1000 {
             let d = decide(&all, n);
@@ -86,5 +101,29 @@ mod tests {
         let hits = (0..10_000).filter(|&n| decide(&f, n).http_5xx).count();
         assert!((4_500..5_500).contains(&hits), "{hits}");
         assert_eq!(decide(&f, 17), decide(&f, 17));
+    }
+
+    #[test]
+    fn other_operations_draw_only_from_their_own_rates() {
+        let data_only = Faults {
+            seed: 9,
+            http_5xx_rate: 1.0,
+            drop_before_store_rate: 1.0,
+            drop_after_store_rate: 1.0,
+            ..Faults::default()
+        };
+        let ops_only = Faults {
+            seed: 9,
+            ops_5xx_rate: 1.0,
+            ops_drop_before_rate: 1.0,
+            ops_drop_after_rate: 1.0,
+            ..Faults::default()
+        };
+        for n in 0..100 {
+            assert_eq!(decide_op(&data_only, n), Decision::default());
+            assert_eq!(decide(&ops_only, n), Decision::default());
+            let d = decide_op(&ops_only, n);
+            assert!(d.http_5xx && d.drop_before_store && d.drop_after_store);
+        }
     }
 }

@@ -133,6 +133,12 @@ impl Emulator {
     }
 
     /// The file holding an object's content.
+    /// Whether a folder exists (ends in `/`): the root, a created folder, or a prefix of an
+    /// object or of a created folder — what `op=stat` of it answers.
+    pub fn folder_exists(&self, folder: &str) -> bool {
+        self.app.store.lock().folder_exists(folder)
+    }
+
     pub fn object_file(&self, cos_path: &str) -> Option<PathBuf> {
         let path = cospath::validate_cos_path(cos_path).ok()?;
         let idx = self.app.store.lock();

@@ -29,6 +29,10 @@ options:
   --fault-delay-ms N            delay before answering every slice
   --fault-stall R               rate of slice answers stalled by --fault-stall-ms
   --fault-stall-ms N            stall duration
+  --fault-ops-5xx R             rate of 503/500 answers to every other op (init, list,
+                                finish, stat, create, delete, ...), nothing done
+  --fault-ops-drop R            rate of other ops reset before doing anything
+  --fault-ops-drop-after R      rate of other ops done, then reset (answer lost)
   --fault-finish-5xx N          answer the first N upload_slice_finish requests with 503
                                 (-71) without processing them (\"all\": every one)
   --fault-finish-lost N         then process N finishes but reset instead of answering
@@ -103,6 +107,9 @@ fn main() {
             "--fault-delay-ms" => faults.delay_ms = parse(&flag, &value()),
             "--fault-stall" => faults.stall_rate = rate(&flag, &value()),
             "--fault-stall-ms" => faults.stall_ms = parse(&flag, &value()),
+            "--fault-ops-5xx" => faults.ops_5xx_rate = rate(&flag, &value()),
+            "--fault-ops-drop" => faults.ops_drop_before_rate = rate(&flag, &value()),
+            "--fault-ops-drop-after" => faults.ops_drop_after_rate = rate(&flag, &value()),
             "--fault-finish-5xx" => {
                 cfg.finish_unavailable = match value().as_str() {
                     "all" => u32::MAX,

@@ -8,6 +8,7 @@ mod slice;
 mod upload;
 
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 
 use crate::app::App;
 use crate::cospath;
@@ -50,6 +51,27 @@ pub fn dispatch(op: &str, cx: &Ctx) -> OpResult {
         "" => Err(ApiError::param("missing op")),
         other => Err(ApiError::param(format!("unknown op {other:?}"))),
     }
+}
+
+/// [`dispatch`], with the faults of [`crate::Faults`]`::ops_*` on every operation but the two
+/// that carry data (they draw their own).
+pub fn dispatch_with_faults(op: &str, cx: &Ctx) -> OpResult {
+    if matches!(op, "upload" | "upload_slice_data") {
+        return dispatch(op, cx);
+    }
+    let n = cx.app.other_requests.fetch_add(1, Ordering::SeqCst);
+    let decision = crate::faults::decide_op(&cx.app.faults(), n);
+    if decision.http_5xx {
+        return Err(slice::injected_5xx(cx));
+    }
+    if decision.drop_before_store {
+        return Ok(Outcome::Reset);
+    }
+    let result = dispatch(op, cx);
+    if decision.drop_after_store {
+        return Ok(Outcome::Reset);
+    }
+    result
 }
 
 impl Ctx<'_> {
