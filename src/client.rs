@@ -41,12 +41,19 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Idle connections the pool keeps per host. Not `workers`: a client is shared by threads,
+/// batches run several files at once and each has its workers; with fewer kept than are in
+/// use, every burst of answers closed the surplus and the next burst opened new ones (16
+/// threads on a pool of 4 left hundreds of connections in TIME_WAIT). An idle connection
+/// costs a socket until ureq's idle age (15 s) or the server closes it.
+const IDLE_PER_HOST: usize = 64;
+
 impl Client {
     /// Checks `cfg` and builds the client.
     pub fn new(cfg: Config) -> Result<Client> {
         let base_url = cfg.validate()?;
         let signer = Signer::new(cfg.credentials.clone(), cfg.clock.clone());
-        let agent = crate::transport::new_agent(&cfg, cfg.workers)?;
+        let agent = crate::transport::new_agent(&cfg, IDLE_PER_HOST)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 cfg,
