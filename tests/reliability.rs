@@ -123,6 +123,7 @@ fn soak_faults() -> Faults {
         delay_ms: 0,
         stall_rate: 0.01,
         stall_ms: SOAK_STALL.as_millis() as u64 + 500,
+        ..Faults::default()
     }
 }
 
