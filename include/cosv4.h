@@ -386,6 +386,22 @@ enum cosv4_batch_status
    * The upload failed (see cosv4_batch_result_result_code and _reason).
    */
   COSV4_BATCH_STATUS_FAILED = 4,
+  /**
+   * A sync found the remote object identical (or the folder existing): nothing sent.
+   */
+  COSV4_BATCH_STATUS_UNCHANGED = 5,
+  /**
+   * A sync deleted this remote file or folder (the local path is "").
+   */
+  COSV4_BATCH_STATUS_DELETED = 6,
+  /**
+   * A dry run: this file (or empty folder) would be uploaded (or created).
+   */
+  COSV4_BATCH_STATUS_WOULD_UPLOAD = 7,
+  /**
+   * A dry run: this remote file or folder would be deleted (the local path is "").
+   */
+  COSV4_BATCH_STATUS_WOULD_DELETE = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

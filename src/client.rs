@@ -207,7 +207,7 @@ impl Client {
 
     /// Deletes a file, or an empty folder when `cos_path` ends in `/`.
     pub fn delete_path(&self, bucket: &str, cos_path: &str) -> Result<()> {
-        objects::delete(self.api(), bucket, cos_path)
+        objects::delete(self.api(), bucket, cos_path, None)
     }
 
     /// Creates a folder (`folder` ends in `/`; multi signature). An existing folder fails with
@@ -220,7 +220,7 @@ impl Client {
     /// An answer with `listover` false must carry a context other than `opts.context`; one
     /// without a context, or with the same, is a protocol error.
     pub fn list(&self, bucket: &str, folder: &str, opts: &ListOptions) -> Result<ListPage> {
-        list::page(self.api(), bucket, folder, opts)
+        list::page(self.api(), bucket, folder, opts, None)
     }
 
     /// All pages of the listing of `folder`, fetched lazily (starting at `opts.context`); see
@@ -288,6 +288,6 @@ impl ListCursor {
     /// error the listing is over too (a clone taken before the call can try the same page
     /// again).
     pub fn next_page(&mut self, client: &Client) -> Option<Result<ListPage>> {
-        self.next_with(client.api())
+        self.next_with(client.api(), None)
     }
 }

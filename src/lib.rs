@@ -47,8 +47,8 @@ pub mod upload;
 pub mod wire;
 
 pub use batch::{
-    BatchEvent, BatchHandler, BatchOptions, BatchOutcome, BatchProgress, BatchSource, FileResult,
-    FileStatus,
+    BatchEvent, BatchHandler, BatchOptions, BatchOutcome, BatchProgress, BatchSource, Compare,
+    FileResult, FileStatus, Filter, Keep, SyncOptions,
 };
 pub use cancel::CancelToken;
 pub use client::Client;

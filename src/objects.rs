@@ -169,16 +169,22 @@ pub(crate) fn stat(
 }
 
 /// Deletes a file, or an empty folder when `cos_path` ends in `/` (a once signature bound to
-/// it). A folder with content fails with COS code -173; the root cannot be deleted.
-pub(crate) fn delete(api: Api<'_>, bucket: &str, cos_path: &str) -> Result<()> {
+/// it), interrupted by `cancel`. A folder with content fails with COS code -173; the root
+/// cannot be deleted.
+pub(crate) fn delete(
+    api: Api<'_>,
+    bucket: &str,
+    cos_path: &str,
+    cancel: Option<&CancelToken>,
+) -> Result<()> {
     validate_bucket(bucket)?;
     validate_path(cos_path)?;
     if cos_path == "/" {
         return Err(Error::usage("the root folder cannot be deleted"));
     }
     let form = Form::new().text("op", "delete");
-    api.post(&Target::once(bucket, cos_path), form.finish())
-        .map(drop)
+    let target = Target::once(bucket, cos_path).cancel_with(cancel);
+    api.post(&target, form.finish()).map(drop)
 }
 
 /// Creates a folder (multi signature), interrupted by `cancel`; returns its `ctime` as

@@ -7,7 +7,7 @@ mod common;
 use common::{client, client_with, content, emulator_with, TempDir, BUCKET, MIB};
 use cosv4::{
     BatchEvent, BatchOptions, BatchOutcome, BatchProgress, BatchSource, CancelToken, Client,
-    ErrorKind, FileStatus, Method,
+    ErrorKind, FileStatus, Keep, Method,
 };
 use cosv4_emulator::{Emulator, Faults};
 use std::collections::HashMap;
@@ -200,6 +200,21 @@ fn bad_names_fail_alone_and_fifos_and_links_are_skipped() {
         "{:#?}",
         out.files
     );
+
+    // Keeping the failures only: the counts are the same, the list holds the two failures.
+    let opts = BatchOptions {
+        keep: Keep::Failed,
+        ..Default::default()
+    };
+    let out = client
+        .upload_batch(BUCKET, dir_source(&dir.0, "/k/"), &opts, None)
+        .unwrap();
+    assert_eq!((out.uploaded, out.failed, out.skipped), (2, 2, 3));
+    assert_eq!(out.files.len(), 2, "{:#?}", out.files);
+    assert!(out
+        .files
+        .iter()
+        .all(|f| matches!(f.status, FileStatus::Failed(_))));
 }
 
 #[test]

@@ -154,13 +154,19 @@ impl Emulator {
 
     /// Store an object directly (seed state for tests).
     pub fn put_object(&self, cos_path: &str, content: &[u8]) {
+        self.put_object_with_sha(cos_path, content, &sha::sha1_hex(content));
+    }
+
+    /// Stores an object whose `sha` field is `sha` (`""`: none, as objects uploaded without
+    /// one by some clients and services read).
+    pub fn put_object_with_sha(&self, cos_path: &str, content: &[u8], sha: &str) {
         let path = cospath::validate_cos_path(cos_path).expect("valid cos path");
         let store = &self.app.store;
         let staged = store.stage(content).expect("stage object");
         let now = self.app.cfg.now();
         let meta = ObjectMeta {
             size: content.len() as u64,
-            sha: sha::sha1_hex(content),
+            sha: sha.to_string(),
             biz_attr: String::new(),
             ctime: now,
             mtime: now,

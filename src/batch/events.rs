@@ -1,14 +1,15 @@
 //! The caller's side of a batch: messages from the stages become the result list, per-file
 //! events, and the aggregate progress (throttled by [`Reporter`]), all on the calling thread.
 
-use super::{BatchEvent, BatchHandler, BatchProgress, FileResult, FileStatus};
+use super::{BatchEvent, BatchHandler, BatchOutcome, BatchProgress, FileResult, FileStatus, Keep};
 use crate::cancel::CancelToken;
 use crate::error::Error;
 use crate::progress::Reporter;
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// What the stages tell the calling thread.
@@ -31,9 +32,58 @@ pub(super) enum Msg {
     },
 }
 
+/// The stages' side of the channel: every message to the calling thread goes through it, and
+/// it counts the failed items (the deletions of a sync wait on that count).
+pub(super) struct Outbox<'a> {
+    pub tx: Sender<Msg>,
+    pub failed: &'a AtomicU64,
+}
+
+impl Outbox<'_> {
+    pub fn send(&self, msg: Msg) {
+        let _ = self.tx.send(msg); // the calling thread is gone only when the batch is over
+    }
+
+    /// An item found (with its size in bytes; 0 but for files).
+    pub fn found(&self, bytes: u64) {
+        self.send(Msg::Found { bytes });
+    }
+
+    /// An item ends; `counted` is what `Sent` reported of it.
+    pub fn ended(&self, result: FileResult, counted: u64) {
+        if matches!(result.status, FileStatus::Failed(_)) {
+            self.failed.fetch_add(1, Ordering::SeqCst);
+        }
+        let result = Box::new(result);
+        self.send(Msg::Ended { result, counted });
+    }
+
+    /// An item found that ends at once (never sent).
+    pub fn found_and_ended(
+        &self,
+        local: PathBuf,
+        cos_path: String,
+        status: FileStatus,
+        bytes: u64,
+    ) {
+        self.found(bytes);
+        self.ended(
+            FileResult {
+                local,
+                cos_path,
+                status,
+                bytes,
+                elapsed: Duration::ZERO,
+            },
+            0,
+        );
+    }
+}
+
 /// How the batch ends.
 pub(super) struct Collected {
-    pub files: Vec<FileResult>,
+    /// Every item counted, those asked for kept (the elapsed time is not set).
+    pub outcome: BatchOutcome,
     /// Why the batch stopped early (the handler, or `fail_fast`).
     pub stopped: Option<Error>,
 }
@@ -45,6 +95,7 @@ pub(super) fn collect(
     handler: Option<BatchHandler<'_>>,
     halt: &CancelToken,
     fail_fast: bool,
+    keep: Keep,
     started: Instant,
 ) -> Collected {
     let has_handler = handler.is_some();
@@ -61,7 +112,7 @@ pub(super) fn collect(
         "batch",
     );
     let mut out = Collected {
-        files: Vec::new(),
+        outcome: BatchOutcome::default(),
         stopped: None,
     };
     let stop = |out: &mut Collected, e: Error| {
@@ -115,19 +166,25 @@ pub(super) fn collect(
                 ControlFlow::Continue(())
             }
             Msg::Ended { result, counted } => {
-                let uploaded = matches!(result.status, FileStatus::Uploaded(_));
+                // Bytes of a file the batch is done with: sent, or found identical.
+                let done = matches!(
+                    result.status,
+                    FileStatus::Uploaded(_) | FileStatus::Unchanged | FileStatus::WouldUpload
+                );
                 reporter.update(|p| {
                     p.files_done += 1;
-                    let add = if uploaded { result.bytes } else { 0 };
+                    let add = if done { result.bytes } else { 0 };
                     p.bytes_done = p.bytes_done.saturating_sub(counted) + add;
                 });
                 let flow = if quiet {
                     ControlFlow::Continue(())
                 } else {
                     deliver(&match &result.status {
-                        FileStatus::Uploaded(_) | FileStatus::Folder => BatchEvent::Done(&result),
-                        FileStatus::Skipped(_) => BatchEvent::Skipped(&result),
+                        FileStatus::Skipped(_) | FileStatus::Unchanged => {
+                            BatchEvent::Skipped(&result)
+                        }
                         FileStatus::Failed(_) => BatchEvent::Failed(&result),
+                        _ => BatchEvent::Done(&result),
                     })
                 };
                 if let (FileStatus::Failed(e), true) = (&result.status, fail_fast) {
@@ -136,7 +193,7 @@ pub(super) fn collect(
                         .context(format!("{} (fail_fast)", result.local.display()));
                     stop(&mut out, e);
                 }
-                out.files.push(*result);
+                out.outcome.add(*result, keep);
                 flow
             }
         };

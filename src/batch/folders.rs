@@ -54,6 +54,12 @@ impl<'a> Folders<'a> {
         Ok(())
     }
 
+    /// Records that `folder` exists (a sync listed it): no file of the batch creates it.
+    pub fn known(&self, folder: &str) {
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        known.insert(folder.to_string());
+    }
+
     fn create(&self, folder: &str) -> Result<()> {
         let stop = Stop {
             cancel: self.halt,

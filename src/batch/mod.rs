@@ -18,10 +18,16 @@
 //! already stored costs no data (instant upload, or -4018 confirmed), and an interrupted slice
 //! upload resumes (-4019).
 
+mod delete;
 mod events;
+mod filter;
 mod folders;
 mod pipeline;
+mod remote;
+mod stage;
 mod walk;
+
+pub use filter::Filter;
 
 use crate::cancel::CancelToken;
 use crate::error::Error;
@@ -75,6 +81,57 @@ pub struct BatchOptions {
     pub fail_fast: bool,
     /// Stops the batch from any thread; uploads in flight are interrupted.
     pub cancel: Option<CancelToken>,
+    /// Which files of a directory source are in the batch (and, with
+    /// [`SyncOptions::delete`], which remote files may be deleted). Default: all. A list
+    /// source takes no filter.
+    pub filter: Filter,
+    /// Send only what changed (a directory source only). Default `None`: every file is
+    /// uploaded.
+    pub sync: Option<SyncOptions>,
+    /// List and compare, report what would be uploaded and deleted
+    /// ([`FileStatus::WouldUpload`], [`FileStatus::WouldDelete`]), and change nothing on the
+    /// server: no upload, folder creation or delete request. Default false.
+    pub dry_run: bool,
+    /// Which items [`BatchOutcome::files`] keeps. Default [`Keep::All`].
+    pub keep: Keep,
+}
+
+/// Which items a batch's result keeps (the counts always cover every item).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Every item: memory grows with the number of items (a few hundred bytes each).
+    #[default]
+    All,
+    /// Failed items only: memory stays bounded for any number of files. The caller sees the
+    /// others through the events.
+    Failed,
+}
+
+/// How a sync compares a local file with the remote object at its path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compare {
+    /// Equal size and equal SHA-1 (the local digest is the one the upload would send, so no
+    /// file is read twice); a remote object without a SHA-1 counts as changed.
+    #[default]
+    Checksum,
+    /// Equal size is enough.
+    SizeOnly,
+}
+
+/// A sync: the destination folder is listed (every page of every folder, as the walk enters
+/// the matching directory), files identical remotely are not sent ([`FileStatus::Unchanged`]),
+/// changed files replace their object (`insertOnly=0`), new files are uploaded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncOptions {
+    pub compare: Compare,
+    /// After the uploads, delete the remote files not in the local tree (then the remote
+    /// folders left empty): only under the destination folder, never a path the filter does
+    /// not select, and not at all when an item of the batch failed (they are reported
+    /// skipped). Default false.
+    pub delete: bool,
+    /// Allow `delete` when the local directory is empty. Default false: refused, a wrong
+    /// path must not wipe a bucket.
+    pub force: bool,
 }
 
 impl Default for BatchOptions {
@@ -87,6 +144,10 @@ impl Default for BatchOptions {
             follow_symlinks: false,
             fail_fast: false,
             cancel: None,
+            filter: Filter::default(),
+            sync: None,
+            dry_run: false,
+            keep: Keep::All,
         }
     }
 }
@@ -97,9 +158,33 @@ pub enum FileStatus {
     Uploaded(Outcome),
     /// An empty local directory, mirrored: the folder exists (created, or already there).
     Folder,
-    /// Not uploaded, by rule: a symbolic link not followed, a FIFO, a socket, a device.
+    /// Not uploaded, by rule: a symbolic link not followed, a FIFO, a socket, a device; or a
+    /// remote file not deleted because the batch had failures.
     Skipped(String),
     Failed(Error),
+    /// A sync found the remote object identical (or the folder existing): nothing sent.
+    Unchanged,
+    /// A sync deleted this remote file or folder (`local` is empty).
+    Deleted,
+    /// A dry run: this file (or empty folder) would be uploaded (or created).
+    WouldUpload,
+    /// A dry run: this remote file or folder would be deleted (`local` is empty).
+    WouldDelete,
+}
+
+impl FileStatus {
+    /// The name the CLI's `--json` uses: `uploaded`, `skipped` (also for unchanged files),
+    /// `failed`, `deleted`, `would-upload`, `would-delete`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FileStatus::Uploaded(_) | FileStatus::Folder => "uploaded",
+            FileStatus::Skipped(_) | FileStatus::Unchanged => "skipped",
+            FileStatus::Failed(_) => "failed",
+            FileStatus::Deleted => "deleted",
+            FileStatus::WouldUpload => "would-upload",
+            FileStatus::WouldDelete => "would-delete",
+        }
+    }
 }
 
 /// One item of a batch: a file, or an empty directory (its `cos_path` ends in `/`).
@@ -117,13 +202,22 @@ pub struct FileResult {
 /// What a batch did.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOutcome {
-    /// Every item, in the order they ended.
+    /// The items kept ([`BatchOptions::keep`]: every item by default), in the order they
+    /// ended.
     pub files: Vec<FileResult>,
     pub uploaded: u64,
     /// Empty directories mirrored.
     pub folders: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// Files a sync found identical remotely (and existing folders of empty directories).
+    pub unchanged: u64,
+    /// Remote files and folders a sync deleted.
+    pub deleted: u64,
+    /// A dry run's files and folders that would be uploaded or created ...
+    pub would_upload: u64,
+    /// ... and remote files and folders that would be deleted.
+    pub would_delete: u64,
     /// Content bytes sent, retries included.
     pub bytes_sent: u64,
     pub elapsed: Duration,
@@ -154,8 +248,10 @@ pub enum BatchEvent<'a> {
         cos_path: &'a str,
         bytes: u64,
     },
-    /// A file uploaded, or an empty directory mirrored.
+    /// A file uploaded, an empty directory mirrored, a remote file deleted, or what a dry
+    /// run would do (see the item's status).
     Done(&'a FileResult),
+    /// Skipped by rule, or found unchanged by a sync.
     Skipped(&'a FileResult),
     Failed(&'a FileResult),
     /// The aggregate, throttled to one every [`crate::progress::MIN_INTERVAL`].
@@ -166,23 +262,23 @@ pub enum BatchEvent<'a> {
 pub type BatchHandler<'a> = &'a mut dyn FnMut(&BatchEvent<'_>) -> ControlFlow<()>;
 
 impl BatchOutcome {
-    fn from_results(files: Vec<FileResult>, elapsed: Duration) -> BatchOutcome {
-        let mut out = BatchOutcome {
-            elapsed,
-            ..Default::default()
-        };
-        for f in &files {
-            match &f.status {
-                FileStatus::Uploaded(o) => {
-                    out.uploaded += 1;
-                    out.bytes_sent += o.bytes_sent;
-                }
-                FileStatus::Folder => out.folders += 1,
-                FileStatus::Skipped(_) => out.skipped += 1,
-                FileStatus::Failed(_) => out.failed += 1,
+    /// Counts `item`, and keeps it as `keep` says.
+    fn add(&mut self, item: FileResult, keep: Keep) {
+        match &item.status {
+            FileStatus::Uploaded(o) => {
+                self.uploaded += 1;
+                self.bytes_sent += o.bytes_sent;
             }
+            FileStatus::Folder => self.folders += 1,
+            FileStatus::Skipped(_) => self.skipped += 1,
+            FileStatus::Failed(_) => self.failed += 1,
+            FileStatus::Unchanged => self.unchanged += 1,
+            FileStatus::Deleted => self.deleted += 1,
+            FileStatus::WouldUpload => self.would_upload += 1,
+            FileStatus::WouldDelete => self.would_delete += 1,
         }
-        out.files = files;
-        out
+        if keep == Keep::All || matches!(item.status, FileStatus::Failed(_)) {
+            self.files.push(item);
+        }
     }
 }

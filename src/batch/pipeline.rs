@@ -1,9 +1,12 @@
-//! The batch's threads: the walk and hashing stage (one thread, a bounded look-ahead of
-//! prepared files), `jobs` senders, and the calling thread collecting ([`super::events`]).
+//! The batch's threads: the walk-and-hash stage ([`super::stage`], one thread, a bounded
+//! look-ahead of prepared files), `jobs` senders, a finisher that waits for them and runs a
+//! sync's deletions ([`super::delete`]), and the calling thread collecting
+//! ([`super::events`]).
 
-use super::events::{collect, Msg};
+use super::delete::{Deleter, Withheld};
+use super::events::{collect, Msg, Outbox};
 use super::folders::Folders;
-use super::walk::{Item, Items};
+use super::stage::{Stage, Work};
 use super::{BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus};
 use crate::cancel::CancelToken;
 use crate::config::MAX_WORKERS;
@@ -13,35 +16,23 @@ use crate::transport::Api;
 use crate::upload::{self, FileSource, Handoff, Prepared, Progress, RequestLimit, UploadOptions};
 use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Most files hashed ahead of the senders.
 const MAX_LOOKAHEAD: usize = 64;
-
-/// What the hashing stage hands to a sender.
-enum Work {
-    File {
-        local: PathBuf,
-        cos_path: String,
-        source: FileSource,
-        prepared: Option<Prepared>,
-    },
-    Folder {
-        local: PathBuf,
-        cos_folder: String,
-    },
-}
 
 /// What every sender shares.
 struct Senders<'a> {
     api: Api<'a>,
     bucket: &'a str,
     opts: UploadOptions,
+    /// For a file whose remote object differs (a sync): `insert_only` off.
+    replace_opts: UploadOptions,
     limit: Arc<RequestLimit>,
-    folders: Folders<'a>,
+    folders: &'a Folders<'a>,
     halt: &'a CancelToken,
 }
 
@@ -61,35 +52,90 @@ pub(crate) fn run(
         let halt = halt.clone();
         cancel.on_cancel(move || halt.cancel())
     };
-    let limit = Arc::new(RequestLimit::new(opts.max_requests));
+    let limit = RequestLimit::new(opts.max_requests);
+    let limit = &Arc::new(limit);
+    let folders = Folders::new(api, bucket, &halt, limit);
+    let upload_opts = UploadOptions {
+        create_parents: false,
+        cancel: Some(halt.clone()),
+        ..opts.upload.clone()
+    };
     let senders = Senders {
         api,
         bucket,
-        opts: UploadOptions {
-            create_parents: false,
-            cancel: Some(halt.clone()),
-            ..opts.upload.clone()
+        replace_opts: UploadOptions {
+            insert_only: false,
+            ..upload_opts.clone()
         },
+        opts: upload_opts,
         limit: limit.clone(),
-        folders: Folders::new(api, bucket, &halt, &limit),
+        folders: &folders,
         halt: &halt,
     };
-    let items = source.items(opts.follow_symlinks);
+    let root_len = match &source {
+        BatchSource::Dir { cos_folder, .. } => cos_folder.len(),
+        BatchSource::List(_) => 0,
+    };
+    let items = source.items(opts.follow_symlinks, opts.filter.clone());
     let (work_tx, work_rx) = mpsc::sync_channel::<Work>(opts.lookahead);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
+    let failed = AtomicU64::new(0);
+    let outbox = |tx: &Sender<Msg>| Outbox {
+        tx: tx.clone(),
+        failed: &failed,
+    };
     let collected = std::thread::scope(|scope| {
-        let tx = msg_tx.clone();
-        let halt = &halt;
-        scope.spawn(move || prepare_all(items, api, halt, work_tx, tx));
-        // The senders own the receiver: when the last one ends, the hashing stage's next
-        // hand-over fails and it stops too.
+        let stage = Stage {
+            api,
+            bucket,
+            halt: &halt,
+            limit,
+            folders: &folders,
+            out: outbox(&msg_tx),
+            filter: &opts.filter,
+            sync: opts.sync,
+            dry_run: opts.dry_run,
+            root_len,
+        };
+        let stage = scope.spawn(move || stage.run(items, work_tx));
+        // The senders own the receiver: when the last one ends, the stage's next hand-over
+        // fails and it stops too.
         let work_rx = Arc::new(Mutex::new(work_rx));
-        for _ in 0..opts.jobs {
-            let (rx, tx, s) = (work_rx.clone(), msg_tx.clone(), &senders);
-            scope.spawn(move || send_all(s, rx, tx));
-        }
-        drop((work_rx, msg_tx));
-        collect(msg_rx, handler, halt, opts.fail_fast, started)
+        let sending: Vec<_> = (0..opts.jobs)
+            .map(|_| {
+                let (rx, out, s) = (work_rx.clone(), outbox(&msg_tx), &senders);
+                scope.spawn(move || send_all(s, rx, out))
+            })
+            .collect();
+        drop(work_rx);
+        // After every upload: the sync's deletions.
+        let deleter = Deleter {
+            api,
+            bucket,
+            halt: &halt,
+            limit,
+            filter: &opts.filter,
+            root_len,
+            out: outbox(&msg_tx),
+            dry_run: opts.dry_run,
+        };
+        let (sync, failed) = (opts.sync, &failed);
+        scope.spawn(move || {
+            let found = stage.join().unwrap_or_default();
+            sending.into_iter().for_each(|s| drop(s.join()));
+            let Some(sync) = sync.filter(|s| s.delete) else {
+                return;
+            };
+            let withheld = match failed.load(Ordering::SeqCst) {
+                _ if !found.complete => return, // stopped: the extras are not all known
+                0 if found.selected == 0 && !sync.force => Some(Withheld::EmptySource),
+                0 => None,
+                n => Some(Withheld::Failures(n)),
+            };
+            deleter.run(found.extras, withheld);
+        });
+        drop(msg_tx);
+        collect(msg_rx, handler, &halt, opts.fail_fast, opts.keep, started)
     });
     if cancel.is_cancelled() {
         return Err(Error::cancelled());
@@ -97,21 +143,39 @@ pub(crate) fn run(
     if let Some(e) = collected.stopped {
         return Err(e);
     }
-    Ok(BatchOutcome::from_results(
-        collected.files,
-        started.elapsed(),
-    ))
+    Ok(BatchOutcome {
+        elapsed: started.elapsed(),
+        ..collected.outcome
+    })
 }
 
 fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> {
     validate_bucket(bucket)?;
-    if let BatchSource::Dir { local, cos_folder } = source {
-        validate_folder(cos_folder)?;
-        if !std::fs::metadata(local).is_ok_and(|m| m.is_dir()) {
-            return Err(Error::usage(format!(
-                "{} is not a directory",
-                local.display()
-            )));
+    match source {
+        BatchSource::Dir { local, cos_folder } => {
+            validate_folder(cos_folder)?;
+            let entries = std::fs::read_dir(local).map_err(|e| {
+                Error::usage(format!(
+                    "{} is not a directory that can be read: {e}",
+                    local.display()
+                ))
+            })?;
+            let delete = opts.sync.is_some_and(|s| s.delete && !s.force);
+            if delete && entries.count() == 0 {
+                return Err(Error::usage(format!(
+                    "{} is empty: refusing to sync it with delete (it would delete everything \
+                     under {cos_folder}); set force to allow it",
+                    local.display()
+                )));
+            }
+        }
+        BatchSource::List(_) => {
+            if opts.sync.is_some() || !opts.filter.is_empty() {
+                return Err(Error::usage(
+                    "sync and include/exclude patterns apply to a directory source, not to a \
+                     list of files",
+                ));
+            }
         }
     }
     let in_range = |name: &str, n: usize, max: usize| {
@@ -133,97 +197,8 @@ fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> 
     Ok(())
 }
 
-/// The walk and hashing stage: every item found is announced; files are opened and hashed
-/// and handed to the senders (waiting while the look-ahead is full); the rest end here.
-fn prepare_all(
-    items: Items,
-    api: Api<'_>,
-    halt: &CancelToken,
-    work: SyncSender<Work>,
-    msgs: Sender<Msg>,
-) {
-    let stage = Stage { api, halt, msgs };
-    for item in items {
-        if halt.is_cancelled() {
-            return;
-        }
-        // False when every sender is gone (the batch stops).
-        let senders_left = match item {
-            Item::File { local, cos_path } => stage.prepare(local, cos_path, &work),
-            Item::Folder { local, cos_folder } => {
-                stage.found(0);
-                work.send(Work::Folder { local, cos_folder }).is_ok()
-            }
-            Item::Skip {
-                local,
-                cos_path,
-                reason,
-            } => stage.ended(local, cos_path, FileStatus::Skipped(reason), 0),
-            Item::Fail {
-                local,
-                cos_path,
-                error,
-            } => stage.ended(local, cos_path, FileStatus::Failed(error), 0),
-        };
-        if !senders_left {
-            return;
-        }
-    }
-    let _ = stage.msgs.send(Msg::WalkOver);
-}
-
-struct Stage<'a> {
-    api: Api<'a>,
-    halt: &'a CancelToken,
-    msgs: Sender<Msg>,
-}
-
-impl Stage<'_> {
-    /// The item is announced (a file with its size).
-    fn found(&self, bytes: u64) {
-        let _ = self.msgs.send(Msg::Found { bytes });
-    }
-
-    /// The item ends in this stage (never sent); true, as no sender was needed.
-    fn ended(&self, local: PathBuf, cos_path: String, status: FileStatus, bytes: u64) -> bool {
-        self.found(bytes);
-        let result = FileResult {
-            local,
-            cos_path,
-            status,
-            bytes,
-            elapsed: Duration::ZERO,
-        };
-        let result = Box::new(result);
-        let _ = self.msgs.send(Msg::Ended { result, counted: 0 });
-        true
-    }
-
-    /// Opens and hashes a file, and hands it over; false when no sender is left.
-    fn prepare(&self, local: PathBuf, cos_path: String, work: &SyncSender<Work>) -> bool {
-        let source = match FileSource::open(&local) {
-            Ok(source) => source,
-            Err(e) => return self.ended(local, cos_path, FileStatus::Failed(e), 0),
-        };
-        let bytes = upload::Source::len(&source);
-        match upload::prepare(self.api.cfg, &source, self.halt) {
-            Ok(prepared) => {
-                self.found(bytes);
-                let file = Work::File {
-                    local,
-                    cos_path,
-                    source,
-                    prepared,
-                };
-                work.send(file).is_ok()
-            }
-            Err(e) => self.ended(local, cos_path, FileStatus::Failed(e), bytes),
-        }
-    }
-}
-
 /// A sender: takes prepared items until there are none, or the batch stops.
-fn send_all(s: &Senders<'_>, work: Arc<Mutex<Receiver<Work>>>, msgs: Sender<Msg>) {
+fn send_all(s: &Senders<'_>, work: Arc<Mutex<Receiver<Work>>>, out: Outbox<'_>) {
     loop {
         if s.halt.is_cancelled() {
             return;
@@ -245,26 +220,28 @@ fn send_all(s: &Senders<'_>, work: Arc<Mutex<Receiver<Work>>>, msgs: Sender<Msg>
                 cos_path,
                 source,
                 prepared,
+                replace,
             } => {
                 let bytes = upload::Source::len(&source);
-                let _ = msgs.send(Msg::Started {
+                out.send(Msg::Started {
                     local: local.clone(),
                     cos_path: cos_path.clone(),
                     bytes,
                 });
-                let status =
-                    guarded(|| upload_one(s, &cos_path, &source, prepared, &msgs, &mut counted));
+                let opts = if replace { &s.replace_opts } else { &s.opts };
+                let file = (cos_path.as_str(), &source, opts);
+                let status = guarded(|| upload_one(s, file, prepared, &out.tx, &mut counted));
                 (local, cos_path, bytes, status)
             }
         };
-        let result = Box::new(FileResult {
+        let result = FileResult {
             local,
             cos_path,
             status,
             bytes,
             elapsed: started.elapsed(),
-        });
-        let _ = msgs.send(Msg::Ended { result, counted });
+        };
+        out.ended(result, counted);
     }
 }
 
@@ -279,8 +256,7 @@ fn guarded(f: impl FnOnce() -> FileStatus) -> FileStatus {
 /// confirmed bytes are passed on as they come (`counted` = the total passed on).
 fn upload_one(
     s: &Senders<'_>,
-    cos_path: &str,
-    source: &FileSource,
+    (cos_path, source, opts): (&str, &FileSource, &UploadOptions),
     prepared: Option<Prepared>,
     msgs: &Sender<Msg>,
     counted: &mut u64,
@@ -302,7 +278,7 @@ fn upload_one(
         limit: Some(s.limit.clone()),
     };
     let target = (s.bucket, cos_path);
-    match upload::run_with(s.api, target, source, &s.opts, handoff, Some(&mut handler)) {
+    match upload::run_with(s.api, target, source, opts, handoff, Some(&mut handler)) {
         Ok(outcome) => FileStatus::Uploaded(outcome),
         Err(e) => FileStatus::Failed(e),
     }

@@ -1,6 +1,9 @@
 //! The items of a batch, streamed: a local directory walked depth-first (a stack of open
-//! levels, each holding only its own sorted names), or the caller's list of pairs.
+//! levels, each holding only its own sorted names), or the caller's list of pairs. The walk
+//! applies the batch's [`Filter`]: an excluded folder is not entered, a file not selected is
+//! not an item.
 
+use super::filter::Filter;
 use super::BatchSource;
 use crate::error::{Error, Result};
 use crate::path::{validate_file, validate_folder};
@@ -15,11 +18,16 @@ pub(crate) enum Item {
         local: PathBuf,
         cos_path: String,
     },
-    /// An empty directory, to mirror as a folder.
-    Folder {
+    /// A directory entered (the batch's folder first): its items follow, then [`Item::Leave`].
+    /// `mirror`: it is empty, to mirror as a folder (not the root `/`, and the filter selects
+    /// it).
+    Enter {
         local: PathBuf,
         cos_folder: String,
+        mirror: bool,
     },
+    /// The directory entered last is over.
+    Leave,
     Skip {
         local: PathBuf,
         cos_path: String,
@@ -36,10 +44,10 @@ pub(crate) type Items = Box<dyn Iterator<Item = Item> + Send>;
 
 impl BatchSource {
     /// The items, lazily.
-    pub(crate) fn items(self, follow_symlinks: bool) -> Items {
+    pub(crate) fn items(self, follow_symlinks: bool, filter: Filter) -> Items {
         match self {
             BatchSource::Dir { local, cos_folder } => {
-                Box::new(Walk::new(local, cos_folder, follow_symlinks))
+                Box::new(Walk::new(local, cos_folder, follow_symlinks, filter))
             }
             BatchSource::List(pairs) => Box::new(pairs.map(
                 |(local, cos_path)| match validate_file(&cos_path) {
@@ -68,20 +76,33 @@ struct Level {
 /// Depth-first walk; names within a directory in byte order.
 pub(crate) struct Walk {
     root: Option<(PathBuf, String)>,
+    /// Length of the batch's cos folder: `cos_path[root_len..]` is the path the filter sees.
+    root_len: usize,
     stack: Vec<Level>,
     follow: bool,
+    filter: Filter,
+    /// An empty directory entered: its [`Item::Leave`] is due next.
+    leave_due: bool,
 }
 
 impl Walk {
-    pub fn new(local: PathBuf, cos_folder: String, follow: bool) -> Walk {
+    pub fn new(local: PathBuf, cos_folder: String, follow: bool, filter: Filter) -> Walk {
         Walk {
+            root_len: cos_folder.len(),
             root: Some((local, cos_folder)),
             stack: Vec::new(),
             follow,
+            filter,
+            leave_due: false,
         }
     }
 
-    /// Opens a directory: pushed as a level, or an item of its own (empty, or unreadable).
+    /// `cos` relative to the batch's folder, without a trailing `/`.
+    fn rel<'s>(&self, cos: &'s str) -> &'s str {
+        cos[self.root_len.min(cos.len())..].trim_end_matches('/')
+    }
+
+    /// Opens a directory: an [`Item::Enter`] (a level pushed unless it is empty), or a failure.
     fn enter(&mut self, dir: PathBuf, cos: String, meta: &Metadata) -> Option<Item> {
         let names = match sorted_names(&dir) {
             Ok(names) => names,
@@ -93,20 +114,24 @@ impl Walk {
                 })
             }
         };
-        if names.is_empty() {
-            // The root folder always exists: nothing to mirror.
-            return (cos != "/").then_some(Item::Folder {
-                local: dir,
-                cos_folder: cos,
+        let empty = names.is_empty();
+        // The root folder `/` always exists: nothing to mirror.
+        let mirror = empty && cos != "/" && self.filter.selects(self.rel(&cos), true);
+        if empty {
+            self.leave_due = true;
+        } else {
+            self.stack.push(Level {
+                names: names.into_iter(),
+                dir: dir.clone(),
+                cos: cos.clone(),
+                id: (meta.dev(), meta.ino()),
             });
         }
-        self.stack.push(Level {
-            names: names.into_iter(),
-            dir,
-            cos,
-            id: (meta.dev(), meta.ino()),
-        });
-        None
+        Some(Item::Enter {
+            local: dir,
+            cos_folder: cos,
+            mirror,
+        })
     }
 
     /// The item of one directory entry, or `None` when it is a directory entered.
@@ -133,12 +158,18 @@ impl Walk {
             if let Err(e) = validate_folder(&cos) {
                 return fail(local, e);
             }
+            if self.filter.prunes(self.rel(&cos)) {
+                return None;
+            }
             if self.stack.iter().any(|l| l.id == (meta.dev(), meta.ino())) {
                 return skipped(local, cos, "a directory loop (a link to a directory above)");
             }
             return self.enter(local, cos, &meta);
         }
         let cos_path = format!("{cos_prefix}{name}");
+        if !self.filter.selects(self.rel(&cos_path), false) {
+            return None;
+        }
         if !meta.is_file() {
             return skipped(local, cos_path, not_regular(&meta));
         }
@@ -171,6 +202,9 @@ impl Iterator for Walk {
 
     fn next(&mut self) -> Option<Item> {
         loop {
+            if std::mem::take(&mut self.leave_due) {
+                return Some(Item::Leave);
+            }
             if let Some((dir, cos)) = self.root.take() {
                 let meta = match fs::metadata(&dir) {
                     Ok(m) => m,
@@ -183,15 +217,12 @@ impl Iterator for Walk {
                         });
                     }
                 };
-                match self.enter(dir, cos, &meta) {
-                    Some(item) => return Some(item),
-                    None => continue,
-                }
+                return self.enter(dir, cos, &meta);
             }
             let level = self.stack.last_mut()?;
             let Some(name) = level.names.next() else {
                 self.stack.pop();
-                continue;
+                return Some(Item::Leave);
             };
             let (local, cos) = (level.dir.join(&name), level.cos.clone());
             if let Some(item) = self.visit(local, name, &cos) {

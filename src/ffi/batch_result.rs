@@ -18,6 +18,14 @@ pub enum cosv4_batch_status {
     Skipped = 3,
     /// The upload failed (see cosv4_batch_result_result_code and _reason).
     Failed = 4,
+    /// A sync found the remote object identical (or the folder existing): nothing sent.
+    Unchanged = 5,
+    /// A sync deleted this remote file or folder (the local path is "").
+    Deleted = 6,
+    /// A dry run: this file (or empty folder) would be uploaded (or created).
+    WouldUpload = 7,
+    /// A dry run: this remote file or folder would be deleted (the local path is "").
+    WouldDelete = 8,
 }
 
 /// One item of the result, its strings made once.
@@ -53,6 +61,22 @@ fn item_of(f: &FileResult) -> Item {
     let (status, reason, code, http_status, cos_code) = match &f.status {
         FileStatus::Uploaded(_) => (cosv4_batch_status::Uploaded, "", cosv4_result::Ok, 0, None),
         FileStatus::Folder => (cosv4_batch_status::Folder, "", cosv4_result::Ok, 0, None),
+        FileStatus::Unchanged => (cosv4_batch_status::Unchanged, "", cosv4_result::Ok, 0, None),
+        FileStatus::Deleted => (cosv4_batch_status::Deleted, "", cosv4_result::Ok, 0, None),
+        FileStatus::WouldUpload => (
+            cosv4_batch_status::WouldUpload,
+            "",
+            cosv4_result::Ok,
+            0,
+            None,
+        ),
+        FileStatus::WouldDelete => (
+            cosv4_batch_status::WouldDelete,
+            "",
+            cosv4_result::Ok,
+            0,
+            None,
+        ),
         FileStatus::Skipped(why) => (
             cosv4_batch_status::Skipped,
             why.as_str(),

@@ -2,6 +2,7 @@
 //! through a [`ListCursor`], the paging loop shared by the Rust iterator, the C API and the
 //! Python binding.
 
+use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::path::{validate_bucket, validate_list_folder};
 use crate::transport::{Api, Target};
@@ -108,11 +109,17 @@ impl ListCursor {
     }
 
     /// The next page (see [`crate::Client`]'s `ListCursor::next_page`, the public face).
-    pub(crate) fn next_with(&mut self, api: Api<'_>) -> Option<Result<ListPage>> {
+    /// `cancel` interrupts the request.
+    pub(crate) fn next_with(
+        &mut self,
+        api: Api<'_>,
+        cancel: Option<&CancelToken>,
+    ) -> Option<Result<ListPage>> {
         if self.done {
             return None;
         }
-        let page = page(api, &self.bucket, &self.folder, &self.opts).and_then(|p| self.advance(p));
+        let page =
+            page(api, &self.bucket, &self.folder, &self.opts, cancel).and_then(|p| self.advance(p));
         self.done = page.as_ref().map_or(true, |p| p.listover);
         Some(page)
     }
@@ -145,7 +152,7 @@ impl Iterator for ListIter<'_> {
     type Item = Result<ListPage>;
 
     fn next(&mut self) -> Option<Result<ListPage>> {
-        self.cursor.next_with(self.api)
+        self.cursor.next_with(self.api, None)
     }
 }
 
@@ -226,6 +233,7 @@ pub(crate) fn page(
     bucket: &str,
     folder: &str,
     opts: &ListOptions,
+    cancel: Option<&CancelToken>,
 ) -> Result<ListPage> {
     validate_bucket(bucket)?;
     validate_list_folder(folder)?;
@@ -243,7 +251,7 @@ pub(crate) fn page(
         opts.num,
         utf8_percent_encode(&opts.context, NON_ALPHANUMERIC)
     );
-    let data = api.get(&Target::multi(bucket, &target), &query)?;
+    let data = api.get(&Target::multi(bucket, &target).cancel_with(cancel), &query)?;
     let entries = match data.get("infos") {
         Some(Value::Array(a)) => a.iter().map(entry_of).collect(),
         Some(Value::Null) | None => Vec::new(),

@@ -37,6 +37,12 @@ pub(crate) fn prepare(
     if !cfg.integrity {
         return Ok(None);
     }
+    compute(cfg, source, cancel).map(Some)
+}
+
+/// The digest of `source` with the engine's rule, computed now whatever `cfg.integrity` says
+/// (a sync compares it with the remote SHA-1); `cancel` stops it.
+pub(crate) fn compute(cfg: &Config, source: &dyn Source, cancel: &CancelToken) -> Result<Prepared> {
     let started = Instant::now();
     let stop = Stop {
         cancel,
@@ -45,10 +51,10 @@ pub(crate) fn prepare(
     let slice_size = digest_slice_size(cfg, source.len());
     let mut reporter = progress::reporter(None, source.len());
     let digest = hash_source(source, slice_size, &stop, &mut reporter)?;
-    Ok(Some(Prepared {
+    Ok(Prepared {
         digest,
         hashing: started.elapsed(),
-    }))
+    })
 }
 
 /// One sequential pass over `source`: the sha and the `uploadparts` states.

@@ -1,0 +1,323 @@
+//! The walk-and-hash stage of a batch (one thread): every item the walk finds is announced;
+//! files are opened, compared with the remote side when syncing, hashed and handed to the
+//! senders (waiting while the look-ahead is full); the rest end here.
+//!
+//! A sync lists each remote folder when the walk enters the matching local directory
+//! ([`remote::list_folder`]) and takes each local item's entry out of it; what is left when
+//! the walk leaves the directory is remote only: an extra, deleted after the uploads
+//! ([`super::delete`]) when asked and the filter selects it.
+
+use super::delete::Extra;
+use super::events::Outbox;
+use super::filter::Filter;
+use super::folders::Folders;
+use super::remote::{self, RemoteEntry, RemoteFolder};
+use super::walk::{Item, Items};
+use super::{Compare, FileStatus, SyncOptions};
+use crate::cancel::CancelToken;
+use crate::error::Result;
+use crate::transport::Api;
+use crate::upload::{self, FileSource, Prepared, RequestLimit};
+use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
+
+/// What the stage hands to a sender.
+pub(super) enum Work {
+    File {
+        local: PathBuf,
+        cos_path: String,
+        source: FileSource,
+        prepared: Option<Prepared>,
+        /// The remote object differs: replace it (`insertOnly=0`).
+        replace: bool,
+    },
+    /// An empty directory to mirror.
+    Folder { local: PathBuf, cos_folder: String },
+}
+
+/// What the stage needs.
+pub(super) struct Stage<'a> {
+    pub api: Api<'a>,
+    pub bucket: &'a str,
+    pub halt: &'a CancelToken,
+    pub limit: &'a RequestLimit,
+    pub folders: &'a Folders<'a>,
+    pub out: Outbox<'a>,
+    pub filter: &'a Filter,
+    pub sync: Option<SyncOptions>,
+    pub dry_run: bool,
+    /// Length of the batch's cos folder (what the filter's relative paths start after).
+    pub root_len: usize,
+}
+
+/// What the stage leaves for the deletions.
+#[derive(Default)]
+pub(super) struct Found {
+    /// Remote-only files and folders the filter selects.
+    pub extras: Vec<Extra>,
+    /// Local files and mirrored folders in the batch.
+    pub selected: u64,
+    /// The walk ran to its end (not stopped).
+    pub complete: bool,
+}
+
+/// How a file compares with its remote object.
+enum Verdict {
+    Unchanged,
+    /// Upload it; `replace` an object that differs; the digest when the comparison hashed it.
+    Upload {
+        replace: bool,
+        prepared: Option<Prepared>,
+    },
+}
+
+impl Stage<'_> {
+    /// Runs the stage over `items`; stops early when the batch halts or no sender is left.
+    pub fn run(&self, items: Items, work: SyncSender<Work>) -> Found {
+        let mut found = Found::default();
+        // The listings of the remote folders on the walk's current path (a sync only).
+        let mut open: Vec<(String, RemoteFolder)> = Vec::new();
+        for item in items {
+            if self.halt.is_cancelled() {
+                return found;
+            }
+            let senders_left = match item {
+                Item::Enter {
+                    local,
+                    cos_folder,
+                    mirror,
+                } => {
+                    let exists = self.sync.is_some() && self.open(&mut open, &cos_folder);
+                    found.selected += u64::from(mirror);
+                    !mirror || self.mirror(local, cos_folder, exists, &work)
+                }
+                Item::Leave => {
+                    if let Some((folder, listing)) = open.pop() {
+                        self.extras_of(&folder, listing, &mut found.extras);
+                    }
+                    true
+                }
+                Item::File { local, cos_path } => {
+                    found.selected += 1;
+                    let remote = self.sync.map(|_| take(&mut open, &cos_path));
+                    self.file(local, cos_path, remote, &work)
+                }
+                Item::Skip {
+                    local,
+                    cos_path,
+                    reason,
+                } => {
+                    take(&mut open, &cos_path); // the local item exists: keep the remote one
+                    self.out
+                        .found_and_ended(local, cos_path, FileStatus::Skipped(reason), 0);
+                    true
+                }
+                Item::Fail {
+                    local,
+                    cos_path,
+                    error,
+                } => {
+                    take(&mut open, &cos_path);
+                    self.out
+                        .found_and_ended(local, cos_path, FileStatus::Failed(error), 0);
+                    true
+                }
+            };
+            if !senders_left {
+                return found;
+            }
+        }
+        found.complete = true;
+        self.out.send(super::events::Msg::WalkOver);
+        found
+    }
+
+    /// Lists the remote folder the walk enters (unless its parent's listing shows it does not
+    /// exist) and pushes the listing; true when the folder exists remotely. A listing that
+    /// fails is reported (the folder's item fails: deletions are then withheld) and counts as
+    /// empty: its files are uploaded without replacing anything.
+    fn open(&self, open: &mut Vec<(String, RemoteFolder)>, cos_folder: &str) -> bool {
+        let in_parent = match open.is_empty() {
+            true => None,
+            false => Some(take(open, cos_folder)),
+        };
+        let listing = match in_parent {
+            Some(None) => Ok(RemoteFolder::default()),
+            Some(Some(e)) if !e.is_folder => Ok(RemoteFolder::default()),
+            _ => remote::list_folder(self.api, self.bucket, cos_folder, self.halt, self.limit),
+        };
+        let listing = listing.unwrap_or_else(|e| {
+            if !self.halt.is_cancelled() {
+                let local = PathBuf::new();
+                let failed = FileStatus::Failed(e);
+                self.out
+                    .found_and_ended(local, cos_folder.to_string(), failed, 0);
+            }
+            RemoteFolder::default()
+        });
+        let exists = listing.exists;
+        if exists {
+            self.folders.known(cos_folder);
+        }
+        open.push((cos_folder.to_string(), listing));
+        exists
+    }
+
+    /// An empty directory to mirror; false when no sender is left.
+    fn mirror(
+        &self,
+        local: PathBuf,
+        cos_folder: String,
+        exists: bool,
+        work: &SyncSender<Work>,
+    ) -> bool {
+        let status = if exists {
+            FileStatus::Unchanged
+        } else if self.dry_run {
+            FileStatus::WouldUpload
+        } else {
+            self.out.found(0);
+            return work.send(Work::Folder { local, cos_folder }).is_ok();
+        };
+        self.out.found_and_ended(local, cos_folder, status, 0);
+        true
+    }
+
+    /// What is left of a folder's listing when the walk leaves it: the extras the filter
+    /// selects (a folder: unless it is excluded; what it holds is checked when it is deleted).
+    fn extras_of(&self, folder: &str, listing: RemoteFolder, extras: &mut Vec<Extra>) {
+        let mut left: Vec<(String, RemoteEntry)> = listing.entries.into_iter().collect();
+        left.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, entry) in left {
+            let slash = if entry.is_folder { "/" } else { "" };
+            let cos_path = format!("{folder}{name}{slash}");
+            let rel = cos_path[self.root_len..].trim_end_matches('/');
+            let wanted = if entry.is_folder {
+                !self.filter.prunes(rel)
+            } else {
+                self.filter.selects(rel, false)
+            };
+            if wanted {
+                extras.push(Extra {
+                    cos_path,
+                    is_folder: entry.is_folder,
+                    size: entry.size,
+                });
+            }
+        }
+    }
+
+    /// A file: compared (a sync), then handed over, or ended here; false when no sender is
+    /// left. `remote`: `None` without a sync, else the remote entry at its path, if any.
+    fn file(
+        &self,
+        local: PathBuf,
+        cos_path: String,
+        remote: Option<Option<RemoteEntry>>,
+        work: &SyncSender<Work>,
+    ) -> bool {
+        let source = match FileSource::open(&local) {
+            Ok(source) => source,
+            Err(e) => {
+                self.out
+                    .found_and_ended(local, cos_path, FileStatus::Failed(e), 0);
+                return true;
+            }
+        };
+        let bytes = upload::Source::len(&source);
+        let verdict = match &remote {
+            None => Ok(Verdict::Upload {
+                replace: false,
+                prepared: None,
+            }),
+            Some(entry) => self.compare(&source, entry.as_ref()),
+        };
+        let (replace, prepared) = match verdict {
+            Ok(Verdict::Unchanged) => {
+                self.out
+                    .found_and_ended(local, cos_path, FileStatus::Unchanged, bytes);
+                return true;
+            }
+            Ok(Verdict::Upload { replace, prepared }) => (replace, prepared),
+            Err(e) => {
+                let failed = FileStatus::Failed(e);
+                self.out.found_and_ended(local, cos_path, failed, bytes);
+                return true;
+            }
+        };
+        if self.dry_run {
+            let status = FileStatus::WouldUpload;
+            self.out.found_and_ended(local, cos_path, status, bytes);
+            return true;
+        }
+        // The digest the upload sends: the comparison's (when the upload uses one), or now.
+        let prepared = match prepared {
+            Some(p) if self.api.cfg.integrity => Ok(Some(p)),
+            _ => upload::prepare(self.api.cfg, &source, self.halt),
+        };
+        match prepared {
+            Ok(prepared) => {
+                self.out.found(bytes);
+                let file = Work::File {
+                    local,
+                    cos_path,
+                    source,
+                    prepared,
+                    replace,
+                };
+                work.send(file).is_ok()
+            }
+            Err(e) => {
+                let failed = FileStatus::Failed(e);
+                self.out.found_and_ended(local, cos_path, failed, bytes);
+                true
+            }
+        }
+    }
+
+    /// A sync's comparison of `source` with the remote entry at its path.
+    fn compare(&self, source: &FileSource, remote: Option<&RemoteEntry>) -> Result<Verdict> {
+        let upload = |replace| Verdict::Upload {
+            replace,
+            prepared: None,
+        };
+        let Some(remote) = remote else {
+            return Ok(upload(false)); // new
+        };
+        if remote.is_folder {
+            return Ok(upload(false)); // fails as the service says (a folder has the name)
+        }
+        let len = upload::Source::len(source);
+        if !remote.complete || remote.size != len {
+            return Ok(upload(true));
+        }
+        let compare = self.sync.map(|s| s.compare).unwrap_or_default();
+        if compare == Compare::SizeOnly {
+            return Ok(Verdict::Unchanged);
+        }
+        if remote.sha.is_empty() {
+            return Ok(upload(true));
+        }
+        let prepared = upload::compute(self.api.cfg, source, self.halt)?;
+        if prepared.digest.sha.eq_ignore_ascii_case(&remote.sha) {
+            return Ok(Verdict::Unchanged);
+        }
+        Ok(Verdict::Upload {
+            replace: true,
+            prepared: Some(prepared),
+        })
+    }
+}
+
+/// Takes the remote entry of `cos_path` (a file, or a folder ending in `/`) out of the listing
+/// of the folder holding it, when that listing is open.
+fn take(open: &mut [(String, RemoteFolder)], cos_path: &str) -> Option<RemoteEntry> {
+    let (folder, listing) = open.last_mut()?;
+    let name = cos_path
+        .strip_prefix(folder.as_str())?
+        .trim_end_matches('/');
+    if name.is_empty() || name.contains('/') {
+        return None;
+    }
+    listing.entries.remove(name)
+}

@@ -1,0 +1,390 @@
+//! `Client::upload_batch` with `sync`: only what changed is sent (checked in the emulator's
+//! request log), include/exclude patterns, dry run, deletions and their refusals, listings of
+//! several pages, remote objects without a SHA-1.
+
+mod common;
+
+use common::{client, content, emulator_with, TempDir, BUCKET, MIB};
+use cosv4::{
+    BatchOptions, BatchOutcome, BatchSource, Client, Compare, ErrorKind, FileStatus, Filter,
+    SyncOptions,
+};
+use cosv4_emulator::Emulator;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn enforcing() -> Emulator {
+    emulator_with(|c| c.implicit_folders = false)
+}
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
+/// A small tree: nested folders, an empty file, an empty directory, one sliced file.
+fn tree(root: &Path) {
+    write(root, "a.txt", &content(100, 1));
+    write(root, "b.txt", &content(3000, 2));
+    write(root, "empty.bin", b"");
+    write(root, "sub/c.txt", &content(5000, 3));
+    write(root, "sub/deep/d.txt", &content(10, 4));
+    write(root, "sub/big.bin", &content(9 * MIB, 5));
+    write(root, "logs/x.log", &content(50, 6));
+    std::fs::create_dir_all(root.join("emptydir")).unwrap();
+}
+
+fn sync_opts(delete: bool) -> BatchOptions {
+    BatchOptions {
+        sync: Some(SyncOptions {
+            delete,
+            ..SyncOptions::default()
+        }),
+        ..BatchOptions::default()
+    }
+}
+
+fn run(client: &Client, root: &Path, opts: &BatchOptions) -> BatchOutcome {
+    let source = BatchSource::Dir {
+        local: root.to_path_buf(),
+        cos_folder: "/dst/".into(),
+    };
+    client.upload_batch(BUCKET, source, opts, None).unwrap()
+}
+
+/// cos path → status name, of every item.
+fn statuses(out: &BatchOutcome) -> BTreeMap<String, &'static str> {
+    let name = |s: &FileStatus| match s {
+        FileStatus::Unchanged => "unchanged",
+        other => other.name(),
+    };
+    out.files
+        .iter()
+        .map(|f| (f.cos_path.clone(), name(&f.status)))
+        .collect()
+}
+
+/// The ops of the requests logged since the last clear, with how many of each.
+fn ops(emu: &Emulator) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for e in emu.log() {
+        *out.entry(e.op).or_insert(0) += 1;
+    }
+    out
+}
+
+const CHANGING_OPS: [&str; 8] = [
+    "upload",
+    "upload_slice_init",
+    "upload_slice_data",
+    "upload_slice_finish",
+    "create",
+    "delete",
+    "move",
+    "update",
+];
+
+fn assert_nothing_changed(emu: &Emulator) {
+    let ops = ops(emu);
+    for op in CHANGING_OPS {
+        assert!(!ops.contains_key(op), "{op} was sent: {ops:?}");
+    }
+}
+
+fn assert_same(emu: &Emulator, root: &Path, rel: &str) {
+    let local = std::fs::read(root.join(rel)).unwrap();
+    let path = format!("/dst/{rel}");
+    assert!(emu.object(&path).as_ref() == Some(&local), "{path} differs");
+}
+
+#[test]
+fn an_unchanged_tree_sends_list_requests_only() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    let first = run(&client, &dir.0, &sync_opts(false));
+    assert_eq!((first.uploaded, first.failed), (7, 0), "{:#?}", first.files);
+    assert_eq!(first.folders, 1);
+    emu.clear_log();
+    let again = run(&client, &dir.0, &sync_opts(true));
+    assert_eq!(
+        (again.uploaded, again.unchanged, again.deleted, again.failed),
+        (0, 8, 0, 0),
+        "{:#?}",
+        again.files
+    );
+    assert_eq!(again.bytes_sent, 0);
+    let ops = ops(&emu);
+    assert_eq!(ops.keys().collect::<Vec<_>>(), ["list"], "{ops:?}");
+}
+
+#[test]
+fn exactly_the_changed_files_are_sent() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    run(&client, &dir.0, &sync_opts(false));
+    // A same-size edit, an append, a new file (in a new folder).
+    let mut b = content(3000, 2);
+    b[1500] ^= 0xff;
+    write(&dir.0, "b.txt", &b);
+    write(&dir.0, "sub/c.txt", &content(5001, 3));
+    write(&dir.0, "new/n.txt", b"new");
+    emu.clear_log();
+    let out = run(&client, &dir.0, &sync_opts(false));
+    let sent: Vec<_> = statuses(&out)
+        .into_iter()
+        .filter(|(_, s)| *s == "uploaded")
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(sent, ["/dst/b.txt", "/dst/new/n.txt", "/dst/sub/c.txt"]);
+    assert_eq!((out.unchanged, out.failed), (6, 0), "{:#?}", out.files);
+    for rel in ["b.txt", "sub/c.txt", "new/n.txt", "a.txt"] {
+        assert_same(&emu, &dir.0, rel);
+    }
+    let uploads = ops(&emu).get("upload").copied().unwrap_or(0);
+    assert_eq!(uploads, 3, "{:?}", ops(&emu));
+}
+
+#[test]
+fn a_file_removed_locally_stays_without_delete_and_goes_with_it() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    run(&client, &dir.0, &sync_opts(false));
+    std::fs::remove_file(dir.0.join("a.txt")).unwrap();
+    std::fs::remove_dir_all(dir.0.join("sub/deep")).unwrap();
+    let kept = run(&client, &dir.0, &sync_opts(false));
+    assert_eq!(kept.deleted, 0);
+    assert!(emu.object("/dst/a.txt").is_some());
+    let out = run(&client, &dir.0, &sync_opts(true));
+    let deleted: Vec<_> = statuses(&out)
+        .into_iter()
+        .filter(|(_, s)| *s == "deleted")
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(
+        deleted,
+        ["/dst/a.txt", "/dst/sub/deep/", "/dst/sub/deep/d.txt"],
+        "{:#?}",
+        out.files
+    );
+    assert!(emu.object("/dst/a.txt").is_none());
+    assert!(!emu.folder_exists("/dst/sub/deep/"));
+    assert_same(&emu, &dir.0, "b.txt");
+}
+
+#[test]
+fn a_dry_run_lists_and_compares_and_changes_nothing() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    run(&client, &dir.0, &sync_opts(false));
+    write(&dir.0, "b.txt", &content(3000, 99));
+    write(&dir.0, "newdir/n.txt", b"n");
+    std::fs::remove_file(dir.0.join("a.txt")).unwrap();
+    std::fs::create_dir_all(dir.0.join("empty2")).unwrap();
+    emu.clear_log();
+    let opts = BatchOptions {
+        dry_run: true,
+        ..sync_opts(true)
+    };
+    let out = run(&client, &dir.0, &opts);
+    let s = statuses(&out);
+    assert_eq!(s["/dst/b.txt"], "would-upload");
+    assert_eq!(s["/dst/newdir/n.txt"], "would-upload");
+    assert_eq!(s["/dst/empty2/"], "would-upload");
+    assert_eq!(s["/dst/a.txt"], "would-delete");
+    assert_eq!(s["/dst/c.txt".replace("c", "sub/c").as_str()], "unchanged");
+    assert_eq!((out.would_upload, out.would_delete), (3, 1));
+    assert_nothing_changed(&emu);
+    assert!(emu.object("/dst/a.txt").is_some());
+    assert!(emu.object("/dst/newdir/n.txt").is_none());
+}
+
+#[test]
+fn excluded_files_are_neither_uploaded_nor_deleted() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    // Remote-only files: one excluded by name, one under an excluded folder, one not.
+    emu.put_object("/dst/keep.log", b"remote log");
+    emu.put_object("/dst/cache/blob", b"remote cache");
+    emu.put_object("/dst/gone.txt", b"remote only");
+    let opts = BatchOptions {
+        filter: Filter::new([] as [&str; 0], ["*.log", "cache/", "sub/deep/"]).unwrap(),
+        ..sync_opts(true)
+    };
+    let out = run(&client, &dir.0, &opts);
+    assert_eq!(out.failed, 0, "{:#?}", out.files);
+    let s = statuses(&out);
+    assert!(!s.contains_key("/dst/logs/x.log"), "{s:?}");
+    assert!(!s.contains_key("/dst/sub/deep/d.txt"), "{s:?}");
+    assert_eq!(s["/dst/gone.txt"], "deleted");
+    assert!(
+        emu.object("/dst/logs/x.log").is_none(),
+        "an excluded file was uploaded"
+    );
+    assert!(
+        emu.object("/dst/keep.log").is_some(),
+        "an excluded file was deleted"
+    );
+    assert!(
+        emu.object("/dst/cache/blob").is_some(),
+        "an excluded folder was emptied"
+    );
+    assert!(emu.object("/dst/gone.txt").is_none());
+    // Includes: only the .txt files (folders are still walked).
+    let only_txt = BatchOptions {
+        filter: Filter::new(["*.txt"], [] as [&str; 0]).unwrap(),
+        ..sync_opts(false)
+    };
+    let dir2 = TempDir::new();
+    tree(&dir2.0);
+    let out = run(&client, &dir2.0, &only_txt);
+    let mut names: Vec<_> = statuses(&out).into_keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "/dst/a.txt",
+            "/dst/b.txt",
+            "/dst/sub/c.txt",
+            "/dst/sub/deep/d.txt"
+        ]
+    );
+}
+
+#[test]
+fn an_empty_source_with_delete_is_refused_unless_forced() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    run(&client, &dir.0, &sync_opts(false));
+    let empty = TempDir::new();
+    emu.clear_log();
+    let source = BatchSource::Dir {
+        local: empty.0.clone(),
+        cos_folder: "/dst/".into(),
+    };
+    let e = client
+        .upload_batch(BUCKET, source, &sync_opts(true), None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage);
+    assert!(e.to_string().contains("refusing"), "{e}");
+    assert_nothing_changed(&emu);
+    // A source with nothing in the batch (a link, not followed): the deletions fail one by
+    // one. (Patterns cannot empty it: what they leave out is never deleted either.)
+    let links = TempDir::new();
+    std::os::unix::fs::symlink(&dir.0, links.0.join("link")).unwrap();
+    let out = run(&client, &links.0, &sync_opts(true));
+    assert!(out.failed > 0 && out.deleted == 0, "{:#?}", out.files);
+    let refused = |f: &&cosv4::FileResult| match &f.status {
+        FileStatus::Failed(e) => e.to_string().contains("refusing"),
+        _ => false,
+    };
+    assert!(out.files.iter().any(|f| refused(&f)), "{:#?}", out.files);
+    assert_nothing_changed(&emu);
+    // A missing source is refused too.
+    let missing = BatchSource::Dir {
+        local: dir.0.join("no-such-dir"),
+        cos_folder: "/dst/".into(),
+    };
+    let e = client
+        .upload_batch(BUCKET, missing, &sync_opts(true), None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage);
+    // Forced: the empty source empties the folder.
+    let forced = BatchOptions {
+        sync: Some(SyncOptions {
+            delete: true,
+            force: true,
+            ..SyncOptions::default()
+        }),
+        ..BatchOptions::default()
+    };
+    let out = run(&client, &empty.0, &forced);
+    assert_eq!(out.failed, 0, "{:#?}", out.files);
+    assert!(emu.object("/dst/a.txt").is_none());
+    assert!(!emu.folder_exists("/dst/sub/"));
+}
+
+#[test]
+fn a_failure_withholds_every_deletion() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    run(&client, &dir.0, &sync_opts(false));
+    emu.put_object("/dst/gone.txt", b"remote only");
+    // A name the cos path rules refuse: that file fails.
+    write(&dir.0, "bad\u{1}name", b"x");
+    let out = run(&client, &dir.0, &sync_opts(true));
+    assert_eq!((out.failed, out.deleted), (1, 0), "{:#?}", out.files);
+    assert_eq!(statuses(&out)["/dst/gone.txt"], "skipped");
+    assert!(emu.object("/dst/gone.txt").is_some());
+}
+
+#[test]
+fn a_folder_of_more_than_one_page_is_listed_whole() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    for i in 0..250 {
+        write(&dir.0, &format!("many/f{i:03}"), format!("{i}").as_bytes());
+    }
+    let first = run(&client, &dir.0, &sync_opts(false));
+    assert_eq!(first.uploaded, 250);
+    emu.put_object("/dst/many/zz-remote-only", b"x");
+    emu.clear_log();
+    let again = run(&client, &dir.0, &sync_opts(true));
+    assert_eq!((again.unchanged, again.uploaded), (250, 0));
+    assert_eq!(again.deleted, 1, "{:#?}", again.files);
+    let lists = emu
+        .log()
+        .iter()
+        .filter(|e| e.op == "list" && e.path.starts_with("/dst/many/"))
+        .count();
+    assert!(lists >= 2, "{lists} list requests for 251 entries");
+}
+
+#[test]
+fn a_remote_object_without_sha_is_changed_unless_size_only() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    write(&dir.0, "f.txt", b"same size!");
+    client.create_folder(BUCKET, "/dst/", "").unwrap();
+    emu.put_object_with_sha("/dst/f.txt", b"SAME SIZE!", "");
+    let size_only = BatchOptions {
+        sync: Some(SyncOptions {
+            compare: Compare::SizeOnly,
+            ..SyncOptions::default()
+        }),
+        ..BatchOptions::default()
+    };
+    let out = run(&client, &dir.0, &size_only);
+    assert_eq!(out.unchanged, 1, "{:#?}", out.files);
+    assert_eq!(emu.object("/dst/f.txt").unwrap(), b"SAME SIZE!");
+    let out = run(&client, &dir.0, &sync_opts(false));
+    assert_eq!(out.uploaded, 1, "{:#?}", out.files);
+    assert_same(&emu, &dir.0, "f.txt");
+}
+
+#[test]
+fn sync_and_filters_need_a_directory_source() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let list = BatchSource::List(Box::new(std::iter::empty()));
+    let e = client
+        .upload_batch(BUCKET, list, &sync_opts(false), None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage);
+}
