@@ -426,6 +426,11 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_batch_result_http_status": (_U32, [_P, _SIZE]),
     "cosv4_batch_result_has_cos_code": (_BOOL, [_P, _SIZE]),
     "cosv4_batch_result_cos_code": (_I64, [_P, _SIZE]),
+    # batch of a list of (local path, cos path) pairs
+    "cosv4_batch_list_new": (_RC, [_PP]),
+    "cosv4_batch_list_add": (_RC, [_P, ctypes.c_char_p, _STR]),
+    "cosv4_batch_list_free": (None, [_P]),
+    "cosv4_client_upload_list": (_RC, [_P, _STR, _P, _P, _PP, _PP]),
 }
 
 _lib_lock = threading.Lock()
@@ -1400,7 +1405,7 @@ class Client(_SharedHandle):
                progress: Optional[Callable[[BatchProgress], Optional[bool]]] = None,
                on_file: Optional[Callable[[BatchFileEvent], Optional[bool]]] = None,
                cancel: Optional[CancelToken] = None) -> BatchResult:
-        """A batch with the options of :meth:`upload_dir`:
+        """A batch with the options of :meth:`upload_dir` (every batch takes them):
         ``invoke(handle, opts, out, err)`` is its C call."""
         lib = _lib()
 
@@ -1430,7 +1435,7 @@ class Client(_SharedHandle):
         under ``cos_folder`` (ends in '/'); empty directories become folders, and the folders
         of every file are created first.
 
-        Options (keywords): ``jobs`` files at once (1 to
+        Options (keywords; the same for :meth:`upload_list`): ``jobs`` files at once (1 to
         32, default 4), ``max_requests`` requests in flight for the whole batch (default 8).
         Symbolic links are skipped unless ``follow_symlinks``. A failed file does not stop the
         batch unless ``fail_fast``; the result names every item with its status.
@@ -1449,6 +1454,33 @@ class Client(_SharedHandle):
         return self._batch(lambda handle, opts, out, err: lib.cosv4_client_upload_dir(
             handle, c_bucket, c_local, c_folder, opts, ctypes.byref(out), ctypes.byref(err)),
             **options)
+
+    def upload_list(self, bucket: str, pairs, **options) -> BatchResult:
+        """Uploads the files of ``pairs``, an iterable of ``(local path, cos path)`` (a local
+        path as in :meth:`upload`: str, bytes or os.PathLike; for a dict ``{local: cos}``
+        pass ``d.items()``), as one batch: the folders of the cos paths are created first,
+        and a failed file does not stop the others. The options are those of
+        :meth:`upload_dir`, with the same meaning. A malformed pair raises TypeError, and a
+        pair the library refuses raises its error, naming the pair, before anything is sent.
+        Needs a libcosv4 with cosv4_client_upload_list (NotImplementedError otherwise).
+        """
+        lib = _need("cosv4_batch_list_new", "cosv4_batch_list_add", "cosv4_batch_list_free",
+                    "cosv4_client_upload_list")
+        c_bucket = _cstr(bucket, "bucket")
+        if isinstance(pairs, (str, bytes, os.PathLike)) or not hasattr(pairs, "__iter__"):
+            raise TypeError("pairs must be an iterable of (local path, cos path) pairs, not "
+                            + type(pairs).__name__)
+        source = ctypes.c_void_p()
+        _check(lib.cosv4_batch_list_new(ctypes.byref(source)), "batch list")
+        try:
+            for i, pair in enumerate(pairs):
+                local, cos = _list_pair(i, pair)
+                _check(lib.cosv4_batch_list_add(source, local, cos), f"pairs[{i}] {pair!r}")
+            return self._batch(lambda handle, opts, out, err: lib.cosv4_client_upload_list(
+                handle, c_bucket, source, opts, ctypes.byref(out), ctypes.byref(err)),
+                **options)
+        finally:
+            lib.cosv4_batch_list_free(source)
 
     # -- objects: stat, delete, folders, move, copy, update, list --------------------------
 
@@ -1879,6 +1911,19 @@ def _upload_source(local_path, data) -> tuple:
     return _cpath(local_path, "local path"), None
 
 
+def _list_pair(index: int, pair) -> tuple:
+    """(local path bytes, cos path bytes) of item `index` of Client.upload_list's pairs."""
+    if isinstance(pair, (str, bytes, os.PathLike)) or not isinstance(pair, (tuple, list)) \
+            or len(pair) != 2:
+        raise TypeError(f"pairs[{index}] is {pair!r}, not a (local path, cos path) pair "
+                        "(for a dict, pass d.items())")
+    local, cos = pair
+    if not isinstance(local, (str, bytes, os.PathLike)):
+        raise TypeError(f"pairs[{index}]: the local path must be a str, bytes or "
+                        f"os.PathLike, not {type(local).__name__}")
+    return _cpath(local, f"pairs[{index}] local path"), _cstr(cos, f"pairs[{index}] cos path")
+
+
 def _show_batch_options(method) -> None:
     """Shows the keywords of Client._batch in the signature of `method` (which passes its
     **options on to it), so that help() and editors list them."""
@@ -1890,3 +1935,4 @@ def _show_batch_options(method) -> None:
 
 
 _show_batch_options(Client.upload_dir)
+_show_batch_options(Client.upload_list)

@@ -537,6 +537,69 @@ class BatchTest(FolderRuleTest):
                     c.upload_dir(BUCKET, root, "/pys/", cancel=token)
 
 
+class BatchListTest(FolderRuleTest):
+    """Client.upload_list (issue 12, the list form). Skipped only when the library lacks
+    cosv4_client_upload_list."""
+
+    NEEDS = "cosv4_client_upload_list"
+
+    def test_upload_list(self):
+        import pathlib
+        files = {"/pyl/a.txt": content(100, 51), "/pyl/deep/er/ü b.bin": content(300_000, 52),
+                 "/pyl/deep/zero.bin": b""}
+        pairs = []
+        for i, (cos, data) in enumerate(files.items()):
+            local = local_file(f"list-{i}.bin", data)
+            # Each kind of local path: str, bytes, os.PathLike.
+            pairs.append(((local, os.fsencode(local), pathlib.Path(local))[i], cos))
+        missing = os.path.join(work_dir, "list-missing.bin")
+        events, progress = [], []
+        with self.emu.client(slice_size=524288, simple_threshold=65536) as c:
+            # A generator is fine: the pairs are read once.
+            result = c.upload_list(BUCKET, (p for p in pairs + [(missing, "/pyl/missing.bin")]),
+                                   jobs=2, progress=progress.append, on_file=events.append)
+        self.assertIsInstance(result, cosv4.BatchResult)
+        self.assertEqual((result.uploaded, result.skipped, result.failed), (3, 0, 1))
+        by_path = {f.cos_path: f for f in result.files}
+        for cos, data in files.items():
+            self.assertIs(by_path[cos].status, cosv4.BatchStatus.UPLOADED)
+            self.assertEqual(by_path[cos].bytes, len(data))
+            self.assertTrue(self.emu.object(cos) == data, cos)
+        failed = by_path["/pyl/missing.bin"]
+        self.assertIs(failed.status, cosv4.BatchStatus.FAILED)
+        self.assertEqual(failed.result, cosv4.Result.LOCAL_IO)
+        self.assertEqual(failed.local_path, missing)
+        self.assertIsNone(self.emu.object("/pyl/missing.bin"))
+        self.assertTrue(all(isinstance(e, cosv4.BatchFileEvent) for e in events))
+        self.assertIn(cosv4.BatchEventKind.FAILED, {e.kind for e in events})
+        self.assertTrue(all(isinstance(p, cosv4.BatchProgress) for p in progress))
+
+    def test_bad_pairs_and_shared_options(self):
+        src = local_file("list-src.bin", b"list")
+        with self.emu.client() as c:
+            for name, pairs in [("a str", "abc"), ("a dict", {src: "/pyl/x.bin"}),
+                                ("a lone path", [src]), ("three items", [(src, "/a", "/b")]),
+                                ("int local path", [(3, "/pyl/x.bin")]),
+                                ("bytes cos path", [(src, b"/pyl/x.bin")])]:
+                with self.subTest(name):
+                    with self.assertRaises(TypeError):
+                        c.upload_list(BUCKET, pairs)
+            with self.assertRaises(cosv4.UsageError):
+                c.upload_list(BUCKET, [(src, "/pyl/x.bin")], jobs=0)
+            with self.assertRaises(TypeError):
+                c.upload_list(BUCKET, [(src, "/pyl/x.bin")], no_such_option=1)
+            with self.assertRaises(cosv4.AbortedError):
+                c.upload_list(BUCKET, [(src, "/pyl/x.bin")], on_file=lambda e: False)
+            with self.assertRaisesRegex(TypeError, "returned 'stop'"):
+                c.upload_list(BUCKET, [(src, "/pyl/y.bin")], on_file=lambda e: "stop")
+            with self.assertRaises(cosv4.CancelledError):
+                with cosv4.CancelToken() as token:
+                    token.cancel()
+                    c.upload_list(BUCKET, [(src, "/pyl/x.bin")], cancel=token)
+            self.assertEqual(c.upload_list(BUCKET, {src: "/pyl/x.bin"}.items()).uploaded, 1)
+        self.assertEqual(self.emu.object("/pyl/x.bin"), b"list")
+
+
 class ParentsTest(FolderRuleTest):
     """create_parents."""
 
