@@ -11,12 +11,24 @@ A thin, dependency-free binding (ctypes, standard library only) over the C API i
         done = client.upload("mybucket", "/backups/db.tar", "db.tar",
                              progress=lambda p: print(p.phase.name, p.bytes_done))
         print(done.access_url)
+        client.upload("mybucket", "/notes/today.txt", data=b"bytes in memory")
 
 Errors are :class:`Cosv4Error` (or a subclass picked by the result code, e.g.
 :class:`AuthError`), carrying the C result code and name, the HTTP status, the COS code and
 message and the request id. Ctrl-C during an upload on the main thread cancels the upload
 cleanly (the unfinished upload stays on the server and the same call resumes it later) and
 then raises :class:`KeyboardInterrupt` as usual.
+
+Callbacks (``progress`` of uploads and downloads, ``progress`` and ``on_file`` of batches) run
+on the calling thread, one at a time, and follow one rule: return None (no ``return``) to go
+on, or False to stop (:class:`AbortedError`). Any other value (True, 0, 1, "stop") raises
+:class:`TypeError` from the call, which also stops it: neither C's "nonzero stops" nor "True
+means go on" is silently misread. An exception a callback raises stops the call and is
+raised from it. The final event (``Phase.DONE``, ``DownloadProgress.done``, a batch's last
+``BatchProgress``) comes once the work is complete, so it cannot stop anything: returning
+False there does nothing, and an exception raised there comes out as
+:class:`CallbackAfterDoneError`, which carries the call's ``result`` (the object is stored;
+do not upload it again).
 
 Every C object is owned by exactly one Python object and freed exactly once: results and
 errors are copied into plain Python values at once, options live only for one call, and
@@ -25,10 +37,12 @@ errors are copied into plain Python values at once, options live only for one ca
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import dataclasses
 import enum
+import inspect
 import os
 import signal
 import socket
@@ -69,6 +83,7 @@ __all__ = [
     "IntegrityError",
     "CancelledError",
     "AbortedError",
+    "CallbackAfterDoneError",
     "InternalError",
     "version",
     "strerror",
@@ -411,6 +426,11 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_batch_result_http_status": (_U32, [_P, _SIZE]),
     "cosv4_batch_result_has_cos_code": (_BOOL, [_P, _SIZE]),
     "cosv4_batch_result_cos_code": (_I64, [_P, _SIZE]),
+    # batch of a list of (local path, cos path) pairs
+    "cosv4_batch_list_new": (_RC, [_PP]),
+    "cosv4_batch_list_add": (_RC, [_P, ctypes.c_char_p, _STR]),
+    "cosv4_batch_list_free": (None, [_P]),
+    "cosv4_client_upload_list": (_RC, [_P, _STR, _P, _P, _PP, _PP]),
 }
 
 _lib_lock = threading.Lock()
@@ -576,6 +596,28 @@ class AbortedError(Cosv4Error):
 
 class InternalError(Cosv4Error):
     """A bug in the library (COSV4_RESULT_PANIC, COSV4_RESULT_INTERNAL)."""
+
+
+class CallbackAfterDoneError(Exception):
+    """The call completed, then its callback raised at the final event.
+
+    The final event (``Phase.DONE`` of an upload, ``done`` of a download, the last
+    ``BatchProgress`` of a batch) comes once the work is complete: the object is stored, the
+    file is in place, every item of the batch has ended. A stop asked there cannot undo that,
+    so the call did not fail; what the callback raised is reported here instead of being
+    dropped. Attributes: ``operation`` ("upload", "download", "batch"), ``result`` (what the
+    call would have returned: an UploadResult, DownloadResult or BatchResult) and ``error``
+    (the callback's exception, also this one's ``__cause__``). Not a :class:`Cosv4Error`: the
+    transfer did not fail, so do not retry it.
+    """
+
+    def __init__(self, operation: str, done: str, result, error: BaseException):
+        super().__init__(f"the {operation} completed ({done}), then its callback raised "
+                         f"{type(error).__name__}: {error} at the final event, which cannot "
+                         "stop anything")
+        self.operation = operation
+        self.result = result
+        self.error = error
 
 
 _ERROR_CLASSES = {
@@ -939,55 +981,99 @@ def _take_download_result(res: ctypes.c_void_p) -> DownloadResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Cancel token
+# Handles that calls borrow: Client and CancelToken
 # ---------------------------------------------------------------------------------------------
 
 
-class CancelToken:
-    """Cancels uploads from any thread: pass it as ``upload(..., cancel=token)`` and call
-    :meth:`cancel`. A cancelled upload fails with :class:`CancelledError` and stays on the
-    server, so running it again resumes it. Once cancelled a token stays cancelled: use a new
-    one for the next upload."""
+class _SharedHandle:
+    """A C handle that calls borrow with :meth:`_use` and that :meth:`close` frees once no call
+    is using it. A close() on another thread during a call only marks the handle closed, so C
+    never sees a freed pointer; calls started after close() raise UsageError."""
+
+    _what = "handle"  # for the message of a use after close()
+    _free = ""  # the C function that frees the handle
 
     def __init__(self):
-        lib = _lib()
-        handle = ctypes.c_void_p()
-        _check(lib.cosv4_cancel_token_new(ctypes.byref(handle)), "cosv4_cancel_token_new")
-        self._handle = handle
-        # Guards against a concurrent close(). Reentrant: the Ctrl-C handler may cancel on the
-        # main thread while it is inside one of these methods.
+        self._handle = ctypes.c_void_p()
+        # Reentrant: the Ctrl-C handler may cancel a token on the main thread while that
+        # thread is inside one of these methods.
         self._lock = threading.RLock()
+        self._calls = 0  # calls using the handle; it is freed when closed and 0
+        self._closed = False
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._free_unused_locked()
+
+    def _free_unused_locked(self) -> None:
+        if self._closed and self._calls == 0 and self._handle.value:
+            getattr(_lib(), self._free)(self._handle)
+            self._handle.value = None
+
+    @contextlib.contextmanager
+    def _use(self):
+        """The handle, kept alive until the block ends."""
+        with self._lock:
+            if self._closed or not self._handle.value:
+                raise UsageError(Result.INVALID_ARGUMENT, f"the {self._what} is closed")
+            self._calls += 1
+        try:
+            yield self._handle
+        finally:
+            with self._lock:
+                self._calls -= 1
+                self._free_unused_locked()
+
+    def __del__(self):
+        # Only when __init__ got as far as creating the (empty) handle.
+        if getattr(self, "_handle", None) is not None and _lib_handle is not None:
+            self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class CancelToken(_SharedHandle):
+    """Cancels uploads, downloads and batches from any thread: pass it as ``cancel=token`` and
+    call :meth:`cancel`. A cancelled upload fails with :class:`CancelledError` and stays on the
+    server, so running it again resumes it. Once cancelled a token stays cancelled: use a new
+    one for the next call."""
+
+    _what = "cancel token"
+    _free = "cosv4_cancel_token_free"
+
+    def __init__(self):
+        super().__init__()
+        _check(_lib().cosv4_cancel_token_new(ctypes.byref(self._handle)),
+               "cosv4_cancel_token_new")
 
     def cancel(self) -> None:
-        """Cancels every upload using this token (any thread, any time, more than once)."""
-        with self._lock:  # the lock only guards against a concurrent close()
+        """Cancels every call using this token (any thread, any time, more than once). After
+        :meth:`close` it still reaches the calls that were using the token, until they
+        return; then it does nothing."""
+        with self._lock:
             if self._handle.value:
                 _check(_lib().cosv4_cancel_token_cancel(self._handle), "cancel")
 
     @property
     def cancelled(self) -> bool:
-        """True once :meth:`cancel` was called."""
+        """True once :meth:`cancel` was called (False once the C token is freed)."""
         with self._lock:
             return bool(self._handle.value and
                         _lib().cosv4_cancel_token_is_cancelled(self._handle))
 
     def close(self) -> None:
-        """Frees the C token (uploads using it keep their own reference). Idempotent."""
-        with self._lock:
-            if self._handle.value:
-                _lib().cosv4_cancel_token_free(self._handle)
-                self._handle.value = None
-
-    def __del__(self):
-        # Only when __init__ got as far as creating the handle.
-        if getattr(self, "_handle", None) is not None and _lib_handle is not None:
-            self.close()
+        """Closes the token (idempotent): calls started afterwards with it raise UsageError.
+        Calls already using it keep it: the C token is freed when the last of them returns,
+        and until then :meth:`cancel` (and Ctrl-C) still stops them."""
+        super().close()
 
     def __enter__(self) -> "CancelToken":
         return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1083,7 +1169,7 @@ class _InterruptGuard:
 ProgressCallback = Callable[[Progress], Optional[bool]]
 
 
-class Client:
+class Client(_SharedHandle):
     """A cosv4 client: credentials, endpoint and settings, checked once; one connection pool.
 
     Thread-safe: any number of threads may upload through one client at once. Use it as a
@@ -1117,11 +1203,8 @@ class Client:
                  tls_insecure_skip_verify: bool = False,
                  log: Optional[Callable[[LogLevel, str], None]] = None,
                  log_level: LogLevel = LogLevel.INFO):
+        super().__init__()
         lib = _lib()
-        self._lock = threading.Lock()
-        self._handle = ctypes.c_void_p()
-        self._calls = 0  # calls in progress; the handle is freed when closed and 0
-        self._closed = False
         self.appid = _check_uint(appid, 64, "appid")
 
         cfg = ctypes.c_void_p()
@@ -1204,50 +1287,74 @@ class Client:
 
     # -- lifetime -------------------------------------------------------------------------
 
+    _what = "client"
+    _free = "cosv4_client_free"
+
     def close(self) -> None:
         """Frees the C client once no call using it is running (idempotent). Calls started
         afterwards raise UsageError."""
-        with self._lock:
-            self._closed = True
-            self._release_locked()
-
-    def _release_locked(self) -> None:
-        if self._closed and self._calls == 0 and self._handle.value:
-            _lib().cosv4_client_free(self._handle)
-            self._handle.value = None
-
-    def _enter(self) -> ctypes.c_void_p:
-        with self._lock:
-            if self._closed:
-                raise UsageError(Result.INVALID_ARGUMENT, "the client is closed")
-            self._calls += 1
-            return self._handle
-
-    def _leave(self) -> None:
-        with self._lock:
-            self._calls -= 1
-            self._release_locked()
+        super().close()
 
     def __enter__(self) -> "Client":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_handle", None) is not None and _lib_handle is not None:
-            self.close()
-
     # -- upload ---------------------------------------------------------------------------
 
+    def _transfer(self, kind: "_Kind", cancel: Optional[CancelToken],
+                  configure: Callable, invoke: Callable):
+        """One blocking transfer (upload, download, batch): options of `kind` filled by
+        ``configure(opts, callbacks)``, the cancel token (``cancel``, else one of the call's
+        own) set on them, Ctrl-C turned into a cancellation around
+        ``invoke(handle, opts, out, err)`` (the C call), then the result, the callback's
+        exception or the error. The client and the token stay open until the C call returned,
+        whatever another thread closes meanwhile."""
+        lib = _lib()
+        if cancel is not None and not isinstance(cancel, CancelToken):
+            raise TypeError(f"cancel must be a CancelToken, not {type(cancel).__name__}")
+        token = cancel if cancel is not None else CancelToken()
+        callbacks = _Callbacks()
+        opts, out, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+        try:
+            with token._use() as token_handle, self._use() as handle:
+                _check(getattr(lib, kind.new_options)(ctypes.byref(opts)),
+                       f"{kind.operation} options")
+                configure(opts, callbacks)
+                _check(getattr(lib, kind.set_cancel_token)(opts, token_handle), "cancel token")
+                with _InterruptGuard(token) as guard:
+                    rc = invoke(handle, opts, out, err)
+            # Outside the guard (previous handlers restored): report in this order.
+            result = kind.take(out) if rc == Result.OK else None
+            error = _take_error(rc, err) if rc != Result.OK else None
+            guard.deliver()  # a Ctrl-C: KeyboardInterrupt (the default handler)
+            callbacks.reraise(kind, result)
+            if error is not None:
+                raise error
+            return result
+        finally:
+            # Each object freed exactly once, whatever happened above (free(NULL) is a no-op).
+            if out.value:
+                getattr(lib, kind.free_result)(out)
+            if err.value:
+                lib.cosv4_error_free(err)
+            getattr(lib, kind.free_options)(opts)
+            if cancel is None:
+                token.close()
+
     def upload(self, bucket: str, cos_path: str,
-               source: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
-               biz_attr: Optional[str] = None, overwrite: bool = False,
+               local_path: Union[str, bytes, os.PathLike, None] = None, *,
+               data=None, biz_attr: Optional[str] = None, overwrite: bool = False,
                replace_stale: bool = False, progress: Optional[ProgressCallback] = None,
                cancel: Optional[CancelToken] = None,
                create_parents: bool = False) -> UploadResult:
-        """Uploads a local file (``source`` a str or path-like) or bytes (``bytes``,
-        ``bytearray``, ``memoryview``) to ``cos_path`` ("/dir/name") in ``bucket``.
+        """Uploads the local file ``local_path``, or the bytes ``data``, to ``cos_path``
+        ("/dir/name") in ``bucket``.
+
+        ``local_path`` is always a path, as ``os`` takes it: a str, bytes (the file system's
+        encoding, e.g. ``os.fsencode(name)``) or an os.PathLike. Content in memory goes in
+        ``data=`` (bytes, bytearray, memoryview or another contiguous buffer); give exactly
+        one of the two. So ``upload(b, p, b"text")`` uploads the file named "text", never
+        those four bytes. (For compatibility a bytearray or memoryview in ``local_path`` is
+        still taken as content: os refuses them as paths, so they cannot mean a file.)
 
         Blocks until the upload succeeded, failed or was cancelled. Large content goes in
         slices and an unfinished upload of the same content is resumed. ``overwrite=False``
@@ -1256,33 +1363,19 @@ class Client:
         ``create_parents`` first creates the folders of ``cos_path`` that do not exist (the
         service refuses an upload into a missing folder: ServiceError with cos_code -197).
 
-        ``progress(p: Progress)`` runs on this thread; returning False stops the upload
-        (AbortedError), anything else continues; an exception it raises stops the upload and
-        is re-raised here. ``cancel`` is a CancelToken another thread may cancel
-        (CancelledError). Ctrl-C on the main thread cancels the upload and raises
+        ``progress(p: Progress)`` follows the module's callback rule: None goes on, False
+        stops (AbortedError), another value raises TypeError, an exception is raised from
+        here; at the final ``Phase.DONE`` event the object is stored and nothing can be
+        stopped (CallbackAfterDoneError). ``cancel`` is a CancelToken another thread may
+        cancel (CancelledError). Ctrl-C on the main thread cancels the upload and raises
         KeyboardInterrupt (also cancelling ``cancel`` if given).
         """
         lib = _lib()
         c_bucket = _cstr(bucket, "bucket")
         c_path = _cstr(cos_path, "cos_path")
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            data, local = source, None
-        else:
-            data, local = None, _cpath(source, "local path")
-        if progress is not None and not callable(progress):
-            raise TypeError("progress must be callable")
+        local, data = _upload_source(local_path, data)
 
-        if cancel is not None and not cancel._handle.value:
-            raise UsageError(Result.INVALID_ARGUMENT, "the cancel token is closed")
-        token = cancel if cancel is not None else CancelToken()
-        opts = ctypes.c_void_p()
-        out = ctypes.c_void_p()
-        err = ctypes.c_void_p()
-        failure: list = []  # an exception raised by the progress callback
-        callback = None  # the ctypes trampoline; kept alive for the whole call
-        handle = self._enter()
-        try:
-            _check(lib.cosv4_upload_options_new(ctypes.byref(opts)), "upload options")
+        def configure(opts, callbacks):
             if biz_attr is not None:
                 _check(lib.cosv4_upload_options_set_biz_attr(opts, _cstr(biz_attr, "biz_attr")),
                        "biz_attr")
@@ -1293,76 +1386,30 @@ class Client:
             if create_parents:
                 _check(_need("cosv4_upload_options_set_create_parents")
                        .cosv4_upload_options_set_create_parents(opts, 1), "create_parents")
-            _check(lib.cosv4_upload_options_set_cancel_token(opts, token._handle),
-                   "cancel token")
             if progress is not None:
-                callback = _PROGRESS_CB(_trampoline(progress, failure, _upload_event))
-                _check(lib.cosv4_upload_options_set_progress(opts, callback, None), "progress")
+                _check(lib.cosv4_upload_options_set_progress(
+                    opts, callbacks.wrap(_PROGRESS_CB, "progress", progress, _upload_event),
+                    None), "progress")
 
-            with _InterruptGuard(token) as guard:
-                if local is not None:
-                    rc = lib.cosv4_client_upload_file(handle, c_bucket, c_path, local, opts,
-                                                      ctypes.byref(out), ctypes.byref(err))
-                else:
-                    rc = _upload_buffer(lib, handle, c_bucket, c_path, data, opts, out, err)
-            # Outside the guard (previous handlers restored): report in this order.
-            result = _take_upload_result(out) if rc == Result.OK else None
-            error = _take_error(rc, err) if rc != Result.OK else None
-            guard.deliver()  # a Ctrl-C: KeyboardInterrupt (the default handler)
-            if failure:
-                raise failure[0]  # what the progress callback raised
-            if error is not None:
-                raise error
-            return result
-        finally:
-            # Each object freed exactly once, whatever happened above.
-            if out.value:
-                lib.cosv4_upload_result_free(out)
-            if err.value:
-                lib.cosv4_error_free(err)
-            lib.cosv4_upload_options_free(opts)
-            if cancel is None:
-                token.close()
-            self._leave()
+        def invoke(handle, opts, out, err):
+            if local is not None:
+                return lib.cosv4_client_upload_file(handle, c_bucket, c_path, local, opts,
+                                                    ctypes.byref(out), ctypes.byref(err))
+            return _upload_buffer(lib, handle, c_bucket, c_path, data, opts, out, err)
 
-    def upload_dir(self, bucket: str, local_dir: Union[str, os.PathLike],
-                   cos_folder: str = "/", *, jobs: int = 4, max_requests: int = 8,
-                   follow_symlinks: bool = False, fail_fast: bool = False,
-                   overwrite: bool = False,
-                   progress: Optional[Callable[[BatchProgress], Optional[bool]]] = None,
-                   on_file: Optional[Callable[[BatchFileEvent], Optional[bool]]] = None,
-                   cancel: Optional[CancelToken] = None) -> BatchResult:
-        """Uploads every file under ``local_dir`` (recursively) to the same relative path
-        under ``cos_folder`` (ends in '/'); empty directories become folders, and the folders
-        of every file are created first. ``jobs`` files at once (1 to 32), ``max_requests``
-        requests in flight for the whole batch. Symbolic links are skipped unless
-        ``follow_symlinks``. A failed file does not stop the batch unless ``fail_fast``; the
-        result names every item with its status. ``overwrite=False`` makes a file whose object
-        exists with other content fail (FILE_EXISTS).
+        return self._transfer(_UPLOAD, cancel, configure, invoke)
 
-        ``progress(p: BatchProgress)`` and ``on_file(e: BatchFileEvent)`` run on this thread;
-        returning False stops the batch (AbortedError); an exception they raise stops it and
-        is re-raised here. ``cancel`` stops it from another thread (CancelledError). Ctrl-C
-        on the main thread cancels the batch and raises KeyboardInterrupt.
-        """
-        lib = _need("cosv4_client_upload_dir")
-        c_bucket = _cstr(bucket, "bucket")
-        c_local = _cpath(local_dir, "local_dir")
-        c_folder = _cstr(cos_folder, "cos_folder")
-        for name, fn in (("progress", progress), ("on_file", on_file)):
-            if fn is not None and not callable(fn):
-                raise TypeError(f"{name} must be callable")
-        if cancel is not None and not cancel._handle.value:
-            raise UsageError(Result.INVALID_ARGUMENT, "the cancel token is closed")
-        token = cancel if cancel is not None else CancelToken()
-        opts = ctypes.c_void_p()
-        out = ctypes.c_void_p()
-        err = ctypes.c_void_p()
-        failure: list = []  # an exception raised by a callback
-        callbacks = []  # the ctypes trampolines; kept alive for the whole call
-        handle = self._enter()
-        try:
-            _check(lib.cosv4_batch_options_new(ctypes.byref(opts)), "batch options")
+    def _batch(self, invoke: Callable, *, jobs: int = 4, max_requests: int = 8,
+               follow_symlinks: bool = False, fail_fast: bool = False,
+               overwrite: bool = False,
+               progress: Optional[Callable[[BatchProgress], Optional[bool]]] = None,
+               on_file: Optional[Callable[[BatchFileEvent], Optional[bool]]] = None,
+               cancel: Optional[CancelToken] = None) -> BatchResult:
+        """A batch with the options of :meth:`upload_dir` (every batch takes them):
+        ``invoke(handle, opts, out, err)`` is its C call."""
+        lib = _lib()
+
+        def configure(opts, callbacks):
             _check(lib.cosv4_batch_options_set_jobs(opts, _check_uint(jobs, 32, "jobs")),
                    "jobs")
             _check(lib.cosv4_batch_options_set_max_requests(
@@ -1372,38 +1419,68 @@ class Client:
             _check(lib.cosv4_batch_options_set_fail_fast(opts, _flag(fail_fast)), "fail_fast")
             _check(lib.cosv4_batch_options_set_insert_only(opts, _flag(not overwrite)),
                    "overwrite")
-            _check(lib.cosv4_batch_options_set_cancel_token(opts, token._handle),
-                   "cancel token")
             if progress is not None:
-                cb = _BATCH_PROGRESS_CB(_trampoline(progress, failure, _batch_progress_event))
-                callbacks.append(cb)
-                _check(lib.cosv4_batch_options_set_progress(opts, cb, None), "progress")
+                _check(lib.cosv4_batch_options_set_progress(opts, callbacks.wrap(
+                    _BATCH_PROGRESS_CB, "progress", progress, _batch_progress_event), None),
+                    "progress")
             if on_file is not None:
-                cb = _BATCH_FILE_CB(_trampoline(on_file, failure, _batch_file_event))
-                callbacks.append(cb)
-                _check(lib.cosv4_batch_options_set_file_callback(opts, cb, None), "on_file")
+                _check(lib.cosv4_batch_options_set_file_callback(opts, callbacks.wrap(
+                    _BATCH_FILE_CB, "on_file", on_file, _batch_file_event), None), "on_file")
 
-            with _InterruptGuard(token) as guard:
-                rc = lib.cosv4_client_upload_dir(handle, c_bucket, c_local, c_folder, opts,
-                                                 ctypes.byref(out), ctypes.byref(err))
-            # Outside the guard (previous handlers restored): report in this order.
-            result = _take_batch_result(out) if rc == Result.OK else None
-            error = _take_error(rc, err) if rc != Result.OK else None
-            guard.deliver()  # a Ctrl-C: KeyboardInterrupt (the default handler)
-            if failure:
-                raise failure[0]  # what a callback raised
-            if error is not None:
-                raise error
-            return result
+        return self._transfer(_BATCH, cancel, configure, invoke)
+
+    def upload_dir(self, bucket: str, local_dir: Union[str, bytes, os.PathLike],
+                   cos_folder: str = "/", **options) -> BatchResult:
+        """Uploads every file under ``local_dir`` (recursively) to the same relative path
+        under ``cos_folder`` (ends in '/'); empty directories become folders, and the folders
+        of every file are created first.
+
+        Options (keywords; the same for :meth:`upload_list`): ``jobs`` files at once (1 to
+        32, default 4), ``max_requests`` requests in flight for the whole batch (default 8).
+        Symbolic links are skipped unless ``follow_symlinks``. A failed file does not stop the
+        batch unless ``fail_fast``; the result names every item with its status.
+        ``overwrite=False`` makes a file whose object exists with other content fail
+        (FILE_EXISTS). ``progress(p: BatchProgress)`` and ``on_file(e: BatchFileEvent)``
+        follow the module's callback rule (None goes on, False stops: AbortedError; another
+        value raises TypeError; an exception is raised from here; at the last BatchProgress
+        every item has ended: CallbackAfterDoneError). ``cancel`` (a CancelToken) stops the
+        batch from another thread (CancelledError). Ctrl-C on the main thread cancels the
+        batch and raises KeyboardInterrupt.
+        """
+        lib = _need("cosv4_client_upload_dir")
+        c_bucket = _cstr(bucket, "bucket")
+        c_local = _cpath(local_dir, "local_dir")
+        c_folder = _cstr(cos_folder, "cos_folder")
+        return self._batch(lambda handle, opts, out, err: lib.cosv4_client_upload_dir(
+            handle, c_bucket, c_local, c_folder, opts, ctypes.byref(out), ctypes.byref(err)),
+            **options)
+
+    def upload_list(self, bucket: str, pairs, **options) -> BatchResult:
+        """Uploads the files of ``pairs``, an iterable of ``(local path, cos path)`` (a local
+        path as in :meth:`upload`: str, bytes or os.PathLike; for a dict ``{local: cos}``
+        pass ``d.items()``), as one batch: the folders of the cos paths are created first,
+        and a failed file does not stop the others. The options are those of
+        :meth:`upload_dir`, with the same meaning. A malformed pair raises TypeError, and a
+        pair the library refuses raises its error, naming the pair, before anything is sent.
+        Needs a libcosv4 with cosv4_client_upload_list (NotImplementedError otherwise).
+        """
+        lib = _need("cosv4_batch_list_new", "cosv4_batch_list_add", "cosv4_batch_list_free",
+                    "cosv4_client_upload_list")
+        c_bucket = _cstr(bucket, "bucket")
+        if isinstance(pairs, (str, bytes, os.PathLike)) or not hasattr(pairs, "__iter__"):
+            raise TypeError("pairs must be an iterable of (local path, cos path) pairs, not "
+                            + type(pairs).__name__)
+        source = ctypes.c_void_p()
+        _check(lib.cosv4_batch_list_new(ctypes.byref(source)), "batch list")
+        try:
+            for i, pair in enumerate(pairs):
+                local, cos = _list_pair(i, pair)
+                _check(lib.cosv4_batch_list_add(source, local, cos), f"pairs[{i}] {pair!r}")
+            return self._batch(lambda handle, opts, out, err: lib.cosv4_client_upload_list(
+                handle, c_bucket, source, opts, ctypes.byref(out), ctypes.byref(err)),
+                **options)
         finally:
-            if out.value:
-                lib.cosv4_batch_result_free(out)
-            if err.value:
-                lib.cosv4_error_free(err)
-            lib.cosv4_batch_options_free(opts)
-            if cancel is None:
-                token.close()
-            self._leave()
+            lib.cosv4_batch_list_free(source)
 
     # -- objects: stat, delete, folders, move, copy, update, list --------------------------
 
@@ -1411,24 +1488,23 @@ class Client:
         """Calls `name(client, *args, &err)`: raises the detail on failure."""
         fn = getattr(_need(name), name)
         err = ctypes.c_void_p()
-        handle = self._enter()
         try:
-            rc = fn(handle, *args, ctypes.byref(err))
+            with self._use() as handle:
+                rc = fn(handle, *args, ctypes.byref(err))
             if rc != Result.OK:
                 raise _take_error(rc, err)
         finally:
             if err.value:
                 _lib().cosv4_error_free(err)
-            self._leave()
 
     def _call_out(self, name: str, take: Callable, *args):
         """Calls `name(client, *args, &out, &err)`; returns take(out) (which frees it)."""
         fn = getattr(_need(name), name)
         out = ctypes.c_void_p()
         err = ctypes.c_void_p()
-        handle = self._enter()
         try:
-            rc = fn(handle, *args, ctypes.byref(out), ctypes.byref(err))
+            with self._use() as handle:
+                rc = fn(handle, *args, ctypes.byref(out), ctypes.byref(err))
             if rc != Result.OK:
                 raise _take_error(rc, err)
             return take(out)
@@ -1437,7 +1513,6 @@ class Client:
                 _lib().cosv4_error_free(err)
             if out.value:  # only when `take` did not run to its finally
                 self._free_out(name, out)
-            self._leave()
 
     @staticmethod
     def _free_out(name: str, out: ctypes.c_void_p) -> None:
@@ -1559,8 +1634,7 @@ class Client:
         c_bucket, c_path = _cstr(bucket, "bucket"), _cstr(cos_path, "cos_path")
         life = _check_uint(lifetime, 64, "lifetime")
         size = 1024
-        handle = self._enter()
-        try:
+        with self._use() as handle:
             for _ in range(4):
                 buf = ctypes.create_string_buffer(size)
                 out_len = _SIZE(0)
@@ -1575,8 +1649,6 @@ class Client:
                     lib.cosv4_error_free(err)
                 size = out_len.value + 64
             raise _error_from_code(Result.BUFFER_TOO_SMALL, "download_url")
-        finally:
-            self._leave()
 
     def download(self, bucket: str, cos_path: str, local_path: Union[str, os.PathLike], *,
                  resume_in_place: bool = False, check_sha: bool = True,
@@ -1588,54 +1660,29 @@ class Client:
         ``resume_in_place``) and checking the SHA-1 unless ``check_sha`` is False. An existing
         ``local_path`` that is not our own partial download raises :class:`UsageError` and is
         left untouched, unless ``overwrite`` is True: it is then replaced atomically once the
-        download is complete. ``progress``, ``cancel`` and Ctrl-C behave as for
+        download is complete. ``progress`` (the callback rule of the module: the final event,
+        ``done``, comes with the file in place), ``cancel`` and Ctrl-C behave as for
         :meth:`upload` (the partial file stays for a resume)."""
         lib = _need("cosv4_client_download_file", "cosv4_download_options_set_overwrite")
         c_bucket, c_path = _cstr(bucket, "bucket"), _cstr(cos_path, "cos_path")
         local = _cpath(local_path, "local path")
-        if progress is not None and not callable(progress):
-            raise TypeError("progress must be callable")
-        if cancel is not None and not cancel._handle.value:
-            raise UsageError(Result.INVALID_ARGUMENT, "the cancel token is closed")
-        token = cancel if cancel is not None else CancelToken()
-        opts, out, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
-        failure: list = []
-        callback = None  # kept alive for the whole call
-        handle = self._enter()
-        try:
-            _check(lib.cosv4_download_options_new(ctypes.byref(opts)), "download options")
+
+        def configure(opts, callbacks):
             _check(lib.cosv4_download_options_set_resume_in_place(opts, _flag(resume_in_place)),
                    "resume_in_place")
             _check(lib.cosv4_download_options_set_skip_sha_check(opts, _flag(not check_sha)),
                    "check_sha")
             _check(lib.cosv4_download_options_set_overwrite(opts, _flag(overwrite)),
                    "overwrite")
-            _check(lib.cosv4_download_options_set_cancel_token(opts, token._handle),
-                   "cancel token")
             if progress is not None:
-                callback = _DOWNLOAD_PROGRESS_CB(_trampoline(progress, failure, _download_event))
-                _check(lib.cosv4_download_options_set_progress(opts, callback, None),
-                       "progress")
-            with _InterruptGuard(token) as guard:
-                rc = lib.cosv4_client_download_file(handle, c_bucket, c_path, local, opts,
-                                                    ctypes.byref(out), ctypes.byref(err))
-            result = _take_download_result(out) if rc == Result.OK else None
-            error = _take_error(rc, err) if rc != Result.OK else None
-            guard.deliver()
-            if failure:
-                raise failure[0]
-            if error is not None:
-                raise error
-            return result
-        finally:
-            if out.value:
-                lib.cosv4_download_result_free(out)
-            if err.value:
-                lib.cosv4_error_free(err)
-            lib.cosv4_download_options_free(opts)
-            if cancel is None:
-                token.close()
-            self._leave()
+                _check(lib.cosv4_download_options_set_progress(opts, callbacks.wrap(
+                    _DOWNLOAD_PROGRESS_CB, "progress", progress, _download_event), None),
+                    "progress")
+
+        return self._transfer(_DOWNLOAD, cancel, configure, lambda handle, opts, out, err:
+                              lib.cosv4_client_download_file(handle, c_bucket, c_path, local,
+                                                             opts, ctypes.byref(out),
+                                                             ctypes.byref(err)))
 
     # -- signing --------------------------------------------------------------------------
 
@@ -1660,8 +1707,7 @@ class Client:
     def _sign(self, call, what: str) -> str:
         # Signatures are ~120-200 bytes; grow the buffer if the library asks for more.
         size = 512
-        handle = self._enter()
-        try:
+        with self._use() as handle:
             for _ in range(4):
                 buf = ctypes.create_string_buffer(size)
                 out_len = _SIZE(0)
@@ -1672,8 +1718,6 @@ class Client:
                     raise _error_from_code(rc, what)
                 size = out_len.value + 64
             raise _error_from_code(Result.BUFFER_TOO_SMALL, what)
-        finally:
-            self._leave()
 
 
 def _upload_buffer(lib, handle, bucket, path, data, opts, out, err) -> int:
@@ -1759,20 +1803,136 @@ def _take_batch_result(res: ctypes.c_void_p) -> BatchResult:
         res.value = None
 
 
-def _trampoline(progress: Callable, failure: list, event: Callable):
-    """The C progress callback around a Python callable (`event` converts the C struct).
+def _trampoline(name: str, fn: Callable, failure: list, event: Callable):
+    """The C callback around the Python callable `fn` named `name` (`event` converts the C
+    struct), applying the module's callback rule: None goes on (0), False stops (1), any other
+    value is a TypeError.
 
     ctypes swallows exceptions raised in a callback (it prints them and returns 0), so every
     exception is caught here, recorded in `failure` and turned into a nonzero return, which
-    stops the transfer; the caller re-raises it after the C call returned.
+    stops the transfer (except at the final event); the caller raises it after the C call
+    returned.
     """
 
-    def call(_userdata, cprog) -> int:
+    def call(_userdata, c_event) -> int:
         try:
-            ret = progress(event(cprog.contents))
-            return 1 if ret is False else 0
-        except BaseException as e:  # noqa: BLE001 -- re-raised by the caller
+            ret = fn(event(c_event.contents))
+            if ret is None:
+                return 0
+            if ret is False:
+                return 1
+            raise TypeError(f"the {name} callback returned {ret!r}: return None (or nothing) "
+                            "to go on, or False to stop")
+        except BaseException as e:  # noqa: BLE001 -- raised by the caller
             failure.append(e)
             return 2
 
     return call
+
+
+class _Callbacks:
+    """The Python callbacks of one call as C function pointers (kept alive for the call) and
+    the first exception they raised."""
+
+    def __init__(self):
+        self.failure: list = []
+        self._alive: list = []
+
+    def wrap(self, c_type, name: str, fn: Callable, event: Callable):
+        """`fn` as a `c_type` function pointer (see _trampoline)."""
+        if not callable(fn):
+            raise TypeError(f"{name} must be callable, not {type(fn).__name__}")
+        pointer = c_type(_trampoline(name, fn, self.failure, event))
+        self._alive.append(pointer)
+        return pointer
+
+    def reraise(self, kind: "_Kind", result) -> None:
+        """Raises what a callback raised: as it is when it stopped the call (`result` None),
+        as CallbackAfterDoneError when the call completed anyway (the final event, where a
+        stop is moot). KeyboardInterrupt, SystemExit and other BaseExceptions stay what they
+        are, with a note saying the call completed."""
+        if not self.failure:
+            return
+        error = self.failure[0]
+        if result is None:
+            raise error
+        if isinstance(error, Exception):
+            raise CallbackAfterDoneError(kind.operation, kind.done, result, error) from error
+        if hasattr(error, "add_note"):  # Python 3.11+
+            error.add_note(f"cosv4: the {kind.operation} had completed ({kind.done})")
+        raise error
+
+
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    """The C functions of one kind of transfer (see Client._transfer)."""
+
+    operation: str  # for messages
+    done: str  # what is true once it completed, for CallbackAfterDoneError
+    new_options: str
+    free_options: str
+    set_cancel_token: str
+    take: Callable  # copies the C result into a Python value and frees it
+    free_result: str
+
+
+_UPLOAD = _Kind("upload", "the object is stored; do not upload it again",
+                "cosv4_upload_options_new", "cosv4_upload_options_free",
+                "cosv4_upload_options_set_cancel_token", _take_upload_result,
+                "cosv4_upload_result_free")
+_DOWNLOAD = _Kind("download", "the file is in place",
+                  "cosv4_download_options_new", "cosv4_download_options_free",
+                  "cosv4_download_options_set_cancel_token", _take_download_result,
+                  "cosv4_download_result_free")
+_BATCH = _Kind("batch", "every item has ended; see .result for each",
+               "cosv4_batch_options_new", "cosv4_batch_options_free",
+               "cosv4_batch_options_set_cancel_token", _take_batch_result,
+               "cosv4_batch_result_free")
+
+
+def _upload_source(local_path, data) -> tuple:
+    """(the local path as bytes, None) or (None, the content): what Client.upload was given."""
+    if isinstance(local_path, (bytearray, memoryview)) and data is None:
+        # Content, as before data= existed: os never takes these types as a path.
+        local_path, data = None, local_path
+    if local_path is not None and data is not None:
+        raise TypeError("give local_path or data=, not both")
+    if data is not None:
+        if isinstance(data, str):
+            raise TypeError("data must be bytes-like, not str (encode it first)")
+        with memoryview(data):  # TypeError for an object without the buffer protocol
+            pass
+        return None, data
+    if local_path is None:
+        raise TypeError("upload needs local_path (a file) or data= (bytes in memory)")
+    if not isinstance(local_path, (str, bytes, os.PathLike)):
+        raise TypeError("local_path must be a path (str, bytes or os.PathLike), not "
+                        f"{type(local_path).__name__}; content in memory goes in data=")
+    return _cpath(local_path, "local path"), None
+
+
+def _list_pair(index: int, pair) -> tuple:
+    """(local path bytes, cos path bytes) of item `index` of Client.upload_list's pairs."""
+    if isinstance(pair, (str, bytes, os.PathLike)) or not isinstance(pair, (tuple, list)) \
+            or len(pair) != 2:
+        raise TypeError(f"pairs[{index}] is {pair!r}, not a (local path, cos path) pair "
+                        "(for a dict, pass d.items())")
+    local, cos = pair
+    if not isinstance(local, (str, bytes, os.PathLike)):
+        raise TypeError(f"pairs[{index}]: the local path must be a str, bytes or "
+                        f"os.PathLike, not {type(local).__name__}")
+    return _cpath(local, f"pairs[{index}] local path"), _cstr(cos, f"pairs[{index}] cos path")
+
+
+def _show_batch_options(method) -> None:
+    """Shows the keywords of Client._batch in the signature of `method` (which passes its
+    **options on to it), so that help() and editors list them."""
+    own = [p for p in inspect.signature(method).parameters.values()
+           if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    shared = [p for p in inspect.signature(Client._batch).parameters.values()
+              if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    method.__signature__ = inspect.signature(method).replace(parameters=own + shared)
+
+
+_show_batch_options(Client.upload_dir)
+_show_batch_options(Client.upload_list)

@@ -169,10 +169,45 @@ class UploadTest(unittest.TestCase):
                              ("readonly", memoryview(b"read-only view"))]:
             with self.subTest(name):
                 path = f"/py/bytes/{name}.bin"
-                result = self.client.upload(BUCKET, path, source)
+                result = self.client.upload(BUCKET, path, data=source)
                 self.check(path, bytes(source), result)
                 self.assertEqual(result.method, cosv4.Method.SIMPLE)
                 self.assertFalse(result.resumed)
+
+    def test_bytes_local_path_is_a_path_not_content(self):
+        """Issue 15.1: bytes in the file argument is a path, as for os; content goes in
+        data=; bytearray and memoryview (never paths for os) are still taken as content."""
+        data = content(5000, 41)
+        path = local_file("bytes-path.bin", data)
+        result = self.client.upload(BUCKET, "/py/bytes-path.bin", os.fsencode(path))
+        self.check("/py/bytes-path.bin", data, result)
+        # A name that is not UTF-8 (bytes only) is a file name too.
+        odd = os.path.join(os.fsencode(work_dir), b"odd-\xff.bin")
+        with open(odd, "wb") as f:
+            f.write(b"odd name")
+        self.client.upload(BUCKET, "/py/odd-name.bin", odd)
+        self.assertEqual(fast.object("/py/odd-name.bin"), b"odd name")
+        # Bytes that name no file: the file is missing, nothing is stored.
+        with self.assertRaises(cosv4.LocalIOError):
+            self.client.upload(BUCKET, "/py/not-content.bin", b"just some text")
+        self.assertIsNone(fast.object("/py/not-content.bin"))
+        # Content: data= only (bytes-like); a compatible bytearray or memoryview positional.
+        self.client.upload(BUCKET, "/py/data-kw.bin", data=b"in memory")
+        self.assertEqual(fast.object("/py/data-kw.bin"), b"in memory")
+        self.client.upload(BUCKET, "/py/bytearray-pos.bin", bytearray(b"still content"))
+        self.assertEqual(fast.object("/py/bytearray-pos.bin"), b"still content")
+        for name, call in [
+            ("both", lambda: self.client.upload(BUCKET, "/py/x.bin", path, data=b"x")),
+            ("neither", lambda: self.client.upload(BUCKET, "/py/x.bin")),
+            ("str data", lambda: self.client.upload(BUCKET, "/py/x.bin", data="text")),
+            ("path as data", lambda: self.client.upload(BUCKET, "/py/x.bin",
+                                                         data=__import__("pathlib").Path(path))),
+            ("int path", lambda: self.client.upload(BUCKET, "/py/x.bin", 42)),
+        ]:
+            with self.subTest(name):
+                with self.assertRaises(TypeError):
+                    call()
+        self.assertIsNone(fast.object("/py/x.bin"))
 
     def test_files_simple_and_sliced(self):
         for size in (0, 1000, 9 * MIB + 12345):
@@ -204,14 +239,14 @@ class UploadTest(unittest.TestCase):
 
     def test_overwrite(self):
         path = "/py/overwrite.txt"
-        self.client.upload(BUCKET, path, b"first")
+        self.client.upload(BUCKET, path, data=b"first")
         # The same content again is fine; other content is refused unless overwrite=True.
-        self.client.upload(BUCKET, path, b"first")
+        self.client.upload(BUCKET, path, data=b"first")
         with self.assertRaises(cosv4.ObjectExistsError) as cm:
-            self.client.upload(BUCKET, path, b"second")
+            self.client.upload(BUCKET, path, data=b"second")
         self.assertEqual(cm.exception.cos_code, -177)
         self.assertEqual(cm.exception.name, "COSV4_RESULT_FILE_EXISTS")
-        self.client.upload(BUCKET, path, b"second", overwrite=True)
+        self.client.upload(BUCKET, path, data=b"second", overwrite=True)
         self.assertEqual(fast.object(path), b"second")
 
     def test_threads_share_one_client(self):
@@ -219,7 +254,8 @@ class UploadTest(unittest.TestCase):
 
         def run(i):
             try:
-                self.client.upload(BUCKET, f"/py/thread-{i}.bin", content(100_000 + i, 100 + i))
+                self.client.upload(BUCKET, f"/py/thread-{i}.bin",
+                                   data=content(100_000 + i, 100 + i))
             except Exception as e:  # reported below
                 errors.append(e)
 
@@ -257,7 +293,7 @@ class UploadTest(unittest.TestCase):
             return False
 
         with self.assertRaises(cosv4.AbortedError) as cm:
-            self.client.upload(BUCKET, "/py/aborted.bin", content(2 * MIB, 4), progress=stop)
+            self.client.upload(BUCKET, "/py/aborted.bin", data=content(2 * MIB, 4), progress=stop)
         e = cm.exception
         self.assertEqual(e.code, cosv4.Result.ABORTED_BY_CALLBACK)
         self.assertEqual(e.name, "COSV4_RESULT_ABORTED_BY_CALLBACK")
@@ -270,15 +306,68 @@ class UploadTest(unittest.TestCase):
             raise ValueError("from the callback")
 
         with self.assertRaisesRegex(ValueError, "from the callback"):
-            self.client.upload(BUCKET, "/py/boom.bin", b"x" * 1000, progress=boom)
-        # True and None both continue.
-        self.client.upload(BUCKET, "/py/true.bin", b"x", progress=lambda p: True)
-        self.assertEqual(fast.object("/py/true.bin"), b"x")
+            self.client.upload(BUCKET, "/py/boom.bin", data=b"x" * 1000, progress=boom)
+        self.assertIsNone(fast.object("/py/boom.bin"))
+        # None (no return) goes on.
+        self.client.upload(BUCKET, "/py/none.bin", data=b"x", progress=lambda p: None)
+        self.assertEqual(fast.object("/py/none.bin"), b"x")
+
+    def test_progress_return_values(self):
+        """Issue 15.3: None goes on, False stops; any other value (C's 1, "stop", True, 0) is
+        a TypeError that stops the upload, never silently ignored or read the C way."""
+        for i, value in enumerate((True, 1, 0, "stop", "", [], 2.5)):
+            with self.subTest(value=value):
+                path = f"/py/ret-{i}.bin"
+                with self.assertRaises(TypeError) as cm:
+                    self.client.upload(BUCKET, path, data=content(2 * MIB, 5),
+                                       progress=lambda p, v=value: v)
+                self.assertIn(repr(value), str(cm.exception))
+                self.assertIn("False to stop", str(cm.exception))
+                self.assertIsNone(fast.object(path))
+
+    def test_final_event_cannot_stop_and_its_exception_says_stored(self):
+        """Issue 15.2: at the final event the object is stored: False there changes nothing,
+        and an exception comes out as CallbackAfterDoneError carrying the result."""
+        data = content(3000, 42)
+        seen = []
+
+        def last_says_stop(p):
+            seen.append(p.phase)
+            return False if p.phase == cosv4.Phase.DONE else None
+
+        result = self.client.upload(BUCKET, "/py/final-false.bin", data=data,
+                                    progress=last_says_stop)
+        self.check("/py/final-false.bin", data, result)
+        self.assertEqual(seen[-1], cosv4.Phase.DONE)
+
+        def fail_at_done(p):
+            if p.phase == cosv4.Phase.DONE:
+                raise ValueError("late failure")
+
+        with self.assertRaises(cosv4.CallbackAfterDoneError) as cm:
+            self.client.upload(BUCKET, "/py/final-raise.bin", data=data, progress=fail_at_done)
+        e = cm.exception
+        self.assertNotIsInstance(e, cosv4.Cosv4Error)
+        self.assertIsInstance(e.error, ValueError)
+        self.assertIs(e.__cause__, e.error)
+        self.assertEqual(e.operation, "upload")
+        self.assertIn("stored", str(e))
+        self.assertIn("late failure", str(e))
+        self.check("/py/final-raise.bin", data, e.result)
+        # A retry is not needed, and an identical one is harmless.
+        self.client.upload(BUCKET, "/py/final-raise.bin", data=data)
+
+        # A wrong return value at the final event is reported the same way.
+        with self.assertRaises(cosv4.CallbackAfterDoneError) as cm:
+            self.client.upload(BUCKET, "/py/final-ret.bin", data=data,
+                               progress=lambda p: 1 if p.phase == cosv4.Phase.DONE else None)
+        self.assertIsInstance(cm.exception.error, TypeError)
+        self.assertEqual(fast.object("/py/final-ret.bin"), data)
 
     def test_wrong_secret_key_is_auth_error(self):
         with fast.client(secret_key="wrong-key") as bad:
             with self.assertRaises(cosv4.AuthError) as cm:
-                bad.upload(BUCKET, "/py/denied.bin", b"nope")
+                bad.upload(BUCKET, "/py/denied.bin", data=b"nope")
         e = cm.exception
         self.assertIsInstance(e, cosv4.Cosv4Error)
         self.assertEqual((e.code, e.name), (401, "COSV4_RESULT_AUTH"))
@@ -291,12 +380,12 @@ class UploadTest(unittest.TestCase):
     def test_invalid_arguments_are_usage_errors(self):
         c = self.client
         for name, call in [
-            ("relative path", lambda: c.upload(BUCKET, "no-slash", b"x")),
-            ("folder path", lambda: c.upload(BUCKET, "/dir/", b"x")),
-            ("empty bucket", lambda: c.upload("", "/x", b"x")),
-            ("NUL in path", lambda: c.upload(BUCKET, "/a\0b", b"x")),
+            ("relative path", lambda: c.upload(BUCKET, "no-slash", data=b"x")),
+            ("folder path", lambda: c.upload(BUCKET, "/dir/", data=b"x")),
+            ("empty bucket", lambda: c.upload("", "/x", data=b"x")),
+            ("NUL in path", lambda: c.upload(BUCKET, "/a\0b", data=b"x")),
             ("NUL in local path", lambda: c.upload(BUCKET, "/x", "a\0b")),
-            ("lone surrogate", lambda: c.upload(BUCKET, "/\udc80", b"x")),
+            ("lone surrogate", lambda: c.upload(BUCKET, "/\udc80", data=b"x")),
             ("lifetime 0", lambda: c.sign_multi(BUCKET, None, 0)),
             ("negative lifetime", lambda: c.sign_multi(BUCKET, None, -1)),
             ("sign bad path", lambda: c.sign_once(BUCKET, "x")),
@@ -322,7 +411,7 @@ class UploadTest(unittest.TestCase):
         with self.assertRaises(TypeError):
             c.upload(BUCKET, "/x", 42)
         with self.assertRaises(TypeError):
-            c.upload(BUCKET, "/x", b"x", progress="not callable")
+            c.upload(BUCKET, "/x", data=b"x", progress="not callable")
         with self.assertRaises(cosv4.LocalIOError):
             c.upload(BUCKET, "/py/missing.bin", os.path.join(work_dir, "does-not-exist"))
 
@@ -331,11 +420,11 @@ class UploadTest(unittest.TestCase):
         c.close()
         c.close()  # idempotent
         with self.assertRaises(cosv4.UsageError):
-            c.upload(BUCKET, "/py/closed.bin", b"x")
+            c.upload(BUCKET, "/py/closed.bin", data=b"x")
         token = cosv4.CancelToken()
         token.close()
         with self.assertRaises(cosv4.UsageError):
-            self.client.upload(BUCKET, "/py/closed.bin", b"x", cancel=token)
+            self.client.upload(BUCKET, "/py/closed.bin", data=b"x", cancel=token)
         self.assertFalse(token.cancelled)
 
     def test_signatures(self):
@@ -352,18 +441,27 @@ class UploadTest(unittest.TestCase):
         self.assertIn(f"&f=/{APPID}/{BUCKET}/py/a.txt", base64.b64decode(once)[20:].decode())
 
 
-class BatchTest(unittest.TestCase):
-    """Client.upload_dir against an emulator with the service's folder rule."""
+class FolderRuleTest(unittest.TestCase):
+    """Tests against an emulator of their own with the service's folder rule (a file's folder
+    must exist), skipped when the library lacks the function ``NEEDS``."""
+
+    NEEDS = ""
 
     @classmethod
     def setUpClass(cls):
-        if not have("cosv4_client_upload_dir"):
-            raise unittest.SkipTest("the library has no batch upload yet")
+        if not have(cls.NEEDS):
+            raise unittest.SkipTest(f"the library has no {cls.NEEDS} yet")
         cls.emu = Emulator(implicit_folders=False)
 
     @classmethod
     def tearDownClass(cls):
         cls.emu.stop()
+
+
+class BatchTest(FolderRuleTest):
+    """Client.upload_dir."""
+
+    NEEDS = "cosv4_client_upload_dir"
 
     def tree(self, name: str) -> str:
         root = os.path.join(work_dir, name)
@@ -428,38 +526,98 @@ class BatchTest(unittest.TestCase):
                 c.upload_dir(BUCKET, root, "/pys/", on_file=boom)
             with self.assertRaises(cosv4.UsageError):
                 c.upload_dir(BUCKET, root, "/pys/", jobs=0)
+            # The callback rule of the module (issue 15.3): C's 1 is a TypeError, not ignored.
+            for name in ("on_file", "progress"):
+                with self.subTest(name):
+                    with self.assertRaisesRegex(TypeError, "returned 1"):
+                        c.upload_dir(BUCKET, root, "/pys/", **{name: lambda e: 1})
             with self.assertRaises(cosv4.CancelledError):
                 with cosv4.CancelToken() as token:
                     token.cancel()
                     c.upload_dir(BUCKET, root, "/pys/", cancel=token)
 
 
-class ParentsTest(unittest.TestCase):
-    """create_parents, against an emulator with the service's rule (the folder must exist)."""
+class BatchListTest(FolderRuleTest):
+    """Client.upload_list (issue 12, the list form). Skipped only when the library lacks
+    cosv4_client_upload_list."""
 
-    @classmethod
-    def setUpClass(cls):
-        if not have("cosv4_upload_options_set_create_parents"):
-            raise unittest.SkipTest("the library has no create_parents yet")
-        cls.emu = Emulator(implicit_folders=False)
+    NEEDS = "cosv4_client_upload_list"
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.emu.stop()
+    def test_upload_list(self):
+        import pathlib
+        files = {"/pyl/a.txt": content(100, 51), "/pyl/deep/er/ü b.bin": content(300_000, 52),
+                 "/pyl/deep/zero.bin": b""}
+        pairs = []
+        for i, (cos, data) in enumerate(files.items()):
+            local = local_file(f"list-{i}.bin", data)
+            # Each kind of local path: str, bytes, os.PathLike.
+            pairs.append(((local, os.fsencode(local), pathlib.Path(local))[i], cos))
+        missing = os.path.join(work_dir, "list-missing.bin")
+        events, progress = [], []
+        with self.emu.client(slice_size=524288, simple_threshold=65536) as c:
+            # A generator is fine: the pairs are read once.
+            result = c.upload_list(BUCKET, (p for p in pairs + [(missing, "/pyl/missing.bin")]),
+                                   jobs=2, progress=progress.append, on_file=events.append)
+        self.assertIsInstance(result, cosv4.BatchResult)
+        self.assertEqual((result.uploaded, result.skipped, result.failed), (3, 0, 1))
+        by_path = {f.cos_path: f for f in result.files}
+        for cos, data in files.items():
+            self.assertIs(by_path[cos].status, cosv4.BatchStatus.UPLOADED)
+            self.assertEqual(by_path[cos].bytes, len(data))
+            self.assertTrue(self.emu.object(cos) == data, cos)
+        failed = by_path["/pyl/missing.bin"]
+        self.assertIs(failed.status, cosv4.BatchStatus.FAILED)
+        self.assertEqual(failed.result, cosv4.Result.LOCAL_IO)
+        self.assertEqual(failed.local_path, missing)
+        self.assertIsNone(self.emu.object("/pyl/missing.bin"))
+        self.assertTrue(all(isinstance(e, cosv4.BatchFileEvent) for e in events))
+        self.assertIn(cosv4.BatchEventKind.FAILED, {e.kind for e in events})
+        self.assertTrue(all(isinstance(p, cosv4.BatchProgress) for p in progress))
+
+    def test_bad_pairs_and_shared_options(self):
+        src = local_file("list-src.bin", b"list")
+        with self.emu.client() as c:
+            for name, pairs in [("a str", "abc"), ("a dict", {src: "/pyl/x.bin"}),
+                                ("a lone path", [src]), ("three items", [(src, "/a", "/b")]),
+                                ("int local path", [(3, "/pyl/x.bin")]),
+                                ("bytes cos path", [(src, b"/pyl/x.bin")])]:
+                with self.subTest(name):
+                    with self.assertRaises(TypeError):
+                        c.upload_list(BUCKET, pairs)
+            with self.assertRaises(cosv4.UsageError):
+                c.upload_list(BUCKET, [(src, "/pyl/x.bin")], jobs=0)
+            with self.assertRaises(TypeError):
+                c.upload_list(BUCKET, [(src, "/pyl/x.bin")], no_such_option=1)
+            with self.assertRaises(cosv4.AbortedError):
+                c.upload_list(BUCKET, [(src, "/pyl/x.bin")], on_file=lambda e: False)
+            with self.assertRaisesRegex(TypeError, "returned 'stop'"):
+                c.upload_list(BUCKET, [(src, "/pyl/y.bin")], on_file=lambda e: "stop")
+            with self.assertRaises(cosv4.CancelledError):
+                with cosv4.CancelToken() as token:
+                    token.cancel()
+                    c.upload_list(BUCKET, [(src, "/pyl/x.bin")], cancel=token)
+            self.assertEqual(c.upload_list(BUCKET, {src: "/pyl/x.bin"}.items()).uploaded, 1)
+        self.assertEqual(self.emu.object("/pyl/x.bin"), b"list")
+
+
+class ParentsTest(FolderRuleTest):
+    """create_parents."""
+
+    NEEDS = "cosv4_upload_options_set_create_parents"
 
     def test_create_parents(self):
         with self.emu.client() as c:
             with self.assertRaises(cosv4.ServiceError) as cm:
-                c.upload(BUCKET, "/new/dir/a.txt", b"abc")
+                c.upload(BUCKET, "/new/dir/a.txt", data=b"abc")
             self.assertEqual(cm.exception.cos_code, -197)
             self.assertIsNone(self.emu.object("/new/dir/a.txt"))
-            result = c.upload(BUCKET, "/new/dir/a.txt", b"abc", create_parents=True)
+            result = c.upload(BUCKET, "/new/dir/a.txt", data=b"abc", create_parents=True)
             self.assertEqual(self.emu.object("/new/dir/a.txt"), b"abc")
             if have("cosv4_upload_result_requests"):
                 # stat /new/dir/, stat /new/, create both, upload
                 self.assertEqual(result.requests, 5)
             # The folders exist now: plain uploads go in, and so does a sliced one.
-            c.upload(BUCKET, "/new/dir/b.txt", b"def")
+            c.upload(BUCKET, "/new/dir/b.txt", data=b"def")
             data = content(9 * MIB, 9)
             result = c.upload(BUCKET, "/new/dir/deeper/big.bin", local_file("parents", data),
                               create_parents=True)
@@ -490,7 +648,7 @@ class ObjectsTest(unittest.TestCase):
         self.assertTrue(folder.is_folder)
         self.assertEqual(folder.biz_attr, "folder attr")
         for i in range(5):
-            c.upload(BUCKET, f"/objs/f{i}.txt", b"x" * i)
+            c.upload(BUCKET, f"/objs/f{i}.txt", data=b"x" * i)
         c.create_folder(BUCKET, "/objs/sub/")
 
         names = sorted((e.name, e.is_folder, e.size) for e in c.list(BUCKET, "/objs/", num=2))
@@ -524,7 +682,7 @@ class ObjectsTest(unittest.TestCase):
 
     def test_update(self):
         c = self.client
-        c.upload(BUCKET, "/upd/a.txt", b"update me", biz_attr="before")
+        c.upload(BUCKET, "/upd/a.txt", data=b"update me", biz_attr="before")
         c.update(BUCKET, "/upd/a.txt", biz_attr="after", authority=cosv4.Authority.PUBLIC_READ,
                  custom_headers={"Content-Type": "text/plain", "x-cos-meta-k": "v"})
         st = c.stat(BUCKET, "/upd/a.txt")
@@ -540,7 +698,7 @@ class ObjectsTest(unittest.TestCase):
 
     def test_download_and_download_url(self):
         data = content(3 * MIB + 7, 30)
-        self.client.upload(BUCKET, "/dl/data.bin", data)
+        self.client.upload(BUCKET, "/dl/data.bin", data=data)
         target = os.path.join(work_dir, "downloaded.bin")
         events = []
         result = self.client.download(BUCKET, "/dl/data.bin", target, progress=events.append)
@@ -564,8 +722,31 @@ class ObjectsTest(unittest.TestCase):
             self.client.download(BUCKET, "/dl/missing.bin", os.path.join(work_dir, "m.bin"))
         self.assertEqual(cm.exception.cos_code, -197)
 
+    def test_download_final_event(self):
+        """Issues 15.2 and 15.3 for downloads: the final event (done) cannot stop anything; an
+        exception there is CallbackAfterDoneError with the file in place; a wrong return value
+        is a TypeError."""
+        self.client.upload(BUCKET, "/dl/final.bin", data=b"final event")
+        target = os.path.join(work_dir, "final.bin")
+
+        def fail_when_done(p):
+            if p.done:
+                raise RuntimeError("after the end")
+
+        with self.assertRaises(cosv4.CallbackAfterDoneError) as cm:
+            self.client.download(BUCKET, "/dl/final.bin", target, progress=fail_when_done)
+        self.assertEqual(cm.exception.operation, "download")
+        self.assertIsInstance(cm.exception.error, RuntimeError)
+        self.assertEqual(cm.exception.result.bytes_total, len(b"final event"))
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), b"final event")
+        other = os.path.join(work_dir, "final-ret.bin")
+        with self.assertRaisesRegex(TypeError, "returned True"):
+            self.client.download(BUCKET, "/dl/final.bin", other, progress=lambda p: True)
+        self.assertFalse(os.path.exists(other))
+
     def test_download_keeps_an_existing_file_unless_overwrite(self):
-        self.client.upload(BUCKET, "/dl/new.txt", b"new content")
+        self.client.upload(BUCKET, "/dl/new.txt", data=b"new content")
         target = os.path.join(work_dir, "important.txt")
         with open(target, "wb") as f:
             f.write(b"my notes")
@@ -586,7 +767,7 @@ class ObjectsTest(unittest.TestCase):
         lines = []
         with fast.client(log=lambda level, msg: lines.append((level, msg)),
                          log_level=cosv4.LogLevel.DEBUG) as c:
-            c.upload(BUCKET, "/log/a.txt", b"logged")
+            c.upload(BUCKET, "/log/a.txt", data=b"logged")
         self.assertTrue(lines)
         self.assertTrue(all(isinstance(level, cosv4.LogLevel) for level, _ in lines))
         self.assertFalse(any(SECRET_KEY in msg for _, msg in lines))
@@ -730,6 +911,81 @@ class CancelTest(unittest.TestCase):
         self.assertTrue(result.resumed)
         self.assertGreater(result.slices_skipped, 0)
         self.assertEqual(slow.object(path), data)
+
+    def test_close_during_an_upload_keeps_the_token_until_it_returns(self):
+        """Issue 15.4: close() on another thread while an upload uses the token neither frees
+        it under the C call nor disconnects it: cancel() after close() still stops that
+        upload; once the call returned the token is freed and refused."""
+        data = content(self.SIZE, 13)
+        path = "/py/close-during.bin"
+        src = local_file("close-during", data)
+        token = cosv4.CancelToken()
+        started = threading.Event()
+        closed = threading.Event()
+
+        def progress(p):
+            if p.phase == cosv4.Phase.UPLOADING and p.slices_done >= 2:
+                started.set()
+
+        def closer():
+            if started.wait(30):
+                token.close()
+                closed.set()
+                token.cancel()
+
+        t = threading.Thread(target=closer)
+        t.start()
+        with self.client() as c:
+            try:
+                with self.assertRaises(cosv4.CancelledError):
+                    c.upload(BUCKET, path, src, progress=progress, cancel=token)
+            finally:
+                t.join()
+            self.assertTrue(closed.is_set())
+            self.assertIsNone(slow.object(path))
+            self.assertFalse(token.cancelled)  # the C token is freed now
+            with self.assertRaises(cosv4.UsageError) as cm:
+                c.upload(BUCKET, path, src, cancel=token)
+            self.assertIn("cancel token is closed", str(cm.exception))
+            result = c.upload(BUCKET, path, src)
+        self.assertTrue(result.resumed)
+        self.assertEqual(slow.object(path), data)
+
+    def test_close_racing_with_the_start_of_calls(self):
+        """Issue 15.4: close() racing with the start of uploads and downloads: each call
+        either refuses the closed token or runs to its end with it; never a crash."""
+        ran = refused = 0
+        with fast.client() as c:
+            c.upload(BUCKET, "/py/race/src.bin", data=b"race source", overwrite=True)
+            for i in range(40):
+                token = cosv4.CancelToken()
+                go = threading.Barrier(2)
+
+                def close(token=token, go=go):
+                    go.wait(10)
+                    token.close()
+
+                t = threading.Thread(target=close)
+                t.start()
+                go.wait(10)
+                try:
+                    if i % 2 or not HAVE_OBJECTS:
+                        c.upload(BUCKET, f"/py/race/{i}.bin", data=b"race %d" % i,
+                                 cancel=token)
+                        self.assertEqual(fast.object(f"/py/race/{i}.bin"), b"race %d" % i)
+                    else:
+                        target = os.path.join(work_dir, f"race-{i}.bin")
+                        c.download(BUCKET, "/py/race/src.bin", target, cancel=token)
+                        with open(target, "rb") as f:
+                            self.assertEqual(f.read(), b"race source")
+                    ran += 1
+                except cosv4.UsageError as e:
+                    self.assertIn("cancel token is closed", str(e))
+                    refused += 1
+                finally:
+                    t.join()
+                self.assertFalse(token.cancelled)
+        self.assertEqual(ran + refused, 40)
 
     def interrupt_then_resume(self, path: str, data: bytes, with_progress: bool):
         src = local_file(path.rsplit("/", 1)[1], data)
