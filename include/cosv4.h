@@ -739,8 +739,9 @@ void cosv4_error_free(struct cosv4_error *err);
  * Creates a configuration for these credentials, with every setting at its default. The
  * endpoint (cosv4_config_set_region or cosv4_config_set_endpoint) must still be set.
  * `secret_id` and `secret_key` are copied. On success writes a new config to `*out`;
- * COSV4_RESULT_INVALID_CONFIG when appid is 0 or a secret is empty or contains a control
- * character or '&'.
+ * COSV4_RESULT_INVALID_CONFIG when appid is 0, a secret is empty, or the secret id contains a
+ * control character or '&' (it travels in the signature's plaintext; the key may hold any
+ * bytes).
  */
 cosv4_result cosv4_config_new(uint64_t appid,
                               const char *secret_id,

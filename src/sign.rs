@@ -46,8 +46,10 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Checks and keeps the credentials: appid must be nonzero, the secret id and key non-empty
-    /// and free of control characters (they travel in the plaintext and a header).
+    /// Checks and keeps the credentials: appid must be nonzero, the secret id and key non-empty.
+    /// The secret id travels in the plaintext (`k=`) and the `Authorization` header, so it
+    /// must be free of control characters and `&` (the plaintext's separator). The key only
+    /// keys the HMAC and is never sent: any bytes, as the official SDKs take it.
     pub fn new(appid: u64, secret_id: &str, secret_key: &str) -> Result<Credentials> {
         if appid == 0 {
             return Err(Error::usage(
@@ -58,11 +60,12 @@ impl Credentials {
             if value.is_empty() {
                 return Err(Error::usage(format!("{what} is empty")));
             }
-            if value.chars().any(|c| c.is_control() || c == '&') {
-                return Err(Error::usage(format!(
-                    "{what} contains a control character or '&'"
-                )));
-            }
+        }
+        if let Some(c) = secret_id.chars().find(|&c| c.is_control() || c == '&') {
+            return Err(Error::usage(format!(
+                "the secret id contains {c:?}: a control character or '&' cannot travel in \
+                 the signature's plaintext"
+            )));
         }
         Ok(Credentials {
             appid,
@@ -251,6 +254,23 @@ impl Signer {
             bucket,
         };
         sign_plaintext(self.creds.secret_key.as_bytes(), &plaintext(&fields))
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn any_secret_key_is_taken_but_the_id_must_fit_the_plaintext() {
+        for key in ["a&b", "k\u{1}ey", "ключ", " spaced "] {
+            assert!(Credentials::new(1, "AKIDx", key).is_ok(), "{key:?}");
+        }
+        for id in ["a&b", "i\nd", ""] {
+            let e = Credentials::new(1, id, "key").unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Usage, "{id:?}");
+        }
+        assert!(Credentials::new(1, "id", "").is_err());
     }
 }
 

@@ -420,3 +420,20 @@ fn each_request_gets_a_fresh_signature_and_once_is_never_reused() {
         assert_no_key("a signature", s);
     }
 }
+
+#[test]
+fn a_key_with_an_ampersand_signs_like_any_other() {
+    // The key only keys the HMAC: the official SDKs take any key, so must we.
+    let key = "k&ey=with&amp;odd chars";
+    let emu = emulator(key);
+    let client = Client::new(config(&emu.base_url(), key)).unwrap();
+    let opts = UploadOptions::default();
+    let content = cosv4::Content::Bytes(b"signed with an odd key");
+    client
+        .upload(BUCKET, "/odd-key.txt", content, &opts, None)
+        .unwrap();
+    assert_eq!(
+        emu.object("/odd-key.txt").unwrap(),
+        b"signed with an odd key"
+    );
+}
