@@ -1,5 +1,5 @@
 //! Generates `include/cosv4.h` from `src/ffi` with cbindgen (our own sources only, no
-//! `cargo metadata`), and sets the SONAME of the shared library.
+//! `cargo metadata`), sets the SONAME of the shared library and puts its link beside it.
 //!
 //! The header is written only when its content changed, through a temporary file and a rename,
 //! so a build never leaves a half-written header and never touches an up-to-date one (which
@@ -35,6 +35,7 @@ fn main() {
     println!("cargo:rerun-if-changed=include/cosv4.h");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libcosv4.so.0");
+    soname_link();
 
     let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Warn));
 
@@ -53,6 +54,28 @@ fn main() {
     let mut text = Vec::new();
     bindings.write(&mut text);
     write_if_changed(&root.join("include/cosv4.h"), &text);
+}
+
+/// Puts the SONAME link `libcosv4.so.0 -> libcosv4.so` beside the library cargo builds
+/// (`target/<profile>/`, three levels above `OUT_DIR`), so that a program linked with
+/// `-Ltarget/release -lcosv4` finds `libcosv4.so.0` there at run time (rpath or
+/// LD_LIBRARY_PATH), as it would in an installed prefix. Made before the library is linked: the
+/// link names its target relatively and resolves once cargo writes `libcosv4.so`.
+fn soname_link() {
+    let Ok(out) = std::env::var("OUT_DIR") else {
+        return;
+    };
+    let Some(dir) = Path::new(&out).ancestors().nth(3) else {
+        return;
+    };
+    let link = dir.join("libcosv4.so.0");
+    if std::fs::read_link(&link).is_ok_and(|t| t == Path::new("libcosv4.so")) {
+        return;
+    }
+    let _ = std::fs::remove_file(&link);
+    if let Err(e) = std::os::unix::fs::symlink("libcosv4.so", &link) {
+        println!("cargo:warning=could not make {}: {e}", link.display());
+    }
 }
 
 /// `COSV4_VERSION_*` from Cargo.toml's version (curl's `LIBCURL_VERSION_NUM` layout).

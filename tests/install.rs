@@ -228,3 +228,44 @@ fn cmake_build(prefix: &Path, sign: &Path, out: &Path, emu: &Emu) {
         "find_package(cosv4 9.0) must fail"
     );
 }
+
+/// The README's link line against the build tree as cargo leaves it: `-Ltarget/<profile>
+/// -lcosv4`, run with that directory on the library path, finds the SONAME `libcosv4.so.0`
+/// there (build.rs puts the link beside the library). `cargo test` does not copy the library
+/// up to `target/<profile>/` as `cargo build` does: when it is not there, the library of this
+/// run goes into a directory of its own beside a copy of build.rs's link.
+#[test]
+fn the_build_tree_links_and_runs_as_it_is() {
+    let libs = c_harness::libs();
+    let profile_dir = libs.a.parent().unwrap().parent().unwrap(); // deps/ -> <profile>/
+    let so0 = profile_dir.join("libcosv4.so.0");
+    let target = std::fs::read_link(&so0).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; a program linked with -lcosv4 cannot start",
+            so0.display()
+        )
+    });
+    assert_eq!(target, Path::new("libcosv4.so"), "{}", so0.display());
+    let dir = if profile_dir.join("libcosv4.so").is_file() {
+        profile_dir.to_path_buf()
+    } else {
+        let dir = c_harness::out_dir().join("build-tree");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&libs.so, dir.join("libcosv4.so")).unwrap();
+        std::os::unix::fs::symlink(&target, dir.join("libcosv4.so.0")).unwrap();
+        dir
+    };
+    let sign = c_harness::root().join("examples-c/sign.c");
+    let exe = c_harness::out_dir().join("sign-build-tree");
+    command_ok(
+        Command::new("cc")
+            .arg(format!("-I{}", c_harness::root().join("include").display()))
+            .arg(&sign)
+            .arg(format!("-L{}", dir.display()))
+            .arg("-lcosv4")
+            .arg("-o")
+            .arg(&exe),
+    );
+    run_sign(&exe, &Emu::start(), Some(&dir));
+}
