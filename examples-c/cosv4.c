@@ -10,9 +10,19 @@
  *
  * Options may also follow the subcommand. Credentials and target come from the environment, as
  * for cosv4-upload: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and COS_ENDPOINT (a
- * base URL) or COS_REGION. `get` shows progress; Ctrl-C cancels it (exit 130) and running the
- * same command again resumes from the partial LOCAL.part file. An existing LOCAL is replaced
- * only with --overwrite (atomically, once the download is complete and checked).
+ * base URL) or COS_REGION. `get` shows progress; running the same command again after an
+ * interruption resumes from the partial LOCAL.part file. A LOCAL that is a directory (or ends
+ * in '/') means the file of that name in it, as for cp. An existing file is replaced only with
+ * --overwrite (atomically, once the download is complete and checked).
+ *
+ * SIGINT and SIGTERM stop every subcommand with exit status 130: `get` through the library's
+ * cancel token; a request that cannot be cancelled (stat, ls, rm, mkdir, mv) is abandoned, and
+ * for rm, mkdir and mv whether it took effect is then unknown. A listing cut short is closed
+ * ("complete":false with --json) before the error. Every line begun on stdout is completed,
+ * also when interrupted; stdout is flushed after each line and each page of a listing. With
+ * --json stdout holds exactly one JSON object (usage and set-up errors included), except for
+ * a listing cut short, which is followed by the error object on the next line. Bytes that are
+ * not UTF-8 (in a local path, say) appear there as U+FFFD.
  *
  * Build: cc -Iinclude examples-c/cosv4.c target/release/libcosv4.a \
  *           -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o cosv4
@@ -25,9 +35,11 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -41,49 +53,35 @@ typedef struct {
     int nargs;
 } options;
 
-/* ---- signals: the handler only writes to a pipe; a watcher thread cancels ---- */
+/* ---- output ---- */
 
-static int wake_pipe[2] = {-1, -1};
-static volatile sig_atomic_t interrupted = 0;
-
-static void on_signal(int sig) {
-    int saved = errno;
-    char c = 'c';
-    (void)sig;
-    interrupted = 1;
-    if (write(wake_pipe[1], &c, 1) < 0) { /* nothing else is async-signal-safe to do */
+/* Length of the valid UTF-8 sequence at p (1 to 4 bytes), 0 when the bytes there are not one
+ * (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, cut short). */
+static int utf8_length(const unsigned char *p) {
+    unsigned lo, hi;
+    if (p[0] < 0x80) return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+        hi = p[0] == 0xed ? 0x9f : 0xbf;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
     }
-    errno = saved;
-}
-
-static void *watcher(void *arg) {
-    const cosv4_cancel_token *token = (const cosv4_cancel_token *)arg;
-    for (;;) {
-        char c;
-        ssize_t n = read(wake_pipe[0], &c, 1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || c == 'q') return NULL;
-        cosv4_cancel_token_cancel(token);
+    if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        lo = p[0] == 0xf0 ? 0x90 : 0x80;
+        hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4
+                                                                                          : 0;
     }
-}
-
-static int install_signals(void) {
-    struct sigaction sa;
-    if (pipe(wake_pipe) != 0) return -1;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) return -1;
     return 0;
 }
 
-/* ---- output ---- */
-
+/* A JSON string: always valid JSON, whatever the bytes; each byte that is not part of valid
+ * UTF-8 becomes U+FFFD. */
 static void json_string(FILE *f, const char *s) {
     const unsigned char *p = (const unsigned char *)s;
     fputc('"', f);
-    for (; *p; p++) {
+    while (*p) {
+        int n = utf8_length(p);
         switch (*p) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -94,34 +92,84 @@ static void json_string(FILE *f, const char *s) {
         case '\f': fputs("\\f", f); break;
         default:
             if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f); /* UTF-8 passes through */
+            else if (n == 0) fputs("\xef\xbf\xbd", f); /* U+FFFD */
+            else fwrite(p, 1, (size_t)n, f);
         }
+        p += n ? n : 1;
     }
     fputc('"', f);
 }
 
-/* One stderr line always; with --json also an object on stdout. */
+static volatile sig_atomic_t interrupted = 0; /* the signal that came, 0 before */
+
+/* What a failure says: set by fail_with for failures found here (no cosv4_error). */
+static char failure_text[8192];
+
+static cosv4_result fail_with(cosv4_result rc, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(failure_text, sizeof failure_text, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The sentence of a failure: ours, the library's, or the code's; prefixed when a signal
+ * interrupted the command. */
+static const char *failure_message(cosv4_result rc, const cosv4_error *err) {
+    static char buf[sizeof failure_text + 64];
+    const char *text = failure_text[0] ? failure_text
+                       : err           ? cosv4_error_message(err)
+                                       : cosv4_strerror(rc);
+    if (rc != COSV4_RESULT_CANCELLED || !interrupted) return text;
+    snprintf(buf, sizeof buf, "interrupted by %s: %s",
+             interrupted == SIGTERM ? "SIGTERM" : "SIGINT", text);
+    return buf;
+}
+
+/* The error as one JSON object, one line. */
+static void json_error(cosv4_result rc, const cosv4_error *err, const char *message) {
+    printf("{\"ok\":false,\"result\":%u,\"result_name\":", (unsigned)rc);
+    json_string(stdout, cosv4_result_name(rc));
+    printf(",\"http_status\":%u,\"cos_code\":", cosv4_error_http_status(err));
+    if (cosv4_error_has_cos_code(err)) printf("%" PRId64, cosv4_error_cos_code(err));
+    else printf("null");
+    printf(",\"cos_message\":");
+    json_string(stdout, cosv4_error_cos_message(err));
+    printf(",\"request_id\":");
+    json_string(stdout, cosv4_error_request_id(err));
+    printf(",\"message\":");
+    json_string(stdout, message);
+    printf("}\n");
+    fflush(stdout);
+}
+
+/* A failure of a subcommand: one stderr line always; with --json also the object on stdout. */
 static void print_error(const options *o, cosv4_result rc, const cosv4_error *err) {
-    const char *message = err ? cosv4_error_message(err) : cosv4_strerror(rc);
+    const char *message = failure_message(rc, err);
     char cos[32] = "none";
     if (cosv4_error_has_cos_code(err))
         snprintf(cos, sizeof cos, "%" PRId64, cosv4_error_cos_code(err));
     fprintf(stderr, "cosv4 %s: %s (COS code %s, HTTP status %u): %s\n", o->cmd,
             cosv4_result_name(rc), cos, cosv4_error_http_status(err), message);
-    if (o->json) {
-        printf("{\"ok\":false,\"result\":%u,\"result_name\":", (unsigned)rc);
-        json_string(stdout, cosv4_result_name(rc));
-        printf(",\"http_status\":%u,\"cos_code\":", cosv4_error_http_status(err));
-        if (cosv4_error_has_cos_code(err)) printf("%" PRId64, cosv4_error_cos_code(err));
-        else printf("null");
-        printf(",\"cos_message\":");
-        json_string(stdout, cosv4_error_cos_message(err));
-        printf(",\"request_id\":");
-        json_string(stdout, cosv4_error_request_id(err));
-        printf(",\"message\":");
-        json_string(stdout, message);
-        printf("}\n");
-    }
+    if (o->json) json_error(rc, err, message);
+}
+
+/* Usage-band codes (1xx) exit with 2, an interruption with 130, the rest with 1. */
+static int exit_code(cosv4_result rc) {
+    if (rc == COSV4_RESULT_CANCELLED && interrupted) return EXIT_INTERRUPTED;
+    return rc >= 100 && rc < 200 ? EXIT_USAGE : 1;
+}
+
+/* A usage or set-up error, before any request: "cosv4: <message>" on stderr, and with --json
+ * the error object on stdout. Returns the exit status. */
+static int early_error(const options *o, cosv4_result rc, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(failure_text, sizeof failure_text, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "cosv4: %s\n", failure_text);
+    if (o->json) json_error(rc, NULL, failure_text);
+    return exit_code(rc);
 }
 
 /* {"ok":true,"cmd":...,"path":... (then the caller's fields) */
@@ -132,6 +180,115 @@ static void json_head(const options *o, const char *path) {
     json_string(stdout, path);
 }
 
+/* An `ls --json` object begun on stdout and not yet closed. */
+static struct {
+    int open, pages;
+    size_t total;
+} listing;
+
+/* Closes the listing object begun on stdout, if any, saying whether it is complete. */
+static void end_listing(int complete) {
+    if (!listing.open) return;
+    printf("],\"count\":%zu,\"pages\":%d,\"complete\":%s}\n", listing.total, listing.pages,
+           complete ? "true" : "false");
+    fflush(stdout);
+    listing.open = 0;
+}
+
+/* ---- signals: the handler only writes to a pipe; a watcher thread acts ----
+ *
+ * While a library call is in flight (between begin_call and end_call) the main thread writes
+ * nothing, so the watcher may: a call with a cancel token is cancelled (it then fails with
+ * COSV4_RESULT_CANCELLED and the main thread reports it); any other call is abandoned: the
+ * watcher closes the listing, reports the interruption and exits. Between calls the main
+ * thread sees `interrupted` at its next begin_call. */
+
+static int wake_pipe[2] = {-1, -1};
+static pthread_t watch_thread;
+static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    int busy;                        /* a library call is in flight */
+    const cosv4_cancel_token *token; /* which this token cancels (NULL: it cannot be) */
+    const options *o;
+    const char *abandoned; /* what abandoning it means */
+} call;
+
+static void on_signal(int sig) {
+    int saved = errno;
+    char c = 'c';
+    interrupted = sig;
+    if (write(wake_pipe[1], &c, 1) < 0) { /* nothing else is async-signal-safe to do */
+    }
+    errno = saved;
+}
+
+static void *watcher(void *arg) {
+    (void)arg;
+    for (;;) {
+        char c;
+        ssize_t n = read(wake_pipe[0], &c, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || c == 'q') return NULL;
+        pthread_mutex_lock(&call_lock);
+        if (call.busy && call.token) {
+            cosv4_cancel_token_cancel(call.token);
+        } else if (call.busy) {
+            end_listing(0);
+            fail_with(COSV4_RESULT_CANCELLED, "%s", call.abandoned);
+            print_error(call.o, COSV4_RESULT_CANCELLED, NULL);
+            fflush(stdout);
+            fflush(stderr);
+            _exit(EXIT_INTERRUPTED);
+        }
+        pthread_mutex_unlock(&call_lock);
+    }
+}
+
+static int start_watcher(void) {
+    struct sigaction sa;
+    if (pipe(wake_pipe) != 0) return -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) return -1;
+    return pthread_create(&watch_thread, NULL, watcher, NULL) != 0 ? -1 : 0;
+}
+
+static void stop_watcher(void) {
+    char q = 'q';
+    if (write(wake_pipe[1], &q, 1) == 1) pthread_join(watch_thread, NULL);
+}
+
+/* Before a library call: COSV4_RESULT_OK, or COSV4_RESULT_CANCELLED when a signal came first.
+ * `token` cancels the call; without one, `abandoned` says what abandoning it means. */
+static cosv4_result begin_call(const options *o, const cosv4_cancel_token *token,
+                               const char *abandoned) {
+    cosv4_result rc = COSV4_RESULT_OK;
+    pthread_mutex_lock(&call_lock);
+    if (interrupted) {
+        rc = fail_with(COSV4_RESULT_CANCELLED, "stopped before the next request");
+    } else {
+        call.busy = 1;
+        call.token = token;
+        call.o = o;
+        call.abandoned = abandoned;
+    }
+    pthread_mutex_unlock(&call_lock);
+    return rc;
+}
+
+static void end_call(void) {
+    pthread_mutex_lock(&call_lock);
+    call.busy = 0;
+    call.token = NULL;
+    pthread_mutex_unlock(&call_lock);
+}
+
+static const char *const READ_ABANDONED = "the request in flight was abandoned";
+static const char *const CHANGE_ABANDONED =
+    "the request in flight was abandoned: whether it took effect is unknown (check with stat)";
+
 /* ---- subcommands; each returns a result code and sets *err ---- */
 
 static cosv4_result cmd_stat(const options *o, cosv4_client *c, const char *bucket,
@@ -139,7 +296,10 @@ static cosv4_result cmd_stat(const options *o, cosv4_client *c, const char *buck
     cosv4_stat *st = NULL;
     const char *path = o->args[0];
     size_t i, n;
-    cosv4_result rc = cosv4_client_stat(c, bucket, path, &st, err);
+    cosv4_result rc = begin_call(o, NULL, READ_ABANDONED);
+    if (rc) return rc;
+    rc = cosv4_client_stat(c, bucket, path, &st, err);
+    end_call();
     if (rc) return rc;
     n = cosv4_stat_custom_header_count(st);
     if (o->json) {
@@ -177,68 +337,81 @@ static cosv4_result cmd_stat(const options *o, cosv4_client *c, const char *buck
             printf("header:    %s: %s\n", cosv4_stat_custom_header_name(st, i),
                    cosv4_stat_custom_header_value(st, i));
     }
+    fflush(stdout);
     cosv4_stat_free(st);
     return COSV4_RESULT_OK;
 }
 
-/* Lists every page (following the context). A server that repeats a context or says more pages
- * follow without one makes the library fail with COSV4_RESULT_PROTOCOL: the pages so far are
- * printed, marked "complete":false with --json, and the error follows. */
+/* Prints one page of a listing (text: whole lines; --json: its entries), then flushes. */
+static void print_page(const options *o, const cosv4_list_page *page) {
+    size_t i, n = cosv4_list_page_count(page);
+    for (i = 0; i < n; i++, listing.total++) {
+        int dir = cosv4_list_page_is_folder(page, i);
+        if (o->json) {
+            if (listing.total) putchar(',');
+            printf("{\"name\":");
+            json_string(stdout, cosv4_list_page_name(page, i));
+            printf(",\"is_folder\":%s,\"size\":%" PRIu64 ",\"sha\":", dir ? "true" : "false",
+                   cosv4_list_page_size(page, i));
+            json_string(stdout, cosv4_list_page_sha(page, i));
+            printf(",\"ctime\":%" PRId64 ",\"mtime\":%" PRId64 "}",
+                   cosv4_list_page_ctime(page, i), cosv4_list_page_mtime(page, i));
+        } else {
+            printf("%12" PRIu64 "  %10" PRId64 "  %s%s\n", cosv4_list_page_size(page, i),
+                   cosv4_list_page_mtime(page, i), cosv4_list_page_name(page, i),
+                   dir ? "/" : "");
+        }
+    }
+    listing.pages++;
+    fflush(stdout);
+}
+
+/* Lists every page (following the context). A listing cut short (a server that repeats a
+ * context or says more pages follow without one makes the library fail with
+ * COSV4_RESULT_PROTOCOL; a signal) keeps the pages so far, marked "complete":false with
+ * --json, and the error follows on the next line. */
 static cosv4_result cmd_ls(const options *o, cosv4_client *c, const char *bucket,
                            cosv4_error **err) {
     cosv4_list_page *page = NULL, *next = NULL;
     const char *folder = o->args[0], *prefix = o->nargs > 1 ? o->args[1] : NULL;
-    size_t i, total = 0;
-    int pages = 0;
-    cosv4_result rc = cosv4_client_list(c, bucket, folder, prefix, o->num, NULL, &page, err);
+    cosv4_result rc = begin_call(o, NULL, READ_ABANDONED);
+    if (rc) return rc;
+    rc = cosv4_client_list(c, bucket, folder, prefix, o->num, NULL, &page, err);
+    end_call();
     if (rc) return rc;
     if (o->json) {
         json_head(o, folder);
         printf(",\"entries\":[");
+        listing.open = 1;
     }
     for (;;) {
-        size_t n = cosv4_list_page_count(page);
-        pages++;
-        for (i = 0; i < n; i++, total++) {
-            int dir = cosv4_list_page_is_folder(page, i);
-            if (o->json) {
-                if (total) putchar(',');
-                printf("{\"name\":");
-                json_string(stdout, cosv4_list_page_name(page, i));
-                printf(",\"is_folder\":%s,\"size\":%" PRIu64 ",\"sha\":", dir ? "true" : "false",
-                       cosv4_list_page_size(page, i));
-                json_string(stdout, cosv4_list_page_sha(page, i));
-                printf(",\"ctime\":%" PRId64 ",\"mtime\":%" PRId64 "}",
-                       cosv4_list_page_ctime(page, i), cosv4_list_page_mtime(page, i));
-            } else {
-                printf("%12" PRIu64 "  %10" PRId64 "  %s%s\n", cosv4_list_page_size(page, i),
-                       cosv4_list_page_mtime(page, i), cosv4_list_page_name(page, i),
-                       dir ? "/" : "");
-            }
-        }
+        print_page(o, page);
         if (cosv4_list_page_listover(page)) break;
-        rc = cosv4_client_list_next(c, page, &next, err);
+        if ((rc = begin_call(o, NULL, READ_ABANDONED)) == COSV4_RESULT_OK) {
+            rc = cosv4_client_list_next(c, page, &next, err);
+            end_call();
+        }
         cosv4_list_page_free(page);
         page = next;
         if (rc) {
-            /* Keep stdout one object per line: close the partial listing, marked as such; the
-             * error object follows on the next line. */
-            if (o->json) printf("],\"count\":%zu,\"pages\":%d,\"complete\":false}\n", total, pages);
+            end_listing(0);
             return rc;
         }
     }
     cosv4_list_page_free(page);
-    if (o->json) printf("],\"count\":%zu,\"pages\":%d,\"complete\":true}\n", total, pages);
+    end_listing(1);
     return COSV4_RESULT_OK;
 }
 
 static cosv4_result cmd_simple(const options *o, cosv4_client *c, const char *bucket,
                                cosv4_error **err) {
-    cosv4_result rc;
     const char *path = o->args[0];
+    cosv4_result rc = begin_call(o, NULL, CHANGE_ABANDONED);
+    if (rc) return rc;
     if (!strcmp(o->cmd, "rm")) rc = cosv4_client_delete(c, bucket, path, err);
     else if (!strcmp(o->cmd, "mkdir")) rc = cosv4_client_create_folder(c, bucket, path, NULL, err);
     else rc = cosv4_client_move(c, bucket, path, o->args[1], o->overwrite ? 1 : 0, err);
+    end_call();
     if (rc) return rc;
     if (o->json) {
         json_head(o, path);
@@ -251,6 +424,7 @@ static cosv4_result cmd_simple(const options *o, cosv4_client *c, const char *bu
         if (!strcmp(o->cmd, "mv")) printf("moved %s -> %s\n", path, o->args[1]);
         else printf("%s %s\n", !strcmp(o->cmd, "rm") ? "removed" : "created", path);
     }
+    fflush(stdout);
     return COSV4_RESULT_OK;
 }
 
@@ -274,145 +448,219 @@ static int32_t on_progress(void *userdata, const cosv4_download_progress *p) {
     return 0;
 }
 
+/* The file `get` writes, checked before anything is downloaded: LOCAL, or LOCAL/<the name of
+ * COS_PATH> when LOCAL is a directory or ends in '/' (as cp does). Its folder must exist, and
+ * an existing file there needs --overwrite. On success *out is a new string to free. */
+static cosv4_result local_target(const options *o, char **out) {
+    const char *cos = o->args[0], *local = o->args[1], *name = strrchr(cos, '/'), *last;
+    size_t len = strlen(local);
+    int slash = len > 0 && local[len - 1] == '/';
+    struct stat st;
+    int found = stat(local, &st) == 0, why = found ? 0 : errno;
+    char *target = NULL;
+
+    *out = NULL;
+    if (found && S_ISDIR(st.st_mode)) {
+        name = name ? name + 1 : cos;
+        if (!*name)
+            return fail_with(COSV4_RESULT_INVALID_PATH,
+                             "%s ends with '/', which names a folder: get downloads a file", cos);
+        if (!(target = malloc(len + strlen(name) + 2))) return COSV4_RESULT_INTERNAL;
+        sprintf(target, "%s%s%s", local, slash ? "" : "/", name);
+    } else if (slash) {
+        return fail_with(COSV4_RESULT_LOCAL_IO, "cannot download into %s: %s", local,
+                         why == ENOENT ? "no such directory" : "not a directory");
+    } else if ((last = strrchr(local, '/')) != NULL) {
+        /* The folder the file goes into: what comes before the last '/' ("/" for "/name"). */
+        size_t folder_len = last == local ? 1 : (size_t)(last - local);
+        char *folder = malloc(folder_len + 1);
+        if (!folder) return COSV4_RESULT_INTERNAL;
+        memcpy(folder, local, folder_len);
+        folder[folder_len] = '\0';
+        why = stat(folder, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+        if (why) {
+            fail_with(COSV4_RESULT_LOCAL_IO, "cannot download to %s: its folder %s %s", local,
+                      folder, why == ENOENT ? "does not exist" : "is not a directory");
+            free(folder);
+            return COSV4_RESULT_LOCAL_IO;
+        }
+        free(folder);
+    }
+    if (!target) {
+        if (!(target = malloc(len + 1))) return COSV4_RESULT_INTERNAL;
+        memcpy(target, local, len + 1);
+    }
+    if (stat(target, &st) == 0) {
+        cosv4_result rc = COSV4_RESULT_OK;
+        if (S_ISDIR(st.st_mode))
+            rc = fail_with(COSV4_RESULT_INVALID_ARGUMENT, "cannot download to %s: it is a directory",
+                           target);
+        else if (!o->overwrite)
+            rc = fail_with(COSV4_RESULT_INVALID_ARGUMENT,
+                           "%s already exists; add --overwrite to replace it", target);
+        if (rc) {
+            free(target);
+            return rc;
+        }
+    }
+    *out = target;
+    return COSV4_RESULT_OK;
+}
+
+static void print_download(const options *o, const char *target,
+                           const cosv4_download_result *res) {
+    if (o->json) {
+        json_head(o, o->args[0]);
+        printf(",\"local\":");
+        json_string(stdout, target);
+        printf(",\"bytes_total\":%" PRIu64 ",\"bytes_received\":%" PRIu64
+               ",\"bytes_resumed\":%" PRIu64 ",\"sha\":",
+               cosv4_download_result_bytes_total(res), cosv4_download_result_bytes_received(res),
+               cosv4_download_result_bytes_resumed(res));
+        json_string(stdout, cosv4_download_result_sha(res));
+        printf("}\n");
+    } else if (!o->quiet) {
+        printf("downloaded %s -> %s (%" PRIu64 " bytes%s)\n", o->args[0], target,
+               cosv4_download_result_bytes_total(res),
+               cosv4_download_result_bytes_resumed(res) ? ", resumed" : "");
+    }
+    fflush(stdout);
+}
+
 static cosv4_result cmd_get(const options *o, cosv4_client *c, const char *bucket,
                             cosv4_error **err) {
     cosv4_download_options *dopts = NULL;
     cosv4_download_result *res = NULL;
     cosv4_cancel_token *token = NULL;
     progress_state ps;
-    pthread_t watch_thread;
+    char *target = NULL;
     cosv4_result rc;
-    char q = 'q';
 
     memset(&ps, 0, sizeof ps);
     ps.tty = isatty(STDERR_FILENO);
     ps.quiet = o->quiet;
     ps.last_decile = -1;
-    if ((rc = cosv4_download_options_new(&dopts)) || (rc = cosv4_cancel_token_new(&token)) ||
+    if ((rc = local_target(o, &target)) || (rc = cosv4_download_options_new(&dopts)) ||
+        (rc = cosv4_cancel_token_new(&token)) ||
         (rc = cosv4_download_options_set_cancel_token(dopts, token)) ||
         (rc = cosv4_download_options_set_overwrite(dopts, o->overwrite ? 1 : 0)) ||
-        (rc = cosv4_download_options_set_progress(dopts, on_progress, &ps))) {
+        (rc = cosv4_download_options_set_progress(dopts, on_progress, &ps)) ||
+        (rc = begin_call(o, token, NULL))) {
         cosv4_download_options_free(dopts);
         cosv4_cancel_token_free(token);
+        free(target);
         return rc;
     }
-    if (install_signals() != 0 || pthread_create(&watch_thread, NULL, watcher, token) != 0) {
-        perror("cosv4 get: signal setup");
-        exit(1);
-    }
-    rc = cosv4_client_download_file(c, bucket, o->args[0], o->args[1], dopts, &res, err);
-    if (write(wake_pipe[1], &q, 1) == 1) pthread_join(watch_thread, NULL);
-    if (rc == COSV4_RESULT_INVALID_ARGUMENT && !o->overwrite && access(o->args[1], F_OK) == 0)
-        fprintf(stderr, "cosv4 get: %s already exists; add --overwrite to replace it\n",
-                o->args[1]);
-    if (rc == COSV4_RESULT_OK) {
-        if (o->json) {
-            json_head(o, o->args[0]);
-            printf(",\"local\":");
-            json_string(stdout, o->args[1]);
-            printf(",\"bytes_total\":%" PRIu64 ",\"bytes_received\":%" PRIu64
-                   ",\"bytes_resumed\":%" PRIu64 ",\"sha\":",
-                   cosv4_download_result_bytes_total(res),
-                   cosv4_download_result_bytes_received(res),
-                   cosv4_download_result_bytes_resumed(res));
-            json_string(stdout, cosv4_download_result_sha(res));
-            printf("}\n");
-        } else if (!o->quiet) {
-            printf("downloaded %s -> %s (%" PRIu64 " bytes%s)\n", o->args[0], o->args[1],
-                   cosv4_download_result_bytes_total(res),
-                   cosv4_download_result_bytes_resumed(res) ? ", resumed" : "");
-        }
-    }
+    rc = cosv4_client_download_file(c, bucket, o->args[0], target, dopts, &res, err);
+    end_call();
+    if (rc == COSV4_RESULT_OK) print_download(o, target, res);
     cosv4_download_result_free(res);
     cosv4_download_options_free(dopts);
     cosv4_cancel_token_free(token);
+    free(target);
     return rc;
 }
 
 /* ---- command line ---- */
 
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: cosv4 [--json] COMMAND [options] ARGS\n"
-            "\n"
-            "  stat PATH                          file or folder (PATH ending in /)\n"
-            "  ls [--num N] FOLDER [PREFIX]       list a folder (all pages, N per request)\n"
-            "  rm PATH                            delete a file or an empty folder\n"
-            "  mkdir FOLDER                       create a folder (ending in /)\n"
-            "  mv [--overwrite] SRC DST           move a file (DST: /path or a bare name)\n"
-            "  get [--quiet] [--overwrite] COS_PATH LOCAL\n"
-            "                                     download (Ctrl-C cancels, rerun resumes;\n"
-            "                                     an existing LOCAL needs --overwrite)\n"
-            "\n"
-            "Environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
-            "COS_ENDPOINT (base URL) or COS_REGION (gz, sh, tj, sgp, ...).\n"
-            "--json prints the outcome or the error as one JSON object.\n"
-            "Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.\n");
-}
+static const char USAGE[] =
+    "usage: cosv4 [--json] COMMAND [options] ARGS\n"
+    "\n"
+    "  stat PATH                          file or folder (PATH ending in /)\n"
+    "  ls [--num N] FOLDER [PREFIX]       list a folder (all pages, N per request)\n"
+    "  rm PATH                            delete a file or an empty folder\n"
+    "  mkdir FOLDER                       create a folder (ending in /)\n"
+    "  mv [--overwrite] SRC DST           move a file (DST: /path or a bare name)\n"
+    "  get [--quiet] [--overwrite] COS_PATH LOCAL\n"
+    "                                     download (Ctrl-C cancels, rerun resumes;\n"
+    "                                     LOCAL a directory: into it; an existing\n"
+    "                                     file needs --overwrite)\n"
+    "\n"
+    "Environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
+    "COS_ENDPOINT (base URL) or COS_REGION (gz, sh, tj, sgp, ...).\n"
+    "--json prints the outcome or the error as one JSON object (a listing cut\n"
+    "short: the listing, \"complete\":false, then the error object).\n"
+    "Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (SIGINT,\n"
+    "SIGTERM).\n";
 
-static int parse_u32(const char *s, uint32_t *out) {
-    char *end;
-    unsigned long v;
-    if (!s || !*s || *s == '-') return -1;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v == 0 || v > 1000) return -1;
-    *out = (uint32_t)v;
+/* A number in decimal digits only (no sign, no spaces), from 1 to max: 0, else -1. Shared in
+ * spirit with cosv4-upload, whose own parser is kept there. */
+static int parse_number(const char *s, uint64_t max, uint64_t *out) {
+    uint64_t v = 0;
+    if (!s || !*s) return -1;
+    for (; *s; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (*s < '0' || *s > '9' || v > (max - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (v == 0) return -1;
+    *out = v;
     return 0;
 }
 
-/* Returns -1 to exit with 0 (help), 0 to go on, EXIT_USAGE on an error. */
+/* Whether --json is among the options (before a "--"): usage errors are then JSON too. */
+static int wants_json(int argc, char **argv) {
+    int i;
+    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (!strcmp(argv[i], "--json")) return 1;
+    return 0;
+}
+
+/* Returns -1 to exit with 0 (help), 0 to go on, else the exit status of a usage error. */
 static int parse_args(int argc, char **argv, options *o) {
     static const struct {
         const char *name;
         int min, max;
     } cmds[] = {{"stat", 1, 1}, {"ls", 1, 2},  {"rm", 1, 1},
                 {"mkdir", 1, 1}, {"mv", 2, 2}, {"get", 2, 2}};
+    const cosv4_result bad = COSV4_RESULT_INVALID_ARGUMENT;
     int i, k, only_positional = 0;
     memset(o, 0, sizeof *o);
+    o->json = wants_json(argc, argv);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!only_positional && a[0] == '-' && a[1] == '-') {
             if (!strcmp(a, "--")) only_positional = 1;
-            else if (!strcmp(a, "--help")) { usage(stdout); return -1; }
-            else if (!strcmp(a, "--json")) o->json = 1;
+            else if (!strcmp(a, "--help")) {
+                if (o->json) {
+                    printf("{\"ok\":true,\"cmd\":\"help\",\"usage\":");
+                    json_string(stdout, USAGE);
+                    printf("}\n");
+                } else {
+                    fputs(USAGE, stdout);
+                }
+                return -1;
+            } else if (!strcmp(a, "--json")) o->json = 1;
             else if (!strcmp(a, "--quiet")) o->quiet = 1;
             else if (!strcmp(a, "--overwrite")) o->overwrite = 1;
             else if (!strcmp(a, "--num")) {
-                if (i + 1 >= argc || parse_u32(argv[++i], &o->num) != 0) {
-                    fprintf(stderr, "cosv4: --num needs a number from 1 to 1000\n");
-                    return EXIT_USAGE;
-                }
+                uint64_t n;
+                if (i + 1 >= argc)
+                    return early_error(o, bad, "--num needs a number from 1 to 1000");
+                if (parse_number(argv[++i], 1000, &n) != 0)
+                    return early_error(o, bad,
+                                       "--num needs a number from 1 to 1000 (digits only), "
+                                       "not \"%s\"",
+                                       argv[i]);
+                o->num = (uint32_t)n;
             } else {
-                fprintf(stderr, "cosv4: unknown option %s (see --help)\n", a);
-                return EXIT_USAGE;
+                return early_error(o, bad, "unknown option %s (see --help)", a);
             }
         } else if (!o->cmd) o->cmd = a;
         else if (o->nargs < 3) o->args[o->nargs++] = a;
-        else {
-            fprintf(stderr, "cosv4: too many arguments (see --help)\n");
-            return EXIT_USAGE;
-        }
+        else return early_error(o, bad, "too many arguments (see --help)");
     }
     if (!o->cmd) {
-        usage(stderr);
-        return EXIT_USAGE;
+        if (!o->json) fputs(USAGE, stderr);
+        return early_error(o, bad, "no command given (see --help)");
     }
     for (k = 0; k < (int)(sizeof cmds / sizeof cmds[0]); k++) {
         if (strcmp(o->cmd, cmds[k].name)) continue;
-        if (o->nargs < cmds[k].min || o->nargs > cmds[k].max) {
-            fprintf(stderr, "cosv4 %s: wrong number of arguments (see --help)\n", o->cmd);
-            return EXIT_USAGE;
-        }
+        if (o->nargs < cmds[k].min || o->nargs > cmds[k].max)
+            return early_error(o, bad, "%s: wrong number of arguments (see --help)", o->cmd);
         return 0;
     }
-    fprintf(stderr, "cosv4: unknown command %s (see --help)\n", o->cmd);
-    return EXIT_USAGE;
-}
-
-static int exit_code(cosv4_result rc) {
-    if (rc == COSV4_RESULT_CANCELLED && interrupted) return EXIT_INTERRUPTED;
-    return rc >= 100 && rc < 200 ? EXIT_USAGE : 1;
+    return early_error(o, bad, "unknown command %s (see --help)", o->cmd);
 }
 
 static const char *env(const char *name) {
@@ -420,17 +668,25 @@ static const char *env(const char *name) {
     return v && *v ? v : NULL;
 }
 
+/* A client from the environment. A set-up mistake sets *what (a sentence); a failure of
+ * cosv4_client_new sets *err instead. */
 static cosv4_result make_client(cosv4_client **out, cosv4_error **err, const char **what) {
+    static char buf[512];
     cosv4_config *cfg = NULL;
-    unsigned long long appid;
-    char *end;
+    uint64_t appid;
     cosv4_result rc;
-    *what = "COS_APPID, COS_SECRET_ID and COS_SECRET_KEY must be set (COS_APPID a number)";
+    *what = "COS_APPID, COS_SECRET_ID and COS_SECRET_KEY must be set";
     if (!env("COS_APPID") || !env("COS_SECRET_ID") || !env("COS_SECRET_KEY"))
         return COSV4_RESULT_INVALID_CONFIG;
-    errno = 0;
-    appid = strtoull(env("COS_APPID"), &end, 10);
-    if (errno || *end) return COSV4_RESULT_INVALID_CONFIG;
+    if (parse_number(env("COS_APPID"), UINT64_MAX, &appid) != 0) {
+        snprintf(buf, sizeof buf,
+                 "COS_APPID must be a positive number in decimal digits (no sign or spaces), "
+                 "not \"%.200s\"",
+                 env("COS_APPID"));
+        *what = buf;
+        return COSV4_RESULT_INVALID_CONFIG;
+    }
+    *what = "COS_SECRET_ID or COS_SECRET_KEY is not accepted";
     rc = cosv4_config_new(appid, env("COS_SECRET_ID"), env("COS_SECRET_KEY"), &cfg);
     if (rc) return rc;
     if (env("COS_ENDPOINT")) {
@@ -460,14 +716,15 @@ int main(int argc, char **argv) {
     int parsed = parse_args(argc, argv, &o), code = 0;
 
     if (parsed) return parsed < 0 ? 0 : parsed;
-    if (!bucket) {
-        fprintf(stderr, "cosv4: COS_BUCKET must be set\n");
-        return EXIT_USAGE;
-    }
+    if (!bucket) return early_error(&o, COSV4_RESULT_INVALID_CONFIG, "COS_BUCKET must be set");
+    if (start_watcher() != 0)
+        return early_error(&o, COSV4_RESULT_INTERNAL, "cannot set up signal handling: %s",
+                           strerror(errno));
     rc = make_client(&client, &err, &what);
     if (rc && what) {
-        fprintf(stderr, "cosv4: %s: %s\n", cosv4_result_name(rc), what);
-        return exit_code(rc);
+        code = early_error(&o, rc, "%s: %s", cosv4_result_name(rc), what);
+        stop_watcher();
+        return code;
     }
     if (rc == COSV4_RESULT_OK) {
         if (!strcmp(o.cmd, "stat")) rc = cmd_stat(&o, client, bucket, &err);
@@ -475,10 +732,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(o.cmd, "get")) rc = cmd_get(&o, client, bucket, &err);
         else rc = cmd_simple(&o, client, bucket, &err);
     }
+    stop_watcher();
     if (rc) {
         print_error(&o, rc, err);
         code = exit_code(rc);
-        if (code == EXIT_INTERRUPTED && !o.quiet)
+        if (code == EXIT_INTERRUPTED && !o.quiet && !strcmp(o.cmd, "get"))
             fprintf(stderr, "cosv4 get: interrupted; run the same command again to resume\n");
     }
     cosv4_error_free(err);

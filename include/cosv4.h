@@ -1339,8 +1339,10 @@ cosv4_result cosv4_client_update(const struct cosv4_client *client,
 
 /**
  * Lists the folder `folder` (ends in '/'; "/" is the root): its direct sub-folders and
- * files whose names start with `prefix` (NULL or "": all), at most `num` per page (0: the
- * default 199; at most 1000), starting at `context` (NULL or "": the first page; else the
+ * files whose names start with `prefix` (NULL or "": all; "." and ".." are not sent, since
+ * the URL would end in a dot segment: the folder is listed whole and filtered, so a page may
+ * hold fewer than `num` entries), at most `num` per page (0: the default 199; at most 1000),
+ * starting at `context` (NULL or "": the first page; else the
  * cosv4_list_page_context of the previous page). On success writes a new page to `*out`;
  * continue with cosv4_client_list_next until cosv4_list_page_listover is true. An answer
  * that is not the last page (listover false) but has no context, or the `context` it was

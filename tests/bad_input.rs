@@ -1,8 +1,9 @@
 //! Bad input, checked against its documentation: docs/BAD-INPUT.md holds one table row per
 //! case (number, case, through, result code, message substring). `tests/c/bad_input.c` prints
 //! one line `#<n> <RESULT_NAME> <message>` per "C API" row; the "CLI" rows carry their command
-//! line, which this test runs with the C CLI. Every row must have a result that agrees with
-//! it, and every result a row, so the document cannot drift from the library.
+//! line, which this test runs with the C CLI it names (cosv4-upload or cosv4). Every row must
+//! have a result that agrees with it, and every result a row, so the document cannot drift
+//! from the library.
 //!
 //! The C program runs linked statically and dynamically, and once under valgrind (when it is
 //! installed; required when CI is set, as in tests/c_api.rs). Scripted wrong answers (not
@@ -24,7 +25,11 @@ use std::time::{Duration, Instant};
 
 const DOC: &str = "docs/BAD-INPUT.md";
 const PROGRAM: &str = "tests/c/bad_input.c";
-const CLI: &str = "examples-c/cosv4-upload.c";
+/// The CLIs a "CLI" row may run: its command's name, and the source it is built from.
+const CLIS: &[(&str, &str)] = &[
+    ("cosv4-upload", "examples-c/cosv4-upload.c"),
+    ("cosv4", "examples-c/cosv4.c"),
+];
 
 /// Rows that fail today, with the library problem behind each (see docs/BAD-INPUT.md).
 const KNOWN_FAILING: &[(u32, &str)] = &[];
@@ -224,8 +229,9 @@ fn run_c_variant(v: Variant, rows: &[Row], fake_url: &str) {
     eprintln!("bad_input {v:?}: {:.1?}", t.elapsed());
 }
 
-/// Runs the command line of a CLI row: `[env [-u VAR]... [VAR=VALUE]...] cosv4-upload ARGS`,
-/// `$FILE` standing for a small existing file and `$MISSING` for a path that does not exist.
+/// Runs the command line of a CLI row: `[env [-u VAR]... [VAR=VALUE]...] CLI ARGS`, CLI one of
+/// [`CLIS`], `$FILE` standing for a small existing file and `$MISSING` for a path that does not
+/// exist.
 fn run_cli_row(row: &Row, file: &str, missing: &str) -> (String, String) {
     let line = row
         .case
@@ -240,7 +246,7 @@ fn run_cli_row(row: &Row, file: &str, missing: &str) -> (String, String) {
     env.push(("COS_ENDPOINT".into(), c_harness::closed_endpoint()));
     if words.peek() == Some(&"env") {
         words.next();
-        while let Some(w) = words.next_if(|w| *w != "cosv4-upload") {
+        while let Some(w) = words.next_if(|w| !CLIS.iter().any(|(name, _)| name == w)) {
             let (var, value) = match w {
                 "-u" => (words.next().expect("a variable after -u"), None),
                 _ => w
@@ -254,11 +260,16 @@ fn run_cli_row(row: &Row, file: &str, missing: &str) -> (String, String) {
             }
         }
     }
-    assert_eq!(words.next(), Some("cosv4-upload"), "row {}: {line}", row.n);
+    let program = words.next();
+    let src = CLIS
+        .iter()
+        .find(|(name, _)| Some(*name) == program)
+        .unwrap_or_else(|| panic!("row {}: no CLI named in {line}", row.n))
+        .1;
     let args: Vec<String> = words
         .map(|w| w.replace("$FILE", file).replace("$MISSING", missing))
         .collect();
-    let exe = c_harness::build(CLI, Variant::Static);
+    let exe = c_harness::build(src, Variant::Static);
     let mut cmd = c_harness::command(&exe, Variant::Static);
     for var in [
         "COS_APPID",

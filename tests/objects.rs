@@ -342,3 +342,34 @@ fn download_whole_resume_progress_and_urls() {
         .download_url(BUCKET, "/d/big.bin", Duration::ZERO)
         .is_err());
 }
+
+/// Issue 15, item 9: the prefixes `.` and `..` would end the URL in a dot segment
+/// (`/dots/..?op=list`), which the emulator (like a normalising proxy) refuses; they list the
+/// names starting with them, also across pages.
+#[test]
+fn list_prefixes_dot_and_dot_dot() {
+    let emu = emulator();
+    let c = client(&emu);
+    for name in [".hidden", "..two", "a.txt", ".cfg/x"] {
+        put(&c, &format!("/dots/{name}"), b"d");
+    }
+    let names = |prefix: &str, num: u32| -> Vec<String> {
+        let opts = ListOptions {
+            prefix: prefix.into(),
+            num,
+            ..ListOptions::default()
+        };
+        let mut v: Vec<String> = c
+            .list_iter(BUCKET, "/dots/", &opts)
+            .entries()
+            .map(|e| e.unwrap().name)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(".", 199), ["..two", ".cfg", ".hidden"]);
+    assert_eq!(names(".", 1), ["..two", ".cfg", ".hidden"]);
+    assert_eq!(names("..", 199), ["..two"]);
+    assert_eq!(names(".h", 199), [".hidden"]);
+    assert_eq!(names("", 199).len(), 4);
+}

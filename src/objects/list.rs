@@ -50,7 +50,10 @@ pub struct ListPage {
 /// What to list and how much per request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListOptions {
-    /// Only names starting with this (no `/`). Default "".
+    /// Only names starting with this (no `/`). Default "". A prefix of `.` or `..` is not
+    /// sent (the URL would end in a dot segment, which proxies resolve to another folder and
+    /// the service rejects): the folder is listed whole and its entries filtered here, so its
+    /// pages may hold fewer than `num` entries.
     pub prefix: String,
     /// Entries per page, 1 to [`MAX_LIST_NUM`]. Default [`DEFAULT_LIST_NUM`].
     pub num: u32,
@@ -181,6 +184,18 @@ fn check_prefix(prefix: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a list request sends after the folder, and the name start its entries are then
+/// filtered by: the prefix itself and nothing, except for `.` and `..`, which would make the
+/// URL end in a dot segment (`/d/..?op=list`): a proxy that normalises paths turns that into
+/// another folder, and the service rejects it (percent-encoding does not help: `%2E` is decoded
+/// before the check). Those are not sent; the entries are filtered instead.
+fn sent_and_filtered(prefix: &str) -> (&str, &str) {
+    match prefix {
+        "." | ".." => ("", prefix),
+        _ => (prefix, ""),
+    }
+}
+
 /// A page that is not the last must say where the listing continues: with a context, and not
 /// with the one it was requested with.
 fn check_continuation(requested: &str, page: &ListPage) -> Result<()> {
@@ -245,7 +260,8 @@ pub(crate) fn page(
             opts.num
         )));
     }
-    let target = format!("{folder}{}", opts.prefix);
+    let (sent, filter) = sent_and_filtered(&opts.prefix);
+    let target = format!("{folder}{sent}");
     let query = format!(
         "op=list&num={}&context={}",
         opts.num,
@@ -253,7 +269,11 @@ pub(crate) fn page(
     );
     let data = api.get(&Target::multi(bucket, &target).cancel_with(cancel), &query)?;
     let entries = match data.get("infos") {
-        Some(Value::Array(a)) => a.iter().map(entry_of).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(entry_of)
+            .filter(|e| e.name.starts_with(filter))
+            .collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(other) => {
             return Err(Error::protocol(format!(
@@ -291,6 +311,16 @@ mod tests {
         let d: Value = serde_json::from_str(r#"{"name":"dir/","ctime":1}"#).unwrap();
         let e = entry_of(&d);
         assert!(e.is_folder && e.name == "dir");
+    }
+
+    #[test]
+    fn a_dot_only_prefix_is_never_sent() {
+        assert_eq!(sent_and_filtered("."), ("", "."));
+        assert_eq!(sent_and_filtered(".."), ("", ".."));
+        assert_eq!(sent_and_filtered(""), ("", ""));
+        for sent in [".h", "...", "a.", "a"] {
+            assert_eq!(sent_and_filtered(sent), (sent, ""));
+        }
     }
 
     fn page(context: &str, listover: bool) -> ListPage {

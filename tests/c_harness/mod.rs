@@ -325,26 +325,37 @@ pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
     };
     let out = drain(Box::new(child.stdout.take().unwrap()));
     let err = drain(Box::new(child.stderr.take().unwrap()));
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{cmd:?} did not finish within {limit:?}; killed it:\n--- stdout\n{}--- stderr\n{}",
-                String::from_utf8_lossy(&out.join().unwrap()),
-                String::from_utf8_lossy(&err.join().unwrap())
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+    let Some(status) = wait_or_kill(&mut child, limit) else {
+        panic!(
+            "{cmd:?} did not finish within {limit:?}; killed it:\n--- stdout\n{}--- stderr\n{}",
+            String::from_utf8_lossy(&out.join().unwrap()),
+            String::from_utf8_lossy(&err.join().unwrap())
+        );
     };
     Output {
         status,
         stdout: out.join().unwrap(),
         stderr: err.join().unwrap(),
+    }
+}
+
+/// Waits for `child` to exit, at most `limit`: its status, or None when it took longer (it is
+/// then killed and reaped).
+pub fn wait_or_kill(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 
