@@ -9,6 +9,14 @@
  *   cosv4::UploadResult r = client.upload_file("mybucket", "/dir/name.bin", "name.bin", opts);
  *   std::cout << r.access_url << "\n";
  *
+ *   cosv4::BatchOptions batch;                         // many files: a tree, or a list
+ *   batch.jobs(8).on_file([](const cosv4_batch_file_event &e) { return true; });
+ *   cosv4::BatchResult b = client.upload_dir("mybucket", "photos", "/photos/", batch);
+ *   for (const cosv4::BatchItem &i : b.items) if (i.failed()) std::cerr << i.reason << "\n";
+ *   cosv4::BatchList list;
+ *   list.add("a.txt", "/docs/a.txt").add("b.txt", "/other/b.txt");  // throws on a bad cos path
+ *   b = client.upload_list("mybucket", list, batch);
+ *
  * Rules:
  *   - Every C handle has exactly one owner here (std::unique_ptr with the matching *_free), so
  *     each is freed exactly once; Config, Client and CancelToken are move-only.
@@ -17,7 +25,10 @@
  *   - A progress callback is a std::function<bool(const cosv4_progress &)>: return true to go
  *     on, false to stop (cosv4::Error with COSV4_RESULT_ABORTED_BY_CALLBACK). An exception it
  *     throws never crosses the C library: it is caught in the trampoline, stops the upload, and
- *     is rethrown from upload_file/upload_buffer once the C call returned.
+ *     is rethrown from upload_file/upload_buffer once the C call returned. The batch callbacks
+ *     (BatchOptions::progress and on_file) follow the same rules: false stops the batch, an
+ *     exception stops it and is rethrown from upload_dir/upload_list; after an exception no
+ *     callback of that batch runs again. Callbacks run on the calling thread.
  *   - Thread safety is the C API's: one Client may be used by many threads at once (its
  *     methods are const); a CancelToken may be cancelled from any thread.
  *
@@ -99,6 +110,15 @@ struct ResultFree {
 struct ErrorFree {
     void operator()(cosv4_error *p) const noexcept { cosv4_error_free(p); }
 };
+struct BatchOptionsFree {
+    void operator()(cosv4_batch_options *p) const noexcept { cosv4_batch_options_free(p); }
+};
+struct BatchListFree {
+    void operator()(cosv4_batch_list *p) const noexcept { cosv4_batch_list_free(p); }
+};
+struct BatchResultFree {
+    void operator()(cosv4_batch_result *p) const noexcept { cosv4_batch_result_free(p); }
+};
 
 typedef std::unique_ptr<cosv4_config, ConfigFree> ConfigPtr;
 typedef std::unique_ptr<const cosv4_client, ClientFree> ClientPtr;
@@ -106,6 +126,9 @@ typedef std::unique_ptr<const cosv4_cancel_token, TokenFree> TokenPtr;
 typedef std::unique_ptr<cosv4_upload_options, OptionsFree> OptionsPtr;
 typedef std::unique_ptr<cosv4_upload_result, ResultFree> ResultPtr;
 typedef std::unique_ptr<cosv4_error, ErrorFree> ErrorPtr;
+typedef std::unique_ptr<cosv4_batch_options, BatchOptionsFree> BatchOptionsPtr;
+typedef std::unique_ptr<cosv4_batch_list, BatchListFree> BatchListPtr;
+typedef std::unique_ptr<cosv4_batch_result, BatchResultFree> BatchResultPtr;
 
 /** Throws for a failed call without an error detail (setters, signing). */
 inline void check(cosv4_result rc, const char *what) {
@@ -123,9 +146,47 @@ inline Error make_error(cosv4_result rc, const ErrorPtr &err) {
                  cosv4_error_callback_value(e));
 }
 
+/** Throws unless the call succeeded; the detail `err` (may be NULL) is freed either way. */
+inline void check_detail(cosv4_result rc, cosv4_error *err) {
+    ErrorPtr owned(err);
+    if (rc != COSV4_RESULT_OK) throw make_error(rc, owned);
+}
+
+/** `s` for the C library, which ends a string at its first NUL: a string holding one would
+ *  silently name another file or object, so it is refused. */
+inline const char *c_str(const std::string &s, const char *what) {
+    if (s.find('\0') != std::string::npos)
+        throw Error(COSV4_RESULT_INVALID_ARGUMENT, std::string(what) + " contains a NUL byte");
+    return s.c_str();
+}
+
+/**
+ * Calls a C++ callback for the C library: true gives 0 (go on), false 1 (stop). An exception
+ * is caught and kept in `kept` (the C library cannot unwind) and gives 2 (stop); once one is
+ * kept, the callbacks sharing `kept` return 2 without running.
+ */
+template <class Event>
+inline int32_t guarded_call(const std::function<bool(const Event &)> &callback, const Event &e,
+                            std::exception_ptr &kept) noexcept {
+    if (kept) return 2;
+    try {
+        return callback(e) ? 0 : 1;
+    } catch (...) {
+        kept = std::current_exception();
+        return 2;
+    }
+}
+
 /** What the progress trampoline needs: the callback and a place for its exception. */
 struct ProgressState {
     const std::function<bool(const cosv4_progress &)> *callback;
+    std::exception_ptr exception;
+};
+
+/** What the batch trampolines need: both callbacks and one place for an exception. */
+struct BatchState {
+    const std::function<bool(const cosv4_batch_progress &)> *progress;
+    const std::function<bool(const cosv4_batch_file_event &)> *file;
     std::exception_ptr exception;
 };
 
@@ -137,12 +198,17 @@ struct ProgressState {
 extern "C" {
 static inline int32_t cosv4_hpp_progress_trampoline(void *userdata, const cosv4_progress *p) {
     cosv4::detail::ProgressState *state = static_cast<cosv4::detail::ProgressState *>(userdata);
-    try {
-        return (*state->callback)(*p) ? 0 : 1;
-    } catch (...) {
-        state->exception = std::current_exception();
-        return 2;
-    }
+    return cosv4::detail::guarded_call(*state->callback, *p, state->exception);
+}
+static inline int32_t cosv4_hpp_batch_progress_trampoline(void *userdata,
+                                                          const cosv4_batch_progress *p) {
+    cosv4::detail::BatchState *state = static_cast<cosv4::detail::BatchState *>(userdata);
+    return cosv4::detail::guarded_call(*state->progress, *p, state->exception);
+}
+static inline int32_t cosv4_hpp_batch_file_trampoline(void *userdata,
+                                                      const cosv4_batch_file_event *e) {
+    cosv4::detail::BatchState *state = static_cast<cosv4::detail::BatchState *>(userdata);
+    return cosv4::detail::guarded_call(*state->file, *e, state->exception);
 }
 }
 
@@ -315,6 +381,151 @@ struct UploadResult {
     uint64_t slice_size; /* 0 for simple and instant uploads */
 };
 
+/* ---- batches: many files ------------------------------------------------------------- */
+
+/**
+ * How a batch (Client::upload_dir, upload_list) runs; a plain value (copyable, reusable). The
+ * library checks the values when a batch starts: a bad one makes that call throw
+ * cosv4::Error (COSV4_RESULT_INVALID_ARGUMENT) naming the option.
+ */
+class BatchOptions {
+  public:
+    typedef std::function<bool(const cosv4_batch_progress &)> Progress;
+    typedef std::function<bool(const cosv4_batch_file_event &)> FileEvent;
+
+    /** Files uploaded at once, 1 to 32 (default 4). */
+    BatchOptions &jobs(uint32_t n) { jobs_ = n; has_jobs_ = true; return *this; }
+    /** Requests in flight for the whole batch, at least 1 (default 8). */
+    BatchOptions &max_requests(uint32_t n) {
+        max_requests_ = n;
+        has_max_requests_ = true;
+        return *this;
+    }
+    /** Follow symbolic links (loops are skipped); default false: links are skipped. */
+    BatchOptions &follow_symlinks(bool on) { follow_symlinks_ = on; return *this; }
+    /** Stop at the first failed item: the call throws that item's cosv4::Error (default
+     *  false: the others go on, and the result names the failed items). */
+    BatchOptions &fail_fast(bool on) { fail_fast_ = on; return *this; }
+    /** Replace objects that exist with other content (default false: such a file fails with
+     *  COSV4_RESULT_FILE_EXISTS; the C API's insert_only is the opposite of this). */
+    BatchOptions &overwrite(bool on) { overwrite_ = on; return *this; }
+    /** Lets `token` cancel the batch (cosv4::Error COSV4_RESULT_CANCELLED); it must outlive
+     *  the call. */
+    BatchOptions &cancel_token(const CancelToken &token) { token_ = &token; return *this; }
+    /** The whole batch's progress, throttled; return false to stop. Exceptions are rethrown. */
+    BatchOptions &progress(Progress cb) { progress_ = std::move(cb); return *this; }
+    /** An item started or ended (e.kind: COSV4_BATCH_EVENT_*; its strings live during the
+     *  call only); return false to stop. Exceptions are rethrown. */
+    BatchOptions &on_file(FileEvent cb) { file_ = std::move(cb); return *this; }
+
+  private:
+    friend class Client;
+    uint32_t jobs_ = 0;
+    bool has_jobs_ = false;
+    uint32_t max_requests_ = 0;
+    bool has_max_requests_ = false;
+    bool follow_symlinks_ = false;
+    bool fail_fast_ = false;
+    bool overwrite_ = false;
+    const CancelToken *token_ = NULL;
+    Progress progress_;
+    FileEvent file_;
+};
+
+/**
+ * An application's own list of (local file, cos path) pairs for Client::upload_list. add()
+ * checks the cos path at once and throws cosv4::Error (COSV4_RESULT_INVALID_PATH, or
+ * INVALID_ARGUMENT for a path already in the list) with a sentence naming the problem. A batch
+ * uploads the list as it is when the batch starts. Move-only.
+ */
+class BatchList {
+  public:
+    BatchList() {
+        cosv4_batch_list *list = NULL;
+        detail::check(cosv4_batch_list_new(&list), "cosv4_batch_list_new");
+        list_.reset(list);
+    }
+    BatchList(BatchList &&) = default;
+    BatchList &operator=(BatchList &&) = default;
+
+    /** Appends a pair: `local_path` (need not exist yet) is to go to `cos_path`. */
+    BatchList &add(const std::string &local_path, const std::string &cos_path) {
+        cosv4_error *err = NULL;
+        cosv4_result rc = cosv4_batch_list_add(get(), detail::c_str(local_path, "local_path"),
+                                               detail::c_str(cos_path, "cos_path"), &err);
+        detail::check_detail(rc, err);
+        return *this;
+    }
+    std::size_t size() const noexcept { return cosv4_batch_list_count(list_.get()); }
+    /** The C handle (owned by this list). */
+    cosv4_batch_list *get() const {
+        if (!list_) throw Error(COSV4_RESULT_NULL_ARGUMENT, "the list was moved from");
+        return list_.get();
+    }
+
+  private:
+    detail::BatchListPtr list_;
+};
+
+/** One item of a batch: a file, or an empty directory mirrored (its cos_path ends in '/'). */
+struct BatchItem {
+    std::string local_path;
+    std::string cos_path;
+    uint32_t status;       /* COSV4_BATCH_STATUS_UPLOADED, _FOLDER, _SKIPPED or _FAILED */
+    uint64_t bytes;        /* the file's size (0 for a folder, or a file not opened) */
+    uint64_t elapsed_ms;   /* from the start of its upload to its end */
+    std::string reason;    /* why it was skipped, or the sentence naming its failure; "" */
+    uint32_t result_code;  /* a failed item's cosv4_result; COSV4_RESULT_OK otherwise */
+    uint32_t http_status;  /* of the service's answer to a failed item; 0 when none */
+    bool has_cos_code;     /* the service answered a COS code for a failed item */
+    int64_t cos_code;      /* that code (e.g. -177 file exists); 0 when none */
+
+    bool failed() const noexcept { return status == COSV4_BATCH_STATUS_FAILED; }
+    /** A failed item's failure as a cosv4::Error (to throw or log). */
+    Error error() const {
+        return Error(result_code, reason, http_status, has_cos_code, cos_code);
+    }
+};
+
+/** What a batch did (copied out of the C result): counts, and every item in the order they
+ *  ended. */
+struct BatchResult {
+    uint64_t uploaded, folders, skipped, failed;
+    uint64_t bytes_sent; /* content bytes sent, retries included */
+    uint64_t elapsed_ms; /* the whole batch */
+    std::vector<BatchItem> items;
+};
+
+namespace detail {
+
+inline BatchResult batch_result(const cosv4_batch_result *res) {
+    BatchResult r;
+    r.uploaded = cosv4_batch_result_uploaded(res);
+    r.folders = cosv4_batch_result_folders(res);
+    r.skipped = cosv4_batch_result_skipped(res);
+    r.failed = cosv4_batch_result_failed(res);
+    r.bytes_sent = cosv4_batch_result_bytes_sent(res);
+    r.elapsed_ms = cosv4_batch_result_total_elapsed_ms(res);
+    std::size_t n = cosv4_batch_result_count(res);
+    r.items.resize(n);
+    for (std::size_t i = 0; i < n; i++) {
+        BatchItem &item = r.items[i];
+        item.local_path = cosv4_batch_result_local_path(res, i);
+        item.cos_path = cosv4_batch_result_cos_path(res, i);
+        item.status = cosv4_batch_result_status(res, i);
+        item.bytes = cosv4_batch_result_bytes(res, i);
+        item.elapsed_ms = cosv4_batch_result_elapsed_ms(res, i);
+        item.reason = cosv4_batch_result_reason(res, i);
+        item.result_code = cosv4_batch_result_result_code(res, i);
+        item.http_status = cosv4_batch_result_http_status(res, i);
+        item.has_cos_code = cosv4_batch_result_has_cos_code(res, i);
+        item.cos_code = cosv4_batch_result_cos_code(res, i);
+    }
+    return r;
+}
+
+} // namespace detail
+
 /**
  * A client: configuration checked once and one connection pool. Move-only; its methods are
  * const and thread-safe, so many threads may upload through one Client at once.
@@ -353,6 +564,30 @@ class Client {
             return cosv4_client_upload_buffer(get(), bucket.c_str(), cos_path.c_str(),
                                               static_cast<const uint8_t *>(data), len, o, out,
                                               err);
+        });
+    }
+
+    /** Uploads every file under `local_dir` to the same relative path under `cos_folder`
+     *  (ends in '/'); empty directories become folders, missing folders are created. Items
+     *  that fail do not stop the others (unless fail_fast): see BatchResult::items. */
+    BatchResult upload_dir(const std::string &bucket, const std::string &local_dir,
+                           const std::string &cos_folder,
+                           const BatchOptions &opts = BatchOptions()) const {
+        return run_batch(opts, [&](const cosv4_batch_options *o, cosv4_batch_result **out,
+                                   cosv4_error **err) {
+            return cosv4_client_upload_dir(get(), detail::c_str(bucket, "bucket"),
+                                           detail::c_str(local_dir, "local_dir"),
+                                           detail::c_str(cos_folder, "cos_folder"), o, out, err);
+        });
+    }
+
+    /** Uploads every pair of `list` (as it is now) as upload_dir uploads a tree's files. */
+    BatchResult upload_list(const std::string &bucket, const BatchList &list,
+                            const BatchOptions &opts = BatchOptions()) const {
+        return run_batch(opts, [&](const cosv4_batch_options *o, cosv4_batch_result **out,
+                                   cosv4_error **err) {
+            return cosv4_client_upload_list(get(), detail::c_str(bucket, "bucket"), list.get(),
+                                            o, out, err);
         });
     }
 
@@ -432,6 +667,45 @@ class Client {
         r.retries = cosv4_upload_result_retries(res);
         r.slice_size = cosv4_upload_result_slice_size(res);
         return r;
+    }
+
+    template <class Call> BatchResult run_batch(const BatchOptions &opts, Call call) const {
+        cosv4_batch_options *raw = NULL;
+        detail::check(cosv4_batch_options_new(&raw), "cosv4_batch_options_new");
+        detail::BatchOptionsPtr o(raw);
+        if (opts.has_jobs_) detail::check(cosv4_batch_options_set_jobs(raw, opts.jobs_), "jobs");
+        if (opts.has_max_requests_)
+            detail::check(cosv4_batch_options_set_max_requests(raw, opts.max_requests_),
+                          "max_requests");
+        detail::check(cosv4_batch_options_set_follow_symlinks(raw, opts.follow_symlinks_ ? 1 : 0),
+                      "follow_symlinks");
+        detail::check(cosv4_batch_options_set_fail_fast(raw, opts.fail_fast_ ? 1 : 0),
+                      "fail_fast");
+        detail::check(cosv4_batch_options_set_insert_only(raw, opts.overwrite_ ? 0 : 1),
+                      "overwrite");
+        if (opts.token_)
+            detail::check(cosv4_batch_options_set_cancel_token(raw, opts.token_->get()),
+                          "cancel_token");
+        detail::BatchState state;
+        state.progress = &opts.progress_;
+        state.file = &opts.file_;
+        if (opts.progress_)
+            detail::check(cosv4_batch_options_set_progress(
+                              raw, cosv4_hpp_batch_progress_trampoline, &state),
+                          "progress");
+        if (opts.file_)
+            detail::check(
+                cosv4_batch_options_set_file_callback(raw, cosv4_hpp_batch_file_trampoline, &state),
+                "on_file");
+
+        cosv4_batch_result *res = NULL;
+        cosv4_error *err = NULL;
+        cosv4_result rc = call(raw, &res, &err);
+        detail::BatchResultPtr result(res);
+        detail::ErrorPtr error(err);
+        if (state.exception) std::rethrow_exception(state.exception);
+        if (rc != COSV4_RESULT_OK) throw detail::make_error(rc, error);
+        return detail::batch_result(res);
     }
 
     template <class Call> std::string sign(Call call) const {

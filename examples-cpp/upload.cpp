@@ -17,6 +17,7 @@
  *            -Ltarget/release -lcosv4 -lpthread -o upload
  */
 #include "cosv4.hpp"
+#include "example_env.hpp"
 
 #include <cinttypes>
 #include <cstdio>
@@ -33,11 +34,6 @@ struct StopRequested : std::runtime_error {
     explicit StopRequested(uint64_t done)
         : std::runtime_error("stopped after " + std::to_string(done) + " bytes") {}
 };
-
-const char *env(const char *name) {
-    const char *v = std::getenv(name);
-    return v && *v ? v : NULL;
-}
 
 const char *phase_name(uint32_t phase) {
     switch (phase) {
@@ -93,18 +89,11 @@ int main(int argc, char **argv) {
             return usage();
         }
     }
-    const char *appid = env("COS_APPID"), *id = env("COS_SECRET_ID"),
-               *key = env("COS_SECRET_KEY"), *bucket = env("COS_BUCKET");
-    if (!local || !cos_path || !appid || !id || !key || !bucket ||
-        !(env("COS_ENDPOINT") || env("COS_REGION")))
-        return usage();
+    if (!local || !cos_path || !example::env_complete()) return usage();
+    const char *bucket = example::env("COS_BUCKET");
 
     try {
-        cosv4::Config cfg(std::strtoull(appid, NULL, 10), id, key);
-        if (env("COS_ENDPOINT"))
-            cfg.endpoint(env("COS_ENDPOINT"));
-        else
-            cfg.region(env("COS_REGION"));
+        cosv4::Config cfg = example::config_from_env();
         if (slice_size) cfg.slice_size(slice_size); /* each setter throws on a bad value */
         if (threads) cfg.workers(static_cast<uint32_t>(threads > 1000 ? 1000 : threads));
         if (simple) cfg.simple_threshold(simple);

@@ -7,11 +7,12 @@
  *   accessor; cosv4_strerror() turns a code into static text. Constructors write their handle
  *   through an out-parameter, and only on success. Operations that can fail for reasons worth
  *   explaining also take `cosv4_error **err_out` (may be NULL): cosv4_client_new, the uploads
- *   (cosv4_client_upload_*, and cosv4_client_upload_dir), the downloads (cosv4_client_download_url, _download_file) and the
- *   object calls (cosv4_client_stat, _list, _list_next, _create_folder, _delete, _move, _copy,
- *   _update); the signing functions and the setters return a code only. When `err_out` is not
- *   NULL it is always written, NULL on success and a new cosv4_error on failure, with the HTTP
- *   status, the COS code and message, the request id and a sentence naming the problem.
+ *   (cosv4_client_upload_file, _buffer, _dir, _list), cosv4_batch_list_add, the downloads
+ *   (cosv4_client_download_url, _download_file) and the object calls (cosv4_client_stat,
+ *   _list, _list_next, _create_folder, _delete, _move, _copy, _update); the signing functions
+ *   and the setters return a code only. When `err_out` is not NULL it is always written, NULL
+ *   on success and a new cosv4_error on failure, with the HTTP status, the COS code and
+ *   message, the request id and a sentence naming the problem.
  *   Pointer arguments are checked: a NULL where a pointer is required gives
  *   COSV4_RESULT_NULL_ARGUMENT, text that is not UTF-8 gives COSV4_RESULT_INVALID_UTF8 (local
  *   file paths are bytes and need not be UTF-8). Integers standing for booleans must be 0 or 1
@@ -46,13 +47,14 @@
  *     upload copies what it needs from its options when it starts, so one options object may be
  *     passed to uploads on several threads at once as long as nobody modifies it meanwhile.
  *   cosv4_upload_result, cosv4_error: read-only after creation; any thread may read them.
- *   cosv4_update_options, cosv4_download_options, cosv4_batch_options: as
- *     cosv4_upload_options. cosv4_stat, cosv4_list_page, cosv4_download_result,
- *     cosv4_batch_result: read-only, as cosv4_upload_result.
+ *   cosv4_update_options, cosv4_download_options, cosv4_batch_options, cosv4_batch_list: as
+ *     cosv4_upload_options (a batch takes a snapshot of its list when it starts). cosv4_stat,
+ *     cosv4_list_page, cosv4_download_result, cosv4_batch_result: read-only, as
+ *     cosv4_upload_result.
  *
  * CALLBACKS
  *   Uploads (cosv4_progress_cb) and downloads (cosv4_download_progress_cb) take a progress
- *   callback, batches (cosv4_client_upload_dir) a progress and a file callback
+ *   callback, batches (cosv4_client_upload_dir, _upload_list) a progress and a file callback
  *   (cosv4_batch_progress_cb, cosv4_batch_file_cb) with the same rules; the other calls have
  *   none. A progress callback runs only on the thread that
  *   called cosv4_client_upload_* or cosv4_client_download_file, one call at a time, never after
@@ -412,6 +414,17 @@ typedef uint32_t cosv4_batch_status;
 #endif // __cplusplus
 
 /**
+ * A list of (local file, cos path) pairs to upload as one batch with
+ * cosv4_client_upload_list: created with cosv4_batch_list_new, filled with
+ * cosv4_batch_list_add, freed with cosv4_batch_list_free. Each cos path is checked when it is
+ * added and appears at most once. A batch works on a snapshot taken when it starts, so
+ * adding to or freeing the list meanwhile (even from a callback) affects later batches only;
+ * the list may be uploaded again. Not thread-safe to modify; may be read by several batches at
+ * once.
+ */
+typedef struct cosv4_batch_list cosv4_batch_list;
+
+/**
  * How a batch runs: files at once, requests in flight, symbolic links, fail-fast,
  * insert-only, a cancel token, a progress and a file callback. Created with
  * cosv4_batch_options_new, freed with cosv4_batch_options_free; reusable. A batch copies what
@@ -421,9 +434,10 @@ typedef uint32_t cosv4_batch_status;
 typedef struct cosv4_batch_options cosv4_batch_options;
 
 /**
- * The outcome of cosv4_client_upload_dir: counts, and every item (file or empty directory)
- * in the order they ended. Read-only; free with cosv4_batch_result_free. Any thread may read
- * it. Items are read by index, 0 to cosv4_batch_result_count - 1.
+ * The outcome of a batch (cosv4_client_upload_dir, cosv4_client_upload_list): counts, and
+ * every item (file or empty directory) in the order they ended. Read-only; free with
+ * cosv4_batch_result_free. Any thread may read it. Items are read by index, 0 to
+ * cosv4_batch_result_count - 1.
  */
 typedef struct cosv4_batch_result cosv4_batch_result;
 
@@ -619,7 +633,8 @@ typedef struct cosv4_batch_progress {
  * A batch progress callback: `userdata` is the pointer given with it, `progress` is valid
  * only during the call. Return 0 to continue; any other value stops the batch, which fails
  * with COSV4_RESULT_ABORTED_BY_CALLBACK (the value is in cosv4_error_callback_value). Runs
- * on the thread that called cosv4_client_upload_dir, never after that call returned; throttled.
+ * on the thread that called cosv4_client_upload_dir or _upload_list, never after that call
+ * returned; throttled.
  */
 typedef int32_t (*cosv4_batch_progress_cb)(void *userdata,
                                            const struct cosv4_batch_progress *progress);
@@ -655,7 +670,7 @@ typedef struct cosv4_batch_file_event {
  * A batch file callback, called when an item starts and when it ends: `event` and its
  * strings are valid only during the call. Return 0 to continue; any other value stops the
  * batch as cosv4_batch_progress_cb does. Runs on the thread that called
- * cosv4_client_upload_dir, one call at a time.
+ * cosv4_client_upload_dir or _upload_list, one call at a time.
  */
 typedef int32_t (*cosv4_batch_file_cb)(void *userdata, const struct cosv4_batch_file_event *event);
 
@@ -1582,9 +1597,10 @@ cosv4_result cosv4_batch_options_set_max_requests(struct cosv4_batch_options *op
 cosv4_result cosv4_batch_options_set_follow_symlinks(struct cosv4_batch_options *opts, uint32_t on);
 
 /**
- * 1: stop the batch at the first failed item (the call still succeeds and its result names
- * the failure; items not started are not in it). 0 (default): go on with the others. Other
- * values: INVALID_ARGUMENT.
+ * 1: stop the batch at the first failed item: the call fails with that item's result code
+ * and error detail (its message names the local file) and writes no result; files already
+ * uploaded stay uploaded. 0 (default): go on with the others; the call succeeds and its
+ * result names the failed items. Other values: INVALID_ARGUMENT.
  */
 cosv4_result cosv4_batch_options_set_fail_fast(struct cosv4_batch_options *opts, uint32_t on);
 
@@ -1631,10 +1647,11 @@ cosv4_result cosv4_batch_options_set_file_callback(struct cosv4_batch_options *o
  * `local_dir` is in the platform's bytes (need not be UTF-8); `bucket` and `cos_folder` must
  * be UTF-8. `opts` may be NULL (defaults). COSV4_RESULT_OK means every item was processed:
  * some may have failed or been skipped; the new result written to `*out` says which (with
- * fail_fast, the batch stopped at the first failure). On failure nothing is written to `*out`
- * and `*err_out` (may be NULL) gets the detail. Callbacks run on this thread. Thread-safe:
- * many threads may run batches through one client at once. COSV4_RESULT_RECURSIVE_API_CALL
- * when called from inside a progress or file callback running on this thread.
+ * fail_fast, the first failed item fails the call instead). On failure nothing is written to
+ * `*out` and `*err_out` (may be NULL) gets the detail. Callbacks run on this thread.
+ * Thread-safe: many threads may run batches through one client at once.
+ * COSV4_RESULT_RECURSIVE_API_CALL when called from inside a progress or file callback running
+ * on this thread.
  */
 cosv4_result cosv4_client_upload_dir(const struct cosv4_client *client,
                                      const char *bucket,
@@ -1675,6 +1692,11 @@ uint64_t cosv4_batch_result_failed(const struct cosv4_batch_result *result);
 uint64_t cosv4_batch_result_bytes_sent(const struct cosv4_batch_result *result);
 
 /**
+ * Time the whole batch took, in milliseconds; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_total_elapsed_ms(const struct cosv4_batch_result *result);
+
+/**
  * Number of items (every file and empty directory, in the order they ended); 0 when `result`
  * is NULL.
  */
@@ -1703,6 +1725,13 @@ uint32_t cosv4_batch_result_status(const struct cosv4_batch_result *result, size
  * `result` is NULL or `index` is out of range.
  */
 uint64_t cosv4_batch_result_bytes(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * Time item `index` took, in milliseconds: from the start of its upload (its folders
+ * first) to its end (0 for an item that ended before it was sent: skipped, or failed while
+ * it was read); 0 when `result` is NULL or `index` is out of range.
+ */
+uint64_t cosv4_batch_result_elapsed_ms(const struct cosv4_batch_result *result, size_t index);
 
 /**
  * Why item `index` was skipped, or the sentence naming its failure; "" for an uploaded file
@@ -1737,6 +1766,56 @@ bool cosv4_batch_result_has_cos_code(const struct cosv4_batch_result *result, si
  * out of range.
  */
 int64_t cosv4_batch_result_cos_code(const struct cosv4_batch_result *result, size_t index);
+
+/**
+ * Creates an empty list. On success writes it to `*out`; NULL `out` is
+ * COSV4_RESULT_NULL_ARGUMENT.
+ */
+cosv4_result cosv4_batch_list_new(struct cosv4_batch_list **out);
+
+/**
+ * Frees a list. NULL does nothing. A batch already running from it is not affected.
+ */
+void cosv4_batch_list_free(struct cosv4_batch_list *list);
+
+/**
+ * Appends a pair: the local file `local_path` (the platform's bytes, need not be UTF-8; not
+ * opened now) is to be uploaded to `cos_path` (UTF-8, a file path: starts with '/', does not
+ * end with '/'). The path is checked now: NULL arguments are COSV4_RESULT_NULL_ARGUMENT, a
+ * cos path that is not UTF-8 COSV4_RESULT_INVALID_UTF8, one that is not a valid file path
+ * COSV4_RESULT_INVALID_PATH; an empty `local_path`, or a cos path already in the list,
+ * COSV4_RESULT_INVALID_ARGUMENT. On failure the list is unchanged and `*err_out` (may be
+ * NULL) gets a sentence naming the problem. A local file that cannot be read fails later, as
+ * its item of the batch.
+ */
+cosv4_result cosv4_batch_list_add(struct cosv4_batch_list *list,
+                                  const char *local_path,
+                                  const char *cos_path,
+                                  struct cosv4_error **err_out);
+
+/**
+ * Number of pairs in the list; 0 when `list` is NULL.
+ */
+size_t cosv4_batch_list_count(const struct cosv4_batch_list *list);
+
+/**
+ * Uploads every pair of `list`, as it is when the call starts, to `bucket` (UTF-8), as
+ * cosv4_client_upload_dir uploads the files of a directory: several at once (see the
+ * options), the folders of every cos path created (once per batch) before its file is
+ * uploaded, each file as cosv4_client_upload_file would send it. Items are uploaded in the
+ * list's order (several at once) and reported in the order they ended; a file that cannot be
+ * read (missing, a directory, not a regular file) is a failed item, not a failed call. An
+ * empty list succeeds with an empty result. `opts` may be NULL (defaults). NULL `client`,
+ * `bucket`, `list` or `out`: COSV4_RESULT_NULL_ARGUMENT. Results, callbacks, cancelling,
+ * fail_fast, thread safety and COSV4_RESULT_RECURSIVE_API_CALL as for
+ * cosv4_client_upload_dir.
+ */
+cosv4_result cosv4_client_upload_list(const struct cosv4_client *client,
+                                      const char *bucket,
+                                      const struct cosv4_batch_list *list,
+                                      const struct cosv4_batch_options *opts,
+                                      struct cosv4_batch_result **out,
+                                      struct cosv4_error **err_out);
 
 #ifdef __cplusplus
 }  // extern "C"

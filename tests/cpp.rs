@@ -1,5 +1,5 @@
-//! The C library from C++: examples-cpp/upload.cpp (using the header-only RAII wrapper
-//! examples-cpp/cosv4.hpp) is compiled with `c++ -std=c++11 -Wall -Wextra -Werror -pedantic`
+//! The C library from C++: examples-cpp/upload.cpp and examples-cpp/batch.cpp (using the
+//! header-only RAII wrapper examples-cpp/cosv4.hpp) are compiled with `c++ -std=c++11 -Wall -Wextra -Werror -pedantic`
 //! against the static and the shared library cargo built next to this test, and run against
 //! an in-process emulator: statically and dynamically linked, with AddressSanitizer +
 //! UndefinedBehaviorSanitizer, and under valgrind when it is installed (required when the
@@ -35,14 +35,24 @@ fn wrapper_header_compiles_alone_as_cxx11_and_cxx17() {
     }
 }
 
-/// Runs the example for `variant` with the emulator's environment and `args`; returns (exit
-/// code, stdout, stderr).
+/// Runs the upload example for `variant` with the emulator's environment and `args`; returns
+/// (exit code, stdout, stderr).
 fn upload(
     variant: Variant,
     env: &[(&str, String)],
     args: &[&str],
 ) -> (Option<i32>, String, String) {
-    let exe = c_harness::build_cpp(PROGRAM, variant);
+    run_example(PROGRAM, variant, env, args)
+}
+
+/// Runs the C++ program `src` for `variant` (killed, and the test failed, after 120 s).
+fn run_example(
+    src: &str,
+    variant: Variant,
+    env: &[(&str, String)],
+    args: &[&str],
+) -> (Option<i32>, String, String) {
+    let exe = c_harness::build_cpp(src, variant);
     let mut cmd = c_harness::command(&exe, variant);
     cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(args);
@@ -181,5 +191,186 @@ fn example_reports_auth_and_usage_errors() {
         assert_eq!(code, Some(2), "{v:?}: {err}");
         assert!(err.contains("COSV4_RESULT_INVALID_CONFIG"), "{v:?}: {err}");
         assert!(emu.emu.object("/cpp/denied.bin").is_none());
+    }
+}
+
+const BATCH: &str = "examples-cpp/batch.cpp";
+
+/// The result line of `cos_path` ("<status> <cos_path> <bytes> bytes ..."), which must be there.
+fn item_line<'a>(out: &'a str, cos_path: &str) -> &'a str {
+    let of_path = |l: &&str| {
+        let rest = l
+            .split_once(' ')
+            .and_then(|(_, r)| r.strip_prefix(cos_path));
+        rest.and_then(|r| r.strip_prefix(' '))
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+    };
+    out.lines()
+        .find(of_path)
+        .unwrap_or_else(|| panic!("no line for {cos_path}:\n{out}"))
+}
+
+/// A tree with nested and empty folders, unicode and spaces in names, a 0-byte file and a
+/// file sent in slices among small ones; returns (relative path, content) of its files.
+fn batch_tree(root: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
+    let _ = std::fs::remove_dir_all(root);
+    let files = vec![
+        ("a.txt", c_harness::content(100, 41)),
+        ("big.bin", c_harness::content(1_500_000, 42)),
+        ("sub dir/é ü.txt", c_harness::content(3000, 43)),
+        ("sub dir/deeper/zero", Vec::new()),
+    ];
+    for (rel, data) in &files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, data).unwrap();
+    }
+    std::fs::create_dir_all(root.join("empty")).unwrap();
+    files
+}
+
+/// The C++ batch API (examples-cpp/batch.cpp over cosv4.hpp) against an emulator with the
+/// service's folder rule: a tree and a list byte-exact with per-file results, a stop from a
+/// callback, an exception from a callback rethrown in C++ (then a rerun completes), a cancel
+/// from a callback, and bad input (a bad cos path in the list, a bad option).
+#[test]
+fn batch_example_tree_list_stops_and_exceptions() {
+    let root = c_harness::out_dir().join("cpp-batch-tree");
+    let files = batch_tree(&root);
+    let tree = root.display().to_string();
+    let local = |rel: &str| root.join(rel).display().to_string();
+    let tuning = ["--slice-size", "524288", "--simple-threshold", "1048576"];
+    for v in Variant::all() {
+        let t = Instant::now();
+        // Every upload request answered after 10 ms, so the batches below can be stopped
+        // while files are in flight.
+        let emu = Emu::with(|c| {
+            c.implicit_folders = false;
+            c.faults.delay_ms = 10;
+        });
+        let env = emu.env();
+        let run = |extra: &[&str]| run_example(BATCH, v, &env, &[&tuning[..], extra].concat());
+        let exact = |folder: &str| {
+            for (rel, data) in &files {
+                let path = format!("{folder}{rel}");
+                assert!(
+                    emu.emu.object(&path).as_ref() == Some(data),
+                    "{v:?}: {path}"
+                );
+            }
+        };
+
+        // The whole tree: every file uploaded, the empty directory mirrored, per-file lines.
+        let (code, out, err) = run(&["--jobs", "2", &tree, "/tree/"]);
+        assert_eq!(code, Some(0), "{v:?}:\n{out}{err}");
+        exact("/tree/");
+        for (rel, data) in &files {
+            let line = item_line(&out, &format!("/tree/{rel}"));
+            let want = format!("uploaded /tree/{rel} {} bytes ", data.len());
+            assert!(line.starts_with(&want), "{v:?}: {line}");
+            assert!(
+                line.ends_with(&format!("<- {}", local(rel))),
+                "{v:?}: {line}"
+            );
+        }
+        assert!(item_line(&out, "/tree/empty/").starts_with("folder /tree/empty/ 0 bytes"));
+        assert!(
+            out.contains(
+                "summary uploaded=4 folders=1 skipped=0 failed=0 bytes_sent=1503100 items=5"
+            ),
+            "{v:?}: {out}"
+        );
+        // Four files started, five items ended; the last progress event counts them all.
+        assert!(
+            out.contains("events started=4 ended=5 progress=")
+                && out.contains(" last=5/5 files 1503100/1503100 bytes walk_done=1"),
+            "{v:?}: {out}"
+        );
+
+        // An exception thrown in the file callback stops the batch and is rethrown in C++;
+        // the same command again completes the tree.
+        let (code, out, err) = run(&["--jobs", "1", "--throw-after", "1", &tree, "/throw/"]);
+        assert_eq!(code, Some(3), "{v:?}:\n{out}{err}");
+        assert!(err.contains("batch: stopped after 1 items"), "{v:?}: {err}");
+        if v == Variant::Valgrind {
+            // The rest runs the same code; the sanitized build covers it.
+            emu.emu.stop();
+            eprintln!("batch.cpp {v:?}: {:.1?}", t.elapsed());
+            continue;
+        }
+        let (code, out, err) = run(&[&tree, "/throw/"]);
+        assert_eq!(code, Some(0), "{v:?}:\n{out}{err}");
+        exact("/throw/");
+
+        // A list: two files (one into folders that do not exist) and a missing one, which
+        // fails alone with its error detail.
+        let missing = root.join("missing.bin").display().to_string();
+        let (code, out, err) = run(&[
+            "--list",
+            &local("a.txt"),
+            "/lst/a.txt",
+            &missing,
+            "/lst/missing.bin",
+            &local("big.bin"),
+            "/lst/x/y/big.bin",
+        ]);
+        assert_eq!(code, Some(1), "{v:?}:\n{out}{err}");
+        assert!(item_line(&out, "/lst/a.txt").starts_with("uploaded /lst/a.txt 100 bytes"));
+        assert!(item_line(&out, "/lst/x/y/big.bin")
+            .starts_with("uploaded /lst/x/y/big.bin 1500000 bytes"));
+        let line = item_line(&out, "/lst/missing.bin");
+        assert!(
+            line.starts_with("failed /lst/missing.bin 0 bytes")
+                && line.contains("COSV4_RESULT_LOCAL_IO (HTTP 0, COS code none)")
+                && line.contains("No such file or directory"),
+            "{v:?}: {line}"
+        );
+        assert!(
+            out.contains("summary uploaded=2 folders=0 skipped=0 failed=1"),
+            "{out}"
+        );
+        assert!(emu.emu.object("/lst/a.txt").as_ref() == Some(&files[0].1));
+        assert!(emu.emu.object("/lst/x/y/big.bin").as_ref() == Some(&files[1].1));
+        assert!(emu.emu.object("/lst/missing.bin").is_none());
+
+        // A bad cos path is refused when added to the list, a bad option when the batch
+        // starts: usage errors, nothing sent.
+        emu.emu.clear_log();
+        let (code, _, err) = run(&["--list", &local("a.txt"), "no-slash"]);
+        assert_eq!(code, Some(2), "{v:?}: {err}");
+        assert!(
+            err.contains("COSV4_RESULT_INVALID_PATH") && err.contains("does not start with '/'"),
+            "{v:?}: {err}"
+        );
+        let (code, _, err) = run(&["--jobs", "0", &tree, "/jobs0/"]);
+        assert_eq!(code, Some(2), "{v:?}: {err}");
+        assert!(
+            err.contains("COSV4_RESULT_INVALID_ARGUMENT") && err.contains("jobs"),
+            "{err}"
+        );
+        assert!(emu.emu.log().is_empty(), "{v:?}: requests were sent");
+
+        // The file callback returns false: the batch stops with ABORTED_BY_CALLBACK.
+        let (code, out, err) = run(&["--jobs", "1", "--stop-after", "1", &tree, "/stop/"]);
+        assert_eq!(code, Some(1), "{v:?}:\n{out}{err}");
+        assert!(
+            err.contains("COSV4_RESULT_ABORTED_BY_CALLBACK") && err.contains("(callback value 1)"),
+            "{v:?}: {err}"
+        );
+        let arrived = |folder: &str| {
+            (files.iter())
+                .filter(|(rel, _)| emu.emu.object(&format!("{folder}{rel}")).is_some())
+                .count()
+        };
+        assert!(
+            arrived("/stop/") < files.len(),
+            "{v:?}: the batch did not stop"
+        );
+        // The file callback cancels the token: the batch stops with CANCELLED.
+        let (code, out, err) = run(&["--jobs", "1", "--cancel-after", "1", &tree, "/cancel/"]);
+        assert_eq!(code, Some(130), "{v:?}:\n{out}{err}");
+        assert!(err.contains("COSV4_RESULT_CANCELLED"), "{v:?}: {err}");
+        emu.emu.stop();
+        eprintln!("batch.cpp {v:?}: {:.1?}", t.elapsed());
     }
 }

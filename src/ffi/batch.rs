@@ -1,11 +1,12 @@
 //! Batch uploads from C: `cosv4_batch_options`, its progress and file events, and
-//! `cosv4_client_upload_dir` (the result object is in [`super::batch_result`]).
+//! `cosv4_client_upload_dir` (the result object is in [`super::batch_result`], the list form
+//! in [`super::batch_list`]).
 
 use super::batch_result::{cosv4_batch_result, path_cstring, result_of};
 use super::progress::{failure_of, refuse_inside_callback, CallbackSlot};
 use super::{arg_bytes, arg_str, create, modify, non_null, set_flag, set_value};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_result, run_with_error};
-use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure};
+use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult};
 use crate::batch::{BatchEvent, BatchOptions, BatchProgress, BatchSource, FileResult, FileStatus};
 use std::ffi::{c_char, c_void, OsStr};
 use std::ops::ControlFlow;
@@ -64,7 +65,8 @@ pub struct cosv4_batch_file_event {
 /// A batch progress callback: `userdata` is the pointer given with it, `progress` is valid
 /// only during the call. Return 0 to continue; any other value stops the batch, which fails
 /// with COSV4_RESULT_ABORTED_BY_CALLBACK (the value is in cosv4_error_callback_value). Runs
-/// on the thread that called cosv4_client_upload_dir, never after that call returned; throttled.
+/// on the thread that called cosv4_client_upload_dir or _upload_list, never after that call
+/// returned; throttled.
 pub type cosv4_batch_progress_cb = Option<
     unsafe extern "C" fn(userdata: *mut c_void, progress: *const cosv4_batch_progress) -> i32,
 >;
@@ -72,7 +74,7 @@ pub type cosv4_batch_progress_cb = Option<
 /// A batch file callback, called when an item starts and when it ends: `event` and its
 /// strings are valid only during the call. Return 0 to continue; any other value stops the
 /// batch as cosv4_batch_progress_cb does. Runs on the thread that called
-/// cosv4_client_upload_dir, one call at a time.
+/// cosv4_client_upload_dir or _upload_list, one call at a time.
 pub type cosv4_batch_file_cb = Option<
     unsafe extern "C" fn(userdata: *mut c_void, event: *const cosv4_batch_file_event) -> i32,
 >;
@@ -166,9 +168,10 @@ pub unsafe extern "C" fn cosv4_batch_options_set_follow_symlinks(
     unsafe { set_flag(opts, on, |o, v| o.opts.follow_symlinks = v) }
 }
 
-/// 1: stop the batch at the first failed item (the call still succeeds and its result names
-/// the failure; items not started are not in it). 0 (default): go on with the others. Other
-/// values: INVALID_ARGUMENT.
+/// 1: stop the batch at the first failed item: the call fails with that item's result code
+/// and error detail (its message names the local file) and writes no result; files already
+/// uploaded stay uploaded. 0 (default): go on with the others; the call succeeds and its
+/// result names the failed items. Other values: INVALID_ARGUMENT.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_batch_options_set_fail_fast(
     opts: *mut cosv4_batch_options,
@@ -292,10 +295,11 @@ fn with_file_event<R>(
 /// `local_dir` is in the platform's bytes (need not be UTF-8); `bucket` and `cos_folder` must
 /// be UTF-8. `opts` may be NULL (defaults). COSV4_RESULT_OK means every item was processed:
 /// some may have failed or been skipped; the new result written to `*out` says which (with
-/// fail_fast, the batch stopped at the first failure). On failure nothing is written to `*out`
-/// and `*err_out` (may be NULL) gets the detail. Callbacks run on this thread. Thread-safe:
-/// many threads may run batches through one client at once. COSV4_RESULT_RECURSIVE_API_CALL
-/// when called from inside a progress or file callback running on this thread.
+/// fail_fast, the first failed item fails the call instead). On failure nothing is written to
+/// `*out` and `*err_out` (may be NULL) gets the detail. Callbacks run on this thread.
+/// Thread-safe: many threads may run batches through one client at once.
+/// COSV4_RESULT_RECURSIVE_API_CALL when called from inside a progress or file callback running
+/// on this thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_client_upload_dir(
     client: *const cosv4_client,
@@ -307,12 +311,31 @@ pub unsafe extern "C" fn cosv4_client_upload_dir(
     err_out: *mut *mut cosv4_error,
 ) -> cosv4_result {
     unsafe {
+        run_batch(client, bucket, opts, out, err_out, || {
+            let local = PathBuf::from(OsStr::from_bytes(arg_bytes(local_dir, "local_dir")?));
+            let cos_folder = arg_str(cos_folder, "cos_folder")?.to_string();
+            Ok(BatchSource::Dir { local, cos_folder })
+        })
+    }
+}
+
+/// The body of the batch calls (cosv4_client_upload_dir, cosv4_client_upload_list): checks
+/// `client`, `bucket`, then the source's own arguments (`source`), then `out`; runs the batch
+/// with the options' callbacks on this thread and writes the new result to `*out`.
+pub(crate) unsafe fn run_batch(
+    client: *const cosv4_client,
+    bucket: *const c_char,
+    opts: *const cosv4_batch_options,
+    out: *mut *mut cosv4_batch_result,
+    err_out: *mut *mut cosv4_error,
+    source: impl FnOnce() -> FfiResult<BatchSource>,
+) -> cosv4_result {
+    unsafe {
         run_with_error(err_out, || {
             refuse_inside_callback("a batch")?;
             let client = cosv4_client::clone_raw(client, "client")?;
             let bucket = arg_str(bucket, "bucket")?;
-            let local = PathBuf::from(OsStr::from_bytes(arg_bytes(local_dir, "local_dir")?));
-            let cos_folder = arg_str(cos_folder, "cos_folder")?.to_string();
+            let source = source()?;
             non_null(out, "out")?;
             // Copied, so that a callback may change or free the options object.
             let (options, progress, file) = match opts.as_ref() {
@@ -330,7 +353,6 @@ pub unsafe extern "C" fn cosv4_client_upload_dir(
                         with_file_event(ev, |e| c.deliver(e)).unwrap_or(ControlFlow::Continue(()))
                     }
                 };
-                let source = BatchSource::Dir { local, cos_folder };
                 let events = if any { Some(&mut handler as _) } else { None };
                 client.client.upload_batch(bucket, source, &options, events)
             };

@@ -1,10 +1,13 @@
-//! `cosv4_batch_result`: what cosv4_client_upload_dir did, item by item.
+//! `cosv4_batch_result`: what a batch (cosv4_client_upload_dir, cosv4_client_upload_list)
+//! did, item by item.
 
 use super::{cosv4_result, owned_cstring, read_field, BoxHandle, EMPTY};
 use crate::batch::{BatchOutcome, FileResult, FileStatus};
+use cosv4_batch_status::{Failed, Folder, Skipped, Uploaded};
 use std::ffi::{c_char, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::time::Duration;
 
 /// How one item of a batch ended (cosv4_batch_result_status).
 #[repr(u32)]
@@ -34,15 +37,17 @@ struct Item {
     cos_path: CString,
     status: cosv4_batch_status,
     bytes: u64,
+    elapsed_ms: u64,
     reason: CString,
     code: cosv4_result,
     http_status: u16,
     cos_code: Option<i64>,
 }
 
-/// The outcome of cosv4_client_upload_dir: counts, and every item (file or empty directory)
-/// in the order they ended. Read-only; free with cosv4_batch_result_free. Any thread may read
-/// it. Items are read by index, 0 to cosv4_batch_result_count - 1.
+/// The outcome of a batch (cosv4_client_upload_dir, cosv4_client_upload_list): counts, and
+/// every item (file or empty directory) in the order they ended. Read-only; free with
+/// cosv4_batch_result_free. Any thread may read it. Items are read by index, 0 to
+/// cosv4_batch_result_count - 1.
 pub struct cosv4_batch_result {
     outcome: BatchOutcome,
     items: Vec<Item>,
@@ -59,54 +64,39 @@ pub(crate) fn path_cstring(p: &Path) -> CString {
 
 fn item_of(f: &FileResult) -> Item {
     let (status, reason, code, http_status, cos_code) = match &f.status {
-        FileStatus::Uploaded(_) => (cosv4_batch_status::Uploaded, "", cosv4_result::Ok, 0, None),
-        FileStatus::Folder => (cosv4_batch_status::Folder, "", cosv4_result::Ok, 0, None),
-        FileStatus::Unchanged => (cosv4_batch_status::Unchanged, "", cosv4_result::Ok, 0, None),
-        FileStatus::Deleted => (cosv4_batch_status::Deleted, "", cosv4_result::Ok, 0, None),
-        FileStatus::WouldUpload => (
-            cosv4_batch_status::WouldUpload,
-            "",
-            cosv4_result::Ok,
-            0,
-            None,
+        FileStatus::Uploaded(_) => (Uploaded, String::new(), NO_ERROR, 0, None),
+        FileStatus::Folder => (Folder, String::new(), NO_ERROR, 0, None),
+        FileStatus::Skipped(why) => (Skipped, why.clone(), NO_ERROR, 0, None),
+        FileStatus::Unchanged => (Unchanged, String::new(), NO_ERROR, 0, None),
+        FileStatus::Deleted => (Deleted, String::new(), NO_ERROR, 0, None),
+        FileStatus::WouldUpload => (WouldUpload, String::new(), NO_ERROR, 0, None),
+        FileStatus::WouldDelete => (WouldDelete, String::new(), NO_ERROR, 0, None),
+        FileStatus::Failed(e) => (
+            Failed,
+            e.to_string(),
+            super::error::code_of(e),
+            e.http_status().unwrap_or(0),
+            e.cos_code(),
         ),
-        FileStatus::WouldDelete => (
-            cosv4_batch_status::WouldDelete,
-            "",
-            cosv4_result::Ok,
-            0,
-            None,
-        ),
-        FileStatus::Skipped(why) => (
-            cosv4_batch_status::Skipped,
-            why.as_str(),
-            cosv4_result::Ok,
-            0,
-            None,
-        ),
-        FileStatus::Failed(e) => {
-            return Item {
-                local: path_cstring(&f.local),
-                cos_path: owned_cstring(&f.cos_path),
-                status: cosv4_batch_status::Failed,
-                bytes: f.bytes,
-                reason: owned_cstring(&e.to_string()),
-                code: super::error::code_of(e),
-                http_status: e.http_status().unwrap_or(0),
-                cos_code: e.cos_code(),
-            }
-        }
     };
     Item {
         local: path_cstring(&f.local),
         cos_path: owned_cstring(&f.cos_path),
         status,
         bytes: f.bytes,
-        reason: owned_cstring(reason),
+        elapsed_ms: duration_ms(f.elapsed),
+        reason: owned_cstring(&reason),
         code,
         http_status,
         cos_code,
     }
+}
+
+const NO_ERROR: cosv4_result = cosv4_result::Ok;
+
+/// Whole milliseconds, saturating.
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 pub(crate) fn result_of(outcome: BatchOutcome) -> cosv4_batch_result {
@@ -177,6 +167,14 @@ pub unsafe extern "C" fn cosv4_batch_result_bytes_sent(result: *const cosv4_batc
     unsafe { count(result, |o| o.bytes_sent) }
 }
 
+/// Time the whole batch took, in milliseconds; 0 when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_batch_result_total_elapsed_ms(
+    result: *const cosv4_batch_result,
+) -> u64 {
+    unsafe { count(result, |o| duration_ms(o.elapsed)) }
+}
+
 /// Number of items (every file and empty directory, in the order they ended); 0 when `result`
 /// is NULL.
 #[unsafe(no_mangle)]
@@ -222,6 +220,17 @@ pub unsafe extern "C" fn cosv4_batch_result_bytes(
     index: usize,
 ) -> u64 {
     unsafe { item(result, index, 0, |i| i.bytes) }
+}
+
+/// Time item `index` took, in milliseconds: from the start of its upload (its folders
+/// first) to its end (0 for an item that ended before it was sent: skipped, or failed while
+/// it was read); 0 when `result` is NULL or `index` is out of range.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_batch_result_elapsed_ms(
+    result: *const cosv4_batch_result,
+    index: usize,
+) -> u64 {
+    unsafe { item(result, index, 0, |i| i.elapsed_ms) }
 }
 
 /// Why item `index` was skipped, or the sentence naming its failure; "" for an uploaded file

@@ -296,9 +296,13 @@ static void null_arguments(cosv4_client *c) {
                  cosv4_batch_result_result_code(NULL, 0) == COSV4_RESULT_OK &&
                  cosv4_batch_result_http_status(NULL, 0) == 0 &&
                  !cosv4_batch_result_has_cos_code(NULL, 0) &&
-                 cosv4_batch_result_cos_code(NULL, 0) == 0;
+                 cosv4_batch_result_cos_code(NULL, 0) == 0 &&
+                 cosv4_batch_result_elapsed_ms(NULL, 0) == 0 &&
+                 cosv4_batch_result_total_elapsed_ms(NULL) == 0 &&
+                 cosv4_batch_list_count(NULL) == 0;
         cosv4_batch_options_free(NULL);
         cosv4_batch_result_free(NULL);
+        cosv4_batch_list_free(NULL);
         cosv4_config_free(NULL);
         cosv4_client_free(NULL);
         cosv4_cancel_token_free(NULL);
@@ -677,6 +681,75 @@ static void callbacks(cosv4_client *c) {
     free(data);
 }
 
+/* ---- 91-99: batch lists ---- */
+
+static null_try list_add(const char *arg, cosv4_batch_list *list, const char *local,
+                         const char *cos_path) {
+    null_try t;
+    t.arg = arg;
+    t.err = NULL;
+    t.rc = cosv4_batch_list_add(list, local, cos_path, &t.err);
+    return t;
+}
+
+static null_try up_list(const char *arg, const cosv4_client *c, const char *b,
+                        const cosv4_batch_list *list, cosv4_batch_result **out) {
+    null_try t;
+    t.arg = arg;
+    t.err = NULL;
+    t.rc = cosv4_client_upload_list(c, b, list, NULL, out, &t.err);
+    return t;
+}
+
+static void list_add_row(int n, cosv4_batch_list *list, const char *local, const char *cos_path) {
+    null_try t = list_add("", list, local, cos_path);
+    report(n, t.rc, t.err);
+}
+
+static void batch_lists(cosv4_client *c) {
+    cosv4_batch_list *list = NULL;
+    cosv4_batch_result *res = NULL;
+    cosv4_error *err = NULL;
+    const char *file = make_file("listed.bin", 10);
+    cosv4_result rc;
+    CHECK_OK(cosv4_batch_list_new(&list));
+    {
+        null_try t[4];
+        t[0] = list_add("list", NULL, file, "/p");
+        t[1] = list_add("local_path", list, NULL, "/p");
+        t[2] = list_add("cos_path", list, file, NULL);
+        t[3] = code_only("out", cosv4_batch_list_new(NULL));
+        null_row(91, t, COUNT(t));
+    }
+    {
+        null_try t[4];
+        t[0] = up_list("client", NULL, bucket, list, &res);
+        t[1] = up_list("bucket", c, NULL, list, &res);
+        t[2] = up_list("list", c, bucket, NULL, &res);
+        t[3] = up_list("out", c, bucket, list, NULL);
+        null_row(92, t, COUNT(t));
+    }
+    list_add_row(93, list, file, BAD);
+    list_add_row(94, list, file, "no-slash.bin");
+    list_add_row(95, list, file, "/dir/");
+    list_add_row(96, list, "", "/bad/empty-local.bin");
+    CHECK(cosv4_batch_list_count(list) == 0); /* a refused pair is not added */
+    CHECK_OK(cosv4_batch_list_add(list, path_in_scratch("missing.bin"), "/bad/listed.bin", NULL));
+    list_add_row(97, list, file, "/bad/listed.bin");
+    {
+        null_try t = up_list("", c, BAD, list, &res);
+        report(98, t.rc, t.err);
+    }
+    CHECK(res == NULL);
+    rc = cosv4_client_upload_list(c, bucket, list, NULL, &res, &err);
+    if (rc) FAIL("upload_list: %s", cosv4_error_message(err));
+    CHECK(cosv4_batch_result_count(res) == 1 && cosv4_batch_result_failed(res) == 1);
+    print_line(99, cosv4_result_name(cosv4_batch_result_result_code(res, 0)),
+               cosv4_batch_result_reason(res, 0));
+    cosv4_batch_result_free(res);
+    cosv4_batch_list_free(list);
+}
+
 int main(void) {
     cosv4_client *c;
     bucket = env_req("COS_BUCKET");
@@ -689,6 +762,7 @@ int main(void) {
     endpoints();
     scripted();
     callbacks(c);
+    batch_lists(c);
     cosv4_client_free(c);
     printf("bad_input END\n");
     return 0;
