@@ -20,16 +20,16 @@ pub enum cosv4_batch_status {
     Failed = 4,
 }
 
-/// One item of the result, its strings made once.
-struct Item {
-    local: CString,
-    cos_path: CString,
-    status: cosv4_batch_status,
-    bytes: u64,
-    reason: CString,
-    code: cosv4_result,
-    http_status: u16,
-    cos_code: Option<i64>,
+/// One item of the result (and of a file event), its strings made once.
+pub(crate) struct Item {
+    pub local: CString,
+    pub cos_path: CString,
+    pub status: cosv4_batch_status,
+    pub bytes: u64,
+    pub reason: CString,
+    pub code: cosv4_result,
+    pub http_status: u16,
+    pub cos_code: Option<i64>,
 }
 
 /// The outcome of cosv4_client_upload_dir: counts, and every item (file or empty directory)
@@ -49,7 +49,7 @@ pub(crate) fn path_cstring(p: &Path) -> CString {
     CString::new(&bytes[..end]).unwrap_or_default()
 }
 
-fn item_of(f: &FileResult) -> Item {
+pub(crate) fn item_of(f: &FileResult) -> Item {
     let (status, reason, code, http_status, cos_code) = match &f.status {
         FileStatus::Uploaded(_) => (cosv4_batch_status::Uploaded, "", cosv4_result::Ok, 0, None),
         FileStatus::Folder => (cosv4_batch_status::Folder, "", cosv4_result::Ok, 0, None),
