@@ -664,6 +664,29 @@ typedef struct cosv4_batch_file_event {
    * The cosv4_result of a failed item (COSV4_BATCH_EVENT_FAILED); 0 otherwise.
    */
   uint32_t result_code;
+  /**
+   * The HTTP status of the service's answer to a failed item, or 0 (no answer, or not
+   * failed).
+   */
+  uint32_t http_status;
+  /**
+   * True when the service answered a failed item with a COS `code` (in `cos_code`).
+   */
+  bool has_cos_code;
+  /**
+   * The COS `code` of a failed item (e.g. -177 file exists) when `has_cos_code`; 0
+   * otherwise.
+   */
+  int64_t cos_code;
+  /**
+   * The sentence naming a failed item's error, or why an item was skipped; "" otherwise.
+   */
+  const char *reason;
+  /**
+   * Content bytes sent for an uploaded file, retries included (0 when the server already
+   * had the content, for folders, and for the other events).
+   */
+  uint64_t bytes_sent;
 } cosv4_batch_file_event;
 
 /**

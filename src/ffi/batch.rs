@@ -2,12 +2,12 @@
 //! `cosv4_client_upload_dir` (the result object is in [`super::batch_result`], the list form
 //! in [`super::batch_list`]).
 
-use super::batch_result::{cosv4_batch_result, path_cstring, result_of};
+use super::batch_result::{cosv4_batch_result, item_of, path_cstring, result_of};
 use super::progress::{failure_of, refuse_inside_callback, CallbackSlot};
 use super::{arg_bytes, arg_str, create, modify, non_null, set_flag, set_value};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_result, run_with_error};
-use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult};
-use crate::batch::{BatchEvent, BatchOptions, BatchProgress, BatchSource, FileResult, FileStatus};
+use super::{owned_cstring, write_out, ArcHandle, BoxHandle, Failure, FfiResult, EMPTY};
+use crate::batch::{BatchEvent, BatchOptions, BatchProgress, BatchSource, FileStatus};
 use std::ffi::{c_char, c_void, OsStr};
 use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
@@ -60,6 +60,19 @@ pub struct cosv4_batch_file_event {
     pub bytes: u64,
     /// The cosv4_result of a failed item (COSV4_BATCH_EVENT_FAILED); 0 otherwise.
     pub result_code: u32,
+    /// The HTTP status of the service's answer to a failed item, or 0 (no answer, or not
+    /// failed).
+    pub http_status: u32,
+    /// True when the service answered a failed item with a COS `code` (in `cos_code`).
+    pub has_cos_code: bool,
+    /// The COS `code` of a failed item (e.g. -177 file exists) when `has_cos_code`; 0
+    /// otherwise.
+    pub cos_code: i64,
+    /// The sentence naming a failed item's error, or why an item was skipped; "" otherwise.
+    pub reason: *const c_char,
+    /// Content bytes sent for an uploaded file, retries included (0 when the server already
+    /// had the content, for folders, and for the other events).
+    pub bytes_sent: u64,
 }
 
 /// A batch progress callback: `userdata` is the pointer given with it, `progress` is valid
@@ -246,42 +259,47 @@ fn with_file_event<R>(
     ev: &BatchEvent<'_>,
     f: impl FnOnce(&cosv4_batch_file_event) -> R,
 ) -> Option<R> {
-    let ended = |kind: cosv4_batch_event, r: &FileResult| {
-        let code = match &r.status {
-            FileStatus::Failed(e) => super::error::code_of(e) as u32,
-            _ => 0,
-        };
-        (
-            kind,
-            path_cstring(&r.local),
-            owned_cstring(&r.cos_path),
-            r.bytes,
-            code,
-        )
-    };
-    let (kind, local, cos_path, bytes, result_code) = match ev {
+    let (kind, r) = match ev {
         BatchEvent::Started {
             local,
             cos_path,
             bytes,
-        } => (
-            cosv4_batch_event::Started,
-            path_cstring(local),
-            owned_cstring(cos_path),
-            *bytes,
-            0,
-        ),
-        BatchEvent::Done(r) => ended(cosv4_batch_event::Done, r),
-        BatchEvent::Skipped(r) => ended(cosv4_batch_event::Skipped, r),
-        BatchEvent::Failed(r) => ended(cosv4_batch_event::Failed, r),
+        } => {
+            let (local, cos_path) = (path_cstring(local), owned_cstring(cos_path));
+            return Some(f(&cosv4_batch_file_event {
+                kind: cosv4_batch_event::Started as u32,
+                local_path: local.as_ptr(),
+                cos_path: cos_path.as_ptr(),
+                bytes: *bytes,
+                result_code: 0,
+                http_status: 0,
+                has_cos_code: false,
+                cos_code: 0,
+                reason: EMPTY.as_ptr(),
+                bytes_sent: 0,
+            }));
+        }
+        BatchEvent::Done(r) => (cosv4_batch_event::Done, r),
+        BatchEvent::Skipped(r) => (cosv4_batch_event::Skipped, r),
+        BatchEvent::Failed(r) => (cosv4_batch_event::Failed, r),
         BatchEvent::Progress(_) => return None,
+    };
+    let item = item_of(r);
+    let bytes_sent = match &r.status {
+        FileStatus::Uploaded(o) => o.bytes_sent,
+        _ => 0,
     };
     Some(f(&cosv4_batch_file_event {
         kind: kind as u32,
-        local_path: local.as_ptr(),
-        cos_path: cos_path.as_ptr(),
-        bytes,
-        result_code,
+        local_path: item.local.as_ptr(),
+        cos_path: item.cos_path.as_ptr(),
+        bytes: item.bytes,
+        result_code: item.code as u32,
+        http_status: u32::from(item.http_status),
+        has_cos_code: item.cos_code.is_some(),
+        cos_code: item.cos_code.unwrap_or(0),
+        reason: item.reason.as_ptr(),
+        bytes_sent,
     }))
 }
 

@@ -3,7 +3,9 @@
 
 use super::{cosv4_result, owned_cstring, read_field, BoxHandle, EMPTY};
 use crate::batch::{BatchOutcome, FileResult, FileStatus};
-use cosv4_batch_status::{Failed, Folder, Skipped, Uploaded};
+use cosv4_batch_status::{
+    Deleted, Failed, Folder, Skipped, Unchanged, Uploaded, WouldDelete, WouldUpload,
+};
 use std::ffi::{c_char, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -31,17 +33,17 @@ pub enum cosv4_batch_status {
     WouldDelete = 8,
 }
 
-/// One item of the result, its strings made once.
-struct Item {
-    local: CString,
-    cos_path: CString,
-    status: cosv4_batch_status,
-    bytes: u64,
-    elapsed_ms: u64,
-    reason: CString,
-    code: cosv4_result,
-    http_status: u16,
-    cos_code: Option<i64>,
+/// One item of the result (and of a file event), its strings made once.
+pub(crate) struct Item {
+    pub local: CString,
+    pub cos_path: CString,
+    pub status: cosv4_batch_status,
+    pub bytes: u64,
+    pub elapsed_ms: u64,
+    pub reason: CString,
+    pub code: cosv4_result,
+    pub http_status: u16,
+    pub cos_code: Option<i64>,
 }
 
 /// The outcome of a batch (cosv4_client_upload_dir, cosv4_client_upload_list): counts, and
@@ -62,7 +64,7 @@ pub(crate) fn path_cstring(p: &Path) -> CString {
     CString::new(&bytes[..end]).unwrap_or_default()
 }
 
-fn item_of(f: &FileResult) -> Item {
+pub(crate) fn item_of(f: &FileResult) -> Item {
     let (status, reason, code, http_status, cos_code) = match &f.status {
         FileStatus::Uploaded(_) => (Uploaded, String::new(), NO_ERROR, 0, None),
         FileStatus::Folder => (Folder, String::new(), NO_ERROR, 0, None),

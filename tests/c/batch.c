@@ -7,7 +7,9 @@
 typedef struct {
     cosv4_client *client;
     const char *bucket;
-    uint64_t progress_events, last_done, started, done, failed;
+    uint64_t progress_events, last_done, started, done, failed, bytes_sent;
+    int64_t last_cos_code;  /* of the last FAILED event */
+    uint32_t last_http_status;
     int monotonic, walk_done_seen;
     int32_t stop_with;      /* returned at the first DONE event when nonzero */
     int try_nested;         /* call cosv4_client_upload_dir from the callback */
@@ -32,11 +34,14 @@ static int32_t on_file(void *userdata, const cosv4_batch_file_event *e) {
     snprintf(s->last_cos_path, sizeof s->last_cos_path, "%s", e->cos_path);
     switch (e->kind) {
     case COSV4_BATCH_EVENT_STARTED:
-        CHECK(e->result_code == 0);
+        CHECK(e->result_code == 0 && e->http_status == 0 && !e->has_cos_code);
+        CHECK(e->reason != NULL && e->reason[0] == '\0' && e->bytes_sent == 0);
         s->started++;
         break;
     case COSV4_BATCH_EVENT_DONE:
-        CHECK(e->result_code == 0);
+        CHECK(e->result_code == 0 && e->http_status == 0 && !e->has_cos_code);
+        CHECK(e->cos_code == 0 && e->reason != NULL && e->reason[0] == '\0');
+        s->bytes_sent += e->bytes_sent;
         s->done++;
         if (s->try_nested) {
             cosv4_batch_result *r = NULL;
@@ -47,7 +52,11 @@ static int32_t on_file(void *userdata, const cosv4_batch_file_event *e) {
         if (s->stop_with) return s->stop_with;
         break;
     case COSV4_BATCH_EVENT_FAILED:
-        CHECK(e->result_code != 0);
+        CHECK(e->result_code != 0 && e->bytes_sent == 0);
+        CHECK(e->reason != NULL && strlen(e->reason) > 0);
+        CHECK(e->has_cos_code || e->cos_code == 0);
+        s->last_cos_code = e->cos_code;
+        s->last_http_status = e->http_status;
         s->failed++;
         break;
     case COSV4_BATCH_EVENT_SKIPPED:
@@ -131,6 +140,7 @@ int main(void) {
     CHECK(cosv4_batch_result_bytes_sent(res) == 100 + 200000 + 30);
     CHECK(cosv4_batch_result_count(res) == 4);
     CHECK(s.started == 3 && s.done == 4 && s.failed == 0);
+    CHECK(s.bytes_sent == cosv4_batch_result_bytes_sent(res));
     CHECK(s.monotonic);
     size_t n = cosv4_batch_result_count(res);
     int seen_folder = 0, seen_big = 0;
@@ -185,6 +195,30 @@ int main(void) {
         CHECK_OK(cosv4_client_stat(c, bucket, "/batch/empty/", &st, NULL));
         CHECK(cosv4_stat_is_folder(st));
         cosv4_stat_free(st);
+    }
+
+    /* Other content at a path, and insert-only: that file fails, its event carrying the
+     * service's detail; the others end as before. */
+    {
+        static const uint8_t other[] = "other content";
+        cosv4_upload_options *uo = NULL;
+        cosv4_upload_result *up = NULL;
+        CHECK_OK(cosv4_upload_options_new(&uo));
+        CHECK_OK(cosv4_upload_options_set_insert_only(uo, 0));
+        CHECK_OK(cosv4_client_upload_buffer(c, bucket, "/batch/a.txt", other, sizeof other - 1,
+                                            uo, &up, NULL));
+        cosv4_upload_result_free(up);
+        cosv4_upload_options_free(uo);
+        memset(&s, 0, sizeof s);
+        s.monotonic = 1;
+        rc = cosv4_client_upload_dir(c, bucket, tree, "/batch/", opts, &res, &err);
+        if (rc) FAIL("upload_dir again: %s", cosv4_error_message(err));
+        CHECK(s.failed == 1 && s.done == 3);
+        CHECK(s.last_cos_code == -177 && s.last_http_status >= 400);
+        CHECK(cosv4_batch_result_failed(res) == 1);
+        CHECK(s.bytes_sent == cosv4_batch_result_bytes_sent(res));
+        cosv4_batch_result_free(res);
+        res = NULL;
     }
 
     /* Starting a batch from inside a callback is refused. */
