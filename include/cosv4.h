@@ -414,6 +414,62 @@ typedef uint32_t cosv4_batch_status;
 #endif // __cplusplus
 
 /**
+ * How a batch compares local files with the remote side (cosv4_batch_options_set_sync).
+ */
+enum cosv4_sync_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No sync: every file is uploaded (the default).
+   */
+  COSV4_SYNC_MODE_OFF = 0,
+  /**
+   * Skip a file whose remote object has the same size and SHA-1 (a remote object without a
+   * SHA-1 counts as changed); the SHA-1 is the one the upload computes anyway.
+   */
+  COSV4_SYNC_MODE_CHECKSUM = 1,
+  /**
+   * Skip a file whose remote object has the same size.
+   */
+  COSV4_SYNC_MODE_SIZE_ONLY = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cosv4_sync_mode cosv4_sync_mode;
+#else
+typedef uint32_t cosv4_sync_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which items a batch result keeps (cosv4_batch_options_set_keep_results).
+ */
+enum cosv4_batch_keep
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Every item (the default): memory grows with the number of files.
+   */
+  COSV4_BATCH_KEEP_ALL = 0,
+  /**
+   * Failed items only: memory stays bounded for any number of files; the counts still
+   * cover every item, and the file callback sees every item.
+   */
+  COSV4_BATCH_KEEP_FAILED = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cosv4_batch_keep cosv4_batch_keep;
+#else
+typedef uint32_t cosv4_batch_keep;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A list of (local file, cos path) pairs to upload as one batch with
  * cosv4_client_upload_list: created with cosv4_batch_list_new, filled with
  * cosv4_batch_list_add, freed with cosv4_batch_list_free. Each cos path is checked when it is
@@ -1705,6 +1761,27 @@ uint64_t cosv4_batch_result_folders(const struct cosv4_batch_result *result);
 uint64_t cosv4_batch_result_skipped(const struct cosv4_batch_result *result);
 
 /**
+ * Files a sync found identical remotely (and existing folders of empty directories): nothing
+ * sent; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_unchanged(const struct cosv4_batch_result *result);
+
+/**
+ * Remote files and folders a sync deleted; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_deleted(const struct cosv4_batch_result *result);
+
+/**
+ * A dry run's files and folders that would be uploaded or created; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_would_upload(const struct cosv4_batch_result *result);
+
+/**
+ * A dry run's remote files and folders that would be deleted; 0 when `result` is NULL.
+ */
+uint64_t cosv4_batch_result_would_delete(const struct cosv4_batch_result *result);
+
+/**
  * Items that failed; 0 when `result` is NULL.
  */
 uint64_t cosv4_batch_result_failed(const struct cosv4_batch_result *result);
@@ -1839,6 +1916,67 @@ cosv4_result cosv4_client_upload_list(const struct cosv4_client *client,
                                       const struct cosv4_batch_options *opts,
                                       struct cosv4_batch_result **out,
                                       struct cosv4_error **err_out);
+
+/**
+ * Sends only what changed (a directory batch only): the destination folder is listed, a file
+ * identical remotely is not sent (COSV4_BATCH_STATUS_UNCHANGED), a changed one replaces its
+ * object, a new one is uploaded. `mode` is a cosv4_sync_mode (default COSV4_SYNC_MODE_OFF);
+ * other values: COSV4_RESULT_INVALID_ARGUMENT, the options unchanged. NULL `opts`:
+ * COSV4_RESULT_NULL_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_set_sync(struct cosv4_batch_options *opts, uint32_t mode);
+
+/**
+ * With a sync: after the uploads, delete the remote files (then the folders left empty)
+ * under the destination folder that the local tree does not have, never a path the patterns
+ * leave out, and nothing when an item of the batch failed (those are reported
+ * COSV4_BATCH_STATUS_SKIPPED). A batch with delete on and sync off fails with
+ * COSV4_RESULT_INVALID_ARGUMENT. `on` is 0 or 1 (default 0).
+ */
+cosv4_result cosv4_batch_options_set_delete(struct cosv4_batch_options *opts, uint32_t on);
+
+/**
+ * Allows delete when the local directory is empty (default 0: such a batch fails with
+ * COSV4_RESULT_INVALID_ARGUMENT and deletes nothing, so that a wrong path cannot wipe the
+ * destination). `on` is 0 or 1.
+ */
+cosv4_result cosv4_batch_options_set_force(struct cosv4_batch_options *opts, uint32_t on);
+
+/**
+ * A dry run: list and compare, report what would be uploaded and deleted
+ * (COSV4_BATCH_STATUS_WOULD_UPLOAD, _WOULD_DELETE), change nothing on the server. `on` is 0 or
+ * 1 (default 0).
+ */
+cosv4_result cosv4_batch_options_set_dry_run(struct cosv4_batch_options *opts, uint32_t on);
+
+/**
+ * Which items the result keeps: a cosv4_batch_keep value (default COSV4_BATCH_KEEP_ALL);
+ * other values: COSV4_RESULT_INVALID_ARGUMENT.
+ */
+cosv4_result cosv4_batch_options_set_keep_results(struct cosv4_batch_options *opts, uint32_t which);
+
+/**
+ * Adds an include pattern (a directory batch only): when any is set, only the files (and
+ * empty folders) that match one, or lie in a folder that does, are in the batch. Patterns
+ * follow .gitignore: without a slash they match a name at any depth (`*.jpg`); with one, the
+ * path relative to the local directory (`docs/notes.md`); a star stays within one path
+ * segment, two stars cross segments, a trailing slash matches folders only. A pattern that is
+ * not UTF-8 is COSV4_RESULT_INVALID_UTF8; an empty or invalid one
+ * COSV4_RESULT_INVALID_ARGUMENT with `*err_out` (may be NULL) naming it; the options are then
+ * unchanged.
+ */
+cosv4_result cosv4_batch_options_add_include(struct cosv4_batch_options *opts,
+                                             const char *pattern,
+                                             struct cosv4_error **err_out);
+
+/**
+ * Adds an exclude pattern (as cosv4_batch_options_add_include describes): matching files are
+ * not uploaded, matching folders not entered, and with delete nothing matching is deleted.
+ * Exclusion wins over inclusion.
+ */
+cosv4_result cosv4_batch_options_add_exclude(struct cosv4_batch_options *opts,
+                                             const char *pattern,
+                                             struct cosv4_error **err_out);
 
 #ifdef __cplusplus
 }  // extern "C"

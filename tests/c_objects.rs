@@ -278,6 +278,35 @@ fn batch_upload_dir() {
     }
 }
 
+/// Sync (tests/c/batch_sync.c): unchanged files, delete, excluded paths kept, dry run,
+/// keep-failed, the setters' checks.
+#[test]
+fn batch_sync() {
+    let tree = c_harness::out_dir().join("batch-sync-tree");
+    let _ = std::fs::remove_dir_all(&tree);
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    std::fs::write(tree.join("a.txt"), c_harness::content(100, 41)).unwrap();
+    std::fs::write(tree.join("sub/b.bin"), c_harness::content(200_000, 42)).unwrap();
+    std::fs::write(tree.join("skip.log"), b"log").unwrap();
+    for v in Variant::all() {
+        let emu = Emu::with(|c| c.implicit_folders = false);
+        emu.emu.put_object("/s/remote-only.txt", b"remote");
+        emu.emu.put_object("/s/keep.log", b"remote log");
+        let mut env = emu.env();
+        env.push(("COS_TEST_TREE", tree.display().to_string()));
+        let out = c_harness::run_ok("tests/c/batch_sync.c", v, &env);
+        assert!(out.contains("batch_sync OK"), "{v:?}: {out}");
+        assert!(emu.emu.object("/s/remote-only.txt").is_none(), "{v:?}");
+        assert!(emu.emu.object("/s/keep.log").is_some(), "{v:?}");
+        assert!(emu.emu.object("/s/skip.log").is_none(), "{v:?}");
+        assert_eq!(
+            emu.emu.object("/s/sub/b.bin").unwrap(),
+            c_harness::content(200_000, 42)
+        );
+        emu.emu.stop();
+    }
+}
+
 /// The list form (tests/c/batch_list.c) against an emulator with the service's folder rule,
 /// every upload request answered after 20 ms; the stored objects checked byte for byte.
 #[test]

@@ -98,7 +98,10 @@ pub type cosv4_batch_file_cb = Option<
 /// it needs when it starts, so changing or freeing the options (even from a callback) affects
 /// later batches only. Not thread-safe to modify; may be read by several batches at once.
 pub struct cosv4_batch_options {
-    opts: BatchOptions,
+    pub(super) opts: BatchOptions,
+    /// The sync settings, made into `opts.sync` when a batch starts (see
+    /// [`super::batch_sync`]).
+    pub(super) sync: super::batch_sync::SyncChoice,
     progress: CallbackSlot<cosv4_batch_progress>,
     file: CallbackSlot<cosv4_batch_file_event>,
 }
@@ -115,6 +118,7 @@ pub unsafe extern "C" fn cosv4_batch_options_new(
     unsafe {
         create(out, || cosv4_batch_options {
             opts: BatchOptions::default(),
+            sync: Default::default(),
             progress: CallbackSlot::default(),
             file: CallbackSlot::default(),
         })
@@ -357,7 +361,7 @@ pub(crate) unsafe fn run_batch(
             non_null(out, "out")?;
             // Copied, so that a callback may change or free the options object.
             let (options, progress, file) = match opts.as_ref() {
-                Some(o) => (o.opts.clone(), o.progress, o.file),
+                Some(o) => (o.options()?, o.progress, o.file),
                 None => Default::default(),
             };
             let mut progress = progress.callback();

@@ -157,6 +157,31 @@ pub unsafe extern "C" fn cosv4_batch_result_skipped(result: *const cosv4_batch_r
     unsafe { count(result, |o| o.skipped) }
 }
 
+/// Files a sync found identical remotely (and existing folders of empty directories): nothing
+/// sent; 0 when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_batch_result_unchanged(result: *const cosv4_batch_result) -> u64 {
+    unsafe { count(result, |o| o.unchanged) }
+}
+
+/// Remote files and folders a sync deleted; 0 when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_batch_result_deleted(result: *const cosv4_batch_result) -> u64 {
+    unsafe { count(result, |o| o.deleted) }
+}
+
+/// A dry run's files and folders that would be uploaded or created; 0 when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_batch_result_would_upload(result: *const cosv4_batch_result) -> u64 {
+    unsafe { count(result, |o| o.would_upload) }
+}
+
+/// A dry run's remote files and folders that would be deleted; 0 when `result` is NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_batch_result_would_delete(result: *const cosv4_batch_result) -> u64 {
+    unsafe { count(result, |o| o.would_delete) }
+}
+
 /// Items that failed; 0 when `result` is NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_batch_result_failed(result: *const cosv4_batch_result) -> u64 {

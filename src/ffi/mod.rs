@@ -49,12 +49,15 @@ pub mod batch_result;
 
 pub mod batch_list;
 
+pub mod batch_sync;
+
 pub use batch::{
     cosv4_batch_event, cosv4_batch_file_cb, cosv4_batch_file_event, cosv4_batch_options,
     cosv4_batch_progress, cosv4_batch_progress_cb,
 };
 pub use batch_list::cosv4_batch_list;
 pub use batch_result::{cosv4_batch_result, cosv4_batch_status};
+pub use batch_sync::{cosv4_batch_keep, cosv4_sync_mode};
 pub use cancel::cosv4_cancel_token;
 pub use client::cosv4_client;
 pub use config::cosv4_config;
