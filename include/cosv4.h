@@ -908,6 +908,14 @@ cosv4_result cosv4_config_set_simple_threshold(struct cosv4_config *cfg, uint64_
 cosv4_result cosv4_config_set_retries(struct cosv4_config *cfg, uint32_t retries);
 
 /**
+ * A bandwidth limit for the whole client in bytes per second (at least 1024), shared by every
+ * request of every upload and download made through clients built from this config (each
+ * client has its own bucket of tokens); 0 (the default) for none.
+ * COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+ */
+cosv4_result cosv4_config_set_limit_rate(struct cosv4_config *cfg, uint64_t bytes_per_second);
+
+/**
  * Connect time limit in milliseconds (default 10000; 0 is rejected).
  * COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
  */

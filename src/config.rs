@@ -14,6 +14,7 @@
 //! | request timeout | 300 s | cap on one whole request |
 //! | signature lifetime | 300 s | a fresh signature per request, so a long upload never sends an expired one |
 //! | user agent | `cosv4/<version>` | |
+//! | bandwidth limit | none | `limit_rate`: bytes per second shared by every request of the client (at least 1024) |
 //! | proxy | none | `http://host:port` (CONNECT) or `socks5://...`; environment proxies only on request |
 //! | TLS trust roots | Mozilla's (webpki-roots, built in) | `tls_ca_file`: a PEM file whose certificates are trusted *instead* |
 //! | TLS verification | on | `tls_insecure_skip_verify` turns it off (testing only) |
@@ -37,6 +38,8 @@ pub const MAX_SIMPLE_UPLOAD: u64 = 20_000_000;
 
 pub const MAX_WORKERS: usize = 32;
 pub const MAX_RETRIES: u32 = 10;
+/// The least bandwidth limit: 1 KiB/s.
+pub const MIN_LIMIT_RATE: u64 = 1024;
 
 /// Where requests go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +69,10 @@ pub struct Config {
     pub sign_lifetime: Duration,
     pub user_agent: String,
     pub proxy: Option<String>,
+    /// A bandwidth limit in bytes per second for the whole client: every request of every
+    /// upload and download through it shares it (a token bucket in the transport, not per
+    /// request). `None` (default): unlimited.
+    pub limit_rate: Option<u64>,
     /// Read `HTTP_PROXY`/`ALL_PROXY`/... from the environment (off by default).
     pub env_proxy: bool,
     /// A PEM file of CA certificates to trust for `https` endpoints *instead of* the built-in
@@ -91,6 +98,7 @@ impl std::fmt::Debug for Config {
             .field("integrity", &self.integrity)
             .field("simple_threshold", &self.simple_threshold)
             .field("retries", &self.retries)
+            .field("limit_rate", &self.limit_rate)
             .field("tls_ca_file", &self.tls_ca_file)
             .field("tls_insecure_skip_verify", &self.tls_insecure_skip_verify)
             .finish_non_exhaustive()
@@ -116,6 +124,7 @@ impl Config {
             sign_lifetime: Duration::from_secs(300),
             user_agent: format!("cosv4/{}", env!("CARGO_PKG_VERSION")),
             proxy: None,
+            limit_rate: None,
             env_proxy: false,
             tls_ca_file: None,
             tls_insecure_skip_verify: false,
@@ -142,6 +151,12 @@ impl Config {
             return Err(Error::usage(format!(
                 "simple-upload threshold {} is above the service's limit of {MAX_SIMPLE_UPLOAD} bytes",
                 self.simple_threshold
+            )));
+        }
+        if self.limit_rate.is_some_and(|r| r < MIN_LIMIT_RATE) {
+            return Err(Error::usage(format!(
+                "bandwidth limit {} bytes/s is below the least, {MIN_LIMIT_RATE}",
+                self.limit_rate.unwrap_or(0)
             )));
         }
         if self.retries > MAX_RETRIES {
@@ -324,6 +339,7 @@ mod tests {
                 "region",
             ),
             (Box::new(|c| c.proxy = Some("nonsense".into())), "proxy"),
+            (Box::new(|c| c.limit_rate = Some(1023)), "bandwidth limit"),
         ];
         for (set, needle) in cases {
             let mut c = cfg();

@@ -244,6 +244,19 @@ pub unsafe extern "C" fn cosv4_config_set_retries(
     unsafe { set(cfg, retries, plain, |c, v| c.retries = v) }
 }
 
+/// A bandwidth limit for the whole client in bytes per second (at least 1024), shared by every
+/// request of every upload and download made through clients built from this config (each
+/// client has its own bucket of tokens); 0 (the default) for none.
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_limit_rate(
+    cfg: *mut cosv4_config,
+    bytes_per_second: u64,
+) -> cosv4_result {
+    let limit = (bytes_per_second > 0).then_some(bytes_per_second);
+    unsafe { set(cfg, limit, plain, |c, v| c.limit_rate = v) }
+}
+
 /// Connect time limit in milliseconds (default 10000; 0 is rejected).
 /// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
 #[unsafe(no_mangle)]

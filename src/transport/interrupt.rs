@@ -10,6 +10,7 @@
 //! This uses ureq's `unversioned` transport API, which may change in a minor release: the ureq
 //! requirement in Cargo.toml is pinned to 3.5.x for that reason.
 
+use super::throttle::Throttle;
 use crate::cancel::CancelToken;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, Weak};
@@ -30,10 +31,23 @@ pub fn with_cancel<T>(token: &CancelToken, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// The default connector chain, with interruptible transports.
+/// The default connector chain, with interruptible (and, with a bandwidth limit, throttled)
+/// transports.
 #[derive(Debug, Default)]
 pub struct InterruptibleConnector {
     inner: DefaultConnector,
+    /// The client's bandwidth limit, shared by every connection.
+    throttle: Option<Arc<Throttle>>,
+}
+
+impl InterruptibleConnector {
+    /// The default chain; every connection takes its bytes from `throttle` when given.
+    pub fn new(throttle: Option<Arc<Throttle>>) -> Self {
+        InterruptibleConnector {
+            inner: DefaultConnector::default(),
+            throttle,
+        }
+    }
 }
 
 type HandleSlot = Arc<Mutex<Option<Weak<dyn ShutdownHandle>>>>;
@@ -69,7 +83,12 @@ impl Connector<()> for InterruptibleConnector {
         };
         let transport = self.inner.connect(&ours, chained)?;
         let handle = slot.lock().ok().and_then(|mut s| s.take());
-        Ok(transport.map(|inner| InterruptibleTransport { inner, handle }))
+        let throttle = self.throttle.clone();
+        Ok(transport.map(|inner| InterruptibleTransport {
+            inner,
+            handle,
+            throttle,
+        }))
     }
 }
 
@@ -78,9 +97,18 @@ impl Connector<()> for InterruptibleConnector {
 pub struct InterruptibleTransport {
     inner: Box<dyn Transport>,
     handle: Option<Weak<dyn ShutdownHandle>>,
+    throttle: Option<Arc<Throttle>>,
 }
 
 impl InterruptibleTransport {
+    /// Waits for the bandwidth limit's leave to move `n` bytes.
+    fn pace(&self, n: usize) {
+        if let Some(t) = &self.throttle {
+            let token = CURRENT.with(|c| c.borrow().clone());
+            t.take(n, token.as_ref());
+        }
+    }
+
     fn guarded<T>(&mut self, io: impl FnOnce(&mut dyn Transport) -> T) -> T {
         let token = CURRENT.with(|c| c.borrow().clone());
         let _guard = match (&token, &self.handle) {
@@ -104,11 +132,17 @@ impl Transport for InterruptibleTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.pace(amount);
         self.guarded(|t| t.transmit_output(amount, timeout))
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        self.guarded(|t| t.await_input(timeout))
+        let before = self.inner.buffers().input().len();
+        let more = self.guarded(|t| t.await_input(timeout))?;
+        // Paced after the read: the next read waits for what this one took.
+        let after = self.inner.buffers().input().len();
+        self.pace(after.saturating_sub(before));
+        Ok(more)
     }
 
     fn is_open(&mut self) -> bool {

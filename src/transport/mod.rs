@@ -10,11 +10,13 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::wire::envelope::{Envelope, MAX_BODY};
 use crate::wire::MultipartBody;
 use std::io::Read;
+use std::sync::Arc;
 use ureq::Agent;
 
 mod api;
 mod interrupt;
 mod resolve;
+mod throttle;
 pub(crate) use api::{Api, Sign, Target};
 pub use interrupt::with_cancel;
 
@@ -98,9 +100,11 @@ pub fn new_agent(cfg: &Config, pool: usize) -> Result<Agent> {
         .max_idle_connections(pool.max(1) * 4)
         .max_idle_connections_per_host(pool.max(1))
         .build();
+    let throttle = cfg.limit_rate.map(|r| Arc::new(throttle::Throttle::new(r)));
+    let connector = interrupt::InterruptibleConnector::new(throttle);
     Ok(Agent::with_parts(
         config,
-        interrupt::InterruptibleConnector::default(),
+        connector,
         resolve::CachingResolver::default(),
     ))
 }

@@ -119,6 +119,7 @@ static void check_config(void) {
     CHECK_RC(cosv4_config_set_integrity(NULL, 1), NUL);
     CHECK_RC(cosv4_config_set_simple_threshold(NULL, 1), NUL);
     CHECK_RC(cosv4_config_set_retries(NULL, 1), NUL);
+    CHECK_RC(cosv4_config_set_limit_rate(NULL, 4096), NUL);
     CHECK_RC(cosv4_config_set_connect_timeout_ms(NULL, 1), NUL);
     CHECK_RC(cosv4_config_set_stall_timeout_ms(NULL, 1), NUL);
     CHECK_RC(cosv4_config_set_request_timeout_ms(NULL, 1), NUL);
@@ -143,6 +144,7 @@ static void check_config(void) {
     CHECK_RC(cosv4_config_set_workers(cfg, 33), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_simple_threshold(cfg, 20000001), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_retries(cfg, 11), COSV4_RESULT_INVALID_CONFIG);
+    CHECK_RC(cosv4_config_set_limit_rate(cfg, 1023), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_connect_timeout_ms(cfg, 0), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_stall_timeout_ms(cfg, 0), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_request_timeout_ms(cfg, 0), COSV4_RESULT_INVALID_CONFIG);
@@ -162,6 +164,8 @@ static void check_config(void) {
     CHECK_OK(cosv4_config_set_integrity(cfg, 0));
     CHECK_OK(cosv4_config_set_simple_threshold(cfg, 20000000));
     CHECK_OK(cosv4_config_set_retries(cfg, 10));
+    CHECK_OK(cosv4_config_set_limit_rate(cfg, 1024));
+    CHECK_OK(cosv4_config_set_limit_rate(cfg, 0));
     CHECK_OK(cosv4_config_set_connect_timeout_ms(cfg, 500));
     CHECK_OK(cosv4_config_set_stall_timeout_ms(cfg, 500));
     CHECK_OK(cosv4_config_set_request_timeout_ms(cfg, 500));
