@@ -902,10 +902,19 @@ cosv4_result cosv4_config_set_integrity(struct cosv4_config *cfg, uint32_t on);
 cosv4_result cosv4_config_set_simple_threshold(struct cosv4_config *cfg, uint64_t bytes);
 
 /**
- * Extra attempts per request after a retryable failure: 0 to 10 (default 3).
+ * Extra attempts per request after a retryable failure: 0 to 100 (default 30). Retries also
+ * stop at the retry window (cosv4_config_set_retry_window_ms), whichever comes first.
  * COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
  */
 cosv4_result cosv4_config_set_retries(struct cosv4_config *cfg, uint32_t retries);
+
+/**
+ * The retry window in milliseconds (default 60000, at most a day): retries of a request
+ * start only within this time from its first attempt, so an outage this long (refused or
+ * reset connections, 5xx answers, timeouts) is ridden out; 0: no retries.
+ * COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+ */
+cosv4_result cosv4_config_set_retry_window_ms(struct cosv4_config *cfg, uint64_t ms);
 
 /**
  * A bandwidth limit for the whole client in bytes per second (at least 1024), shared by every

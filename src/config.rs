@@ -7,7 +7,8 @@
 //! | workers | 4 | 1..=32 slices in flight per upload |
 //! | integrity | on | sends `sha` + `uploadparts` at init and `sha` at finish |
 //! | simple-upload threshold | 8 MiB | files up to it go in one `op=upload` request; at most 20 MB |
-//! | retries | 3 | 0..=10 extra attempts per request, exponential backoff with jitter |
+//! | retries | 30 | 0..=100 extra attempts per request, exponential backoff with jitter |
+//! | retry window | 60 s | retries of a request start only within this time from its first attempt: an outage (refused or reset connections, 5xx, timeouts) this long is ridden out |
 //! | retry base delay | 200 ms | doubled each attempt, capped at 5 s, ±50 % jitter |
 //! | connect timeout | 10 s | |
 //! | stall timeout | 30 s | longest wait for any single read or write on the socket |
@@ -37,7 +38,9 @@ pub const SLICE_SIZES: [u64; 4] = [512 * KIB, MIB, 2 * MIB, 3 * MIB];
 pub const MAX_SIMPLE_UPLOAD: u64 = 20_000_000;
 
 pub const MAX_WORKERS: usize = 32;
-pub const MAX_RETRIES: u32 = 10;
+pub const MAX_RETRIES: u32 = 100;
+/// The longest retry window: a day.
+pub const MAX_RETRY_WINDOW: Duration = Duration::from_secs(86_400);
 /// The least bandwidth limit: 1 KiB/s.
 pub const MIN_LIMIT_RATE: u64 = 1024;
 
@@ -62,6 +65,9 @@ pub struct Config {
     pub integrity: bool,
     pub simple_threshold: u64,
     pub retries: u32,
+    /// Retries of a request start only this long after its first attempt (together with the
+    /// `retries` count, whichever ends first): the outage a transfer rides out. Up to a day.
+    pub retry_window: Duration,
     pub retry_base_delay: Duration,
     pub connect_timeout: Duration,
     pub stall_timeout: Duration,
@@ -98,6 +104,7 @@ impl std::fmt::Debug for Config {
             .field("integrity", &self.integrity)
             .field("simple_threshold", &self.simple_threshold)
             .field("retries", &self.retries)
+            .field("retry_window", &self.retry_window)
             .field("limit_rate", &self.limit_rate)
             .field("tls_ca_file", &self.tls_ca_file)
             .field("tls_insecure_skip_verify", &self.tls_insecure_skip_verify)
@@ -116,7 +123,8 @@ impl Config {
             workers: 4,
             integrity: true,
             simple_threshold: 8 * MIB,
-            retries: 3,
+            retries: 30,
+            retry_window: Duration::from_secs(60),
             retry_base_delay: Duration::from_millis(200),
             connect_timeout: Duration::from_secs(10),
             stall_timeout: Duration::from_secs(30),
@@ -157,6 +165,12 @@ impl Config {
             return Err(Error::usage(format!(
                 "bandwidth limit {} bytes/s is below the least, {MIN_LIMIT_RATE}",
                 self.limit_rate.unwrap_or(0)
+            )));
+        }
+        if self.retry_window > MAX_RETRY_WINDOW {
+            return Err(Error::usage(format!(
+                "retry window {:?} is out of range; use at most a day",
+                self.retry_window
             )));
         }
         if self.retries > MAX_RETRIES {
@@ -312,7 +326,11 @@ mod tests {
             (Box::new(|c| c.workers = 0), "worker count"),
             (Box::new(|c| c.workers = 10_000), "worker count"),
             (Box::new(|c| c.simple_threshold = 30_000_000), "threshold"),
-            (Box::new(|c| c.retries = 11), "retries"),
+            (Box::new(|c| c.retries = 101), "retries"),
+            (
+                Box::new(|c| c.retry_window = Duration::from_secs(86_401)),
+                "retry window",
+            ),
             (
                 Box::new(|c| c.stall_timeout = Duration::ZERO),
                 "stall timeout",

@@ -177,6 +177,17 @@ impl Emulator {
             .expect("commit object");
     }
 
+    /// Forgets every unfinished upload session, data included, as a service that lost its
+    /// state would: their next request is answered -94 "unknown session".
+    pub fn forget_sessions(&self) {
+        let store = &self.app.store;
+        let mut idx = store.lock();
+        let ids: Vec<String> = idx.sessions.keys().cloned().collect();
+        for id in ids {
+            store.remove_session(&mut idx, &id).expect("remove session");
+        }
+    }
+
     /// The unfinished upload session on a path.
     pub fn session(&self, cos_path: &str) -> Option<SessionInfo> {
         let s = self.app.store.lock().session_at(cos_path)?;

@@ -234,7 +234,8 @@ pub unsafe extern "C" fn cosv4_config_set_simple_threshold(
     unsafe { set(cfg, bytes, plain, |c, v| c.simple_threshold = v) }
 }
 
-/// Extra attempts per request after a retryable failure: 0 to 10 (default 3).
+/// Extra attempts per request after a retryable failure: 0 to 100 (default 30). Retries also
+/// stop at the retry window (cosv4_config_set_retry_window_ms), whichever comes first.
 /// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_config_set_retries(
@@ -242,6 +243,22 @@ pub unsafe extern "C" fn cosv4_config_set_retries(
     retries: u32,
 ) -> cosv4_result {
     unsafe { set(cfg, retries, plain, |c, v| c.retries = v) }
+}
+
+/// The retry window in milliseconds (default 60000, at most a day): retries of a request
+/// start only within this time from its first attempt, so an outage this long (refused or
+/// reset connections, 5xx answers, timeouts) is ridden out; 0: no retries.
+/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_set_retry_window_ms(
+    cfg: *mut cosv4_config,
+    ms: u64,
+) -> cosv4_result {
+    unsafe {
+        set(cfg, Duration::from_millis(ms), plain, |c, v| {
+            c.retry_window = v
+        })
+    }
 }
 
 /// A bandwidth limit for the whole client in bytes per second (at least 1024), shared by every

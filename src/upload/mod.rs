@@ -228,6 +228,19 @@ impl<'a> Job<'a> {
         }
     }
 
+    /// The same upload as a fresh job (its stop not set), its counts carried over: to start
+    /// again after the service lost the session.
+    pub fn again(&self) -> Job<'a> {
+        let target = (self.bucket, self.cos_path);
+        let mut job = Job::new(self.api, target, self.source, self.opts);
+        job.started = self.started;
+        job.requests = AtomicU64::new(self.requests.load(Ordering::Relaxed));
+        job.hashing = AtomicU64::new(self.hashing.load(Ordering::Relaxed));
+        job.early_retries = AtomicU32::new(self.early_retries.load(Ordering::Relaxed));
+        job.limit = self.limit.clone();
+        job
+    }
+
     /// A job that uses what a batch hands over.
     fn with_handoff(mut self, handoff: Handoff) -> Self {
         if let Some(p) = handoff.prepared {

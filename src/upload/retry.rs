@@ -1,5 +1,8 @@
-//! Retrying one request: exponential backoff with jitter, never on non-retryable errors, and
-//! waits that end early when the upload is cancelled or stopped.
+//! Retrying one request: exponential backoff with jitter, never on non-retryable errors, at most
+//! `retries` times and only within `retry_window` of the first attempt (so an outage that long
+//! — refused or reset connections, 5xx, timeouts — is ridden out, and every file of a batch
+//! waiting on the same outage rides it out too), and waits that end early when the upload is
+//! cancelled or stopped.
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -38,13 +41,19 @@ pub fn with_retries<T>(
     mut attempt: impl FnMut() -> Result<T>,
 ) -> (Result<T>, u32) {
     let mut retries = 0;
+    let first = std::time::Instant::now();
     loop {
         if let Err(e) = stop.check() {
             return (Err(e), retries);
         }
+        let delay = backoff(cfg.retry_base_delay, retries);
         match attempt() {
             Ok(v) => return (Ok(v), retries),
-            Err(e) if !e.is_retryable() || retries >= cfg.retries => {
+            Err(e)
+                if !e.is_retryable()
+                    || retries >= cfg.retries
+                    || first.elapsed() + delay > cfg.retry_window =>
+            {
                 // A request interrupted by cancel surfaces as a transport error: say cancelled.
                 let e = if stop.cancel.is_cancelled() {
                     Error::cancelled()
@@ -54,7 +63,6 @@ pub fn with_retries<T>(
                 return (Err(e), retries);
             }
             Err(e) => {
-                let delay = backoff(cfg.retry_base_delay, retries);
                 crate::log::log(cfg.logger.as_ref(), crate::log::Level::Warn, || {
                     format!(
                         "retry {} of {} in {} ms after: {e}",
@@ -109,6 +117,7 @@ mod tests {
     fn stops_on_permanent_errors_and_counts_retries() {
         let mut cfg = Config::new(crate::Credentials::new(1, "a", "b").unwrap());
         cfg.retry_base_delay = Duration::from_millis(1);
+        cfg.retries = 3;
         let cancel = super::super::CancelToken::new();
         let halt = super::super::CancelToken::new();
         let stop = Stop {
@@ -129,5 +138,37 @@ mod tests {
         });
         assert!(r.is_err());
         assert_eq!((n, retries), (1, 0));
+    }
+
+    #[test]
+    fn the_window_ends_the_retries_before_the_count_does() {
+        let mut cfg = Config::new(crate::Credentials::new(1, "a", "b").unwrap());
+        cfg.retry_base_delay = Duration::from_millis(10);
+        cfg.retries = 100;
+        cfg.retry_window = Duration::from_millis(300);
+        let token = super::super::CancelToken::new();
+        let stop = Stop {
+            cancel: &token,
+            halt: &token,
+        };
+        let started = std::time::Instant::now();
+        let (r, retries) = with_retries(&cfg, &stop, || {
+            Err::<(), _>(Error::new(crate::ErrorKind::Transport, "refused"))
+        });
+        assert!(r.is_err());
+        assert!(retries >= 2 && retries < 100, "{retries}");
+        // No retry starts after the window: the last wait ended inside it.
+        assert!(started.elapsed() < Duration::from_millis(300) + Duration::from_secs(2));
+        // An outage shorter than the window is ridden out.
+        let mut n = 0;
+        let (r, _) = with_retries(&cfg, &stop, || {
+            n += 1;
+            if n < 4 {
+                Err(Error::new(crate::ErrorKind::Transport, "refused"))
+            } else {
+                Ok(n)
+            }
+        });
+        assert_eq!(r.unwrap(), 4);
     }
 }

@@ -28,11 +28,37 @@ enum Start {
 }
 
 pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outcome> {
-    let size = job.source.len();
     let digest = job.digest(reporter)?;
+    let mut sending = false;
+    match upload_with(job, digest.as_ref(), reporter, &mut sending) {
+        // The service no longer knows the session while slices go out (-94: it restarted, or
+        // expired the session): start again from init, once, as a fresh job (the first one's
+        // stop is set); init then resumes what the service kept (-4019).
+        Err(e) if sending && e.cos_code() == Some(codes::WRONG_SESSION) => {
+            crate::log::log(job.cfg.logger.as_ref(), crate::log::Level::Warn, || {
+                format!("the service no longer knows the upload's session ({e}); starting again")
+            });
+            let again = job.again();
+            let mut outcome = upload_with(&again, digest.as_ref(), reporter, &mut sending)?;
+            outcome.retries += 1;
+            outcome.resumed = true;
+            Ok(outcome)
+        }
+        other => other,
+    }
+}
+
+/// One slice upload from init to finish; `sending` is set once slices go out.
+fn upload_with(
+    job: &Job<'_>,
+    digest: Option<&FileDigest>,
+    reporter: &mut Reporter<'_>,
+    sending: &mut bool,
+) -> Result<Outcome> {
+    let size = job.source.len();
     let mut retries = 0;
 
-    let start = start(job, digest.as_ref(), &mut retries)?;
+    let start = start(job, digest, &mut retries)?;
     let (session, slice_size, serial, done, resumed) = match start {
         Start::Instant(data) => {
             reporter.emit_final();
@@ -63,11 +89,13 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     reporter.emit()?;
 
     let workers = if serial { 1 } else { job.cfg.workers };
+    *sending = true;
     let sent = window::send(job, &session, plan, &pending, workers, reporter)?;
+    *sending = false;
     retries += sent.retries;
 
     job.source.check_unchanged()?;
-    let data = finish(job, &session, digest.as_ref(), &mut retries)?;
+    let data = finish(job, &session, digest, &mut retries)?;
     let mut outcome = Outcome::from_answer(&data, Method::Slices, size);
     outcome.resumed = resumed;
     outcome.bytes_sent = sent.bytes;

@@ -143,7 +143,9 @@ static void check_config(void) {
     CHECK_RC(cosv4_config_set_workers(cfg, 0), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_workers(cfg, 33), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_simple_threshold(cfg, 20000001), COSV4_RESULT_INVALID_CONFIG);
-    CHECK_RC(cosv4_config_set_retries(cfg, 11), COSV4_RESULT_INVALID_CONFIG);
+    CHECK_RC(cosv4_config_set_retries(cfg, 101), COSV4_RESULT_INVALID_CONFIG);
+    CHECK_RC(cosv4_config_set_retry_window_ms(cfg, 86400001), COSV4_RESULT_INVALID_CONFIG);
+    CHECK_RC(cosv4_config_set_retry_window_ms(NULL, 1), NUL);
     CHECK_RC(cosv4_config_set_limit_rate(cfg, 1023), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_connect_timeout_ms(cfg, 0), COSV4_RESULT_INVALID_CONFIG);
     CHECK_RC(cosv4_config_set_stall_timeout_ms(cfg, 0), COSV4_RESULT_INVALID_CONFIG);
@@ -163,7 +165,8 @@ static void check_config(void) {
     CHECK_OK(cosv4_config_set_workers(cfg, 32));
     CHECK_OK(cosv4_config_set_integrity(cfg, 0));
     CHECK_OK(cosv4_config_set_simple_threshold(cfg, 20000000));
-    CHECK_OK(cosv4_config_set_retries(cfg, 10));
+    CHECK_OK(cosv4_config_set_retries(cfg, 100));
+    CHECK_OK(cosv4_config_set_retry_window_ms(cfg, 0));
     CHECK_OK(cosv4_config_set_limit_rate(cfg, 1024));
     CHECK_OK(cosv4_config_set_limit_rate(cfg, 0));
     CHECK_OK(cosv4_config_set_connect_timeout_ms(cfg, 500));

@@ -26,10 +26,14 @@ pub fn emulator_with(f: impl FnOnce(&mut EmuConfig)) -> Emulator {
     Emulator::start(cfg).expect("emulator starts")
 }
 
-/// Client settings for the emulator: fast retries, short stall timeout.
+/// Client settings for the emulator: few and fast retries (3, 5 ms doubling, within 10 s: a
+/// test of a failure fails fast; the reliability tests set the library's own), short stall
+/// timeout.
 pub fn config(emu: &Emulator) -> Config {
     let mut cfg = Config::new(Credentials::new(APPID, SECRET_ID, SECRET_KEY).unwrap());
     cfg.endpoint = Some(Endpoint::BaseUrl(emu.base_url()));
+    cfg.retries = 3;
+    cfg.retry_window = Duration::from_secs(10);
     cfg.retry_base_delay = Duration::from_millis(5);
     cfg.stall_timeout = Duration::from_secs(20);
     cfg
