@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{client, client_with, content, emulator_with, TempDir, BUCKET, MIB};
+use common::{client, client_with, content, TempDir, BUCKET, MIB};
 use cosv4::{
     BatchEvent, BatchOptions, BatchOutcome, BatchProgress, BatchSource, CancelToken, Client,
     ErrorKind, FileStatus, Keep, Method,
@@ -17,15 +17,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn enforcing() -> Emulator {
-    emulator_with(|c| c.implicit_folders = false)
-}
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
-}
+use common::{enforcing, write_file as write};
 
 /// (relative path, content) of a tree with nested and empty folders, odd names, empty files
 /// and one sliced file.

@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    client, client_with, content, emulator_with, APPID, BUCKET, MIB, SECRET_ID, SECRET_KEY,
+    client, client_with, content, emulator_with, enforcing, APPID, BUCKET, MIB, SECRET_ID,
+    SECRET_KEY,
 };
 use cosv4::{CancelToken, ErrorKind, Method, UploadOptions};
 use cosv4_emulator::{Emulator, LogEntry};
@@ -14,11 +15,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// The service's rule: uploads and creates need their parent folder.
-fn enforcing() -> Emulator {
-    emulator_with(|c| c.implicit_folders = false)
-}
 
 fn with_parents() -> UploadOptions {
     UploadOptions {

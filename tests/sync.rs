@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{client, content, emulator_with, TempDir, BUCKET, MIB};
+use common::{client, content, TempDir, BUCKET, MIB};
 use cosv4::{
     BatchOptions, BatchOutcome, BatchSource, Client, Compare, ErrorKind, FileStatus, Filter,
     SyncOptions,
@@ -13,15 +13,7 @@ use cosv4_emulator::Emulator;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn enforcing() -> Emulator {
-    emulator_with(|c| c.implicit_folders = false)
-}
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
-}
+use common::{enforcing, write_file as write};
 
 /// A small tree: nested folders, an empty file, an empty directory, one sliced file.
 fn tree(root: &Path) {

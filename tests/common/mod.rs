@@ -26,6 +26,18 @@ pub fn emulator_with(f: impl FnOnce(&mut EmuConfig)) -> Emulator {
     Emulator::start(cfg).expect("emulator starts")
 }
 
+/// An emulator with the service's rule: a file's parent folder must exist.
+pub fn enforcing() -> Emulator {
+    emulator_with(|c| c.implicit_folders = false)
+}
+
+/// Writes `data` to `root/rel`, making the directories on the way.
+pub fn write_file(root: &std::path::Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
 /// Client settings for the emulator: few and fast retries (3, 5 ms doubling, within 10 s: a
 /// test of a failure fails fast; the reliability tests set the library's own), short stall
 /// timeout.
