@@ -1,7 +1,9 @@
 /*
- * cosv4-upload: upload one file to Tencent COS (v4 JSON API) with libcosv4.
+ * cosv4-upload: upload one file, or a directory tree, to Tencent COS (v4 JSON API) with
+ * libcosv4.
  *
  *   cosv4-upload [options] LOCAL_FILE COS_PATH
+ *   cosv4-upload -r [options] LOCAL_DIR COS_FOLDER/      (cosv4-upload-batch.h)
  *
  * Credentials and target come from the environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY,
  * COS_BUCKET, and COS_ENDPOINT (a base URL such as http://127.0.0.1:8080) or COS_REGION (gz, sh,
@@ -31,11 +33,14 @@
 #define EXIT_INTERRUPTED 130
 
 typedef struct {
-    uint64_t slice_size; /* 0: library default */
-    uint32_t threads;    /* 0: library default */
+    uint64_t slice_size;       /* 0: library default */
+    uint64_t simple_threshold; /* 0: library default */
+    uint32_t threads;          /* 0: library default */
+    uint32_t jobs;             /* -r: files at once; 0: library default */
     int no_sha, overwrite, replace_stale, no_create_parents, quiet, json;
+    int recursive, follow_symlinks;
     const char *biz_attr;
-    const char *local, *cos_path;
+    const char *local, *cos_path; /* with -r: LOCAL_DIR and COS_FOLDER */
 } options;
 
 /* ---- signals: the handler only writes to a pipe; a watcher thread cancels ---- */
@@ -74,6 +79,20 @@ static int install_signals(void) {
     sa.sa_flags = SA_RESTART;
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) return -1;
     return 0;
+}
+
+/* SIGINT and SIGTERM cancel `token` from now on; -1 (said on stderr) when that cannot be set
+ * up. */
+static int start_watcher(const cosv4_cancel_token *token, pthread_t *thread) {
+    int e = install_signals() != 0 ? errno : pthread_create(thread, NULL, watcher, (void *)token);
+    if (e) fprintf(stderr, "cosv4-upload: signal setup: %s\n", strerror(e));
+    return e ? -1 : 0;
+}
+
+/* Stops the watcher; a signal arriving from now on only sets `interrupted`. */
+static void stop_watcher(pthread_t thread) {
+    char q = 'q';
+    if (write(wake_pipe[1], &q, 1) == 1) pthread_join(thread, NULL);
 }
 
 /* ---- progress ---- */
@@ -161,13 +180,44 @@ static int32_t on_progress(void *userdata, const cosv4_progress *p) {
 
 /* ---- output ---- */
 
-static void json_string(FILE *f, const char *s) {
+/* The length of the valid UTF-8 sequence at `p` (1 to 4), or 0 when `p` does not start one
+ * (overlong forms, surrogates and code points above U+10FFFF are not valid). Never reads past
+ * the string's NUL: a check that fails stops the reading. */
+static int utf8_len(const unsigned char *p) {
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4
+                                                                                        : 0;
+    }
+    return 0;
+}
+
+/* Writes `s` whatever its bytes (a local file name need not be UTF-8): valid UTF-8 as it is,
+ * control characters escaped (\n, \t, \u001b, ...), and each byte that is not part of valid
+ * UTF-8 as the replacement character U+FFFD. `json`: as the inside of a JSON string (quotes
+ * and backslashes escaped too, U+FFFD written \ufffd); otherwise as one line of text. */
+static void escaped(FILE *f, const char *s, int json) {
     const unsigned char *p = (const unsigned char *)s;
-    fputc('"', f);
-    for (; *p; p++) {
+    while (*p) {
+        int n = utf8_len(p);
+        if (n != 1) {
+            if (n) fwrite(p, 1, (size_t)n, f);
+            else fputs(json ? "\\ufffd" : "\xef\xbf\xbd", f);
+            p += n ? n : 1;
+            continue;
+        }
         switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
+        case '"': fputs(json ? "\\\"" : "\"", f); break;
+        case '\\': fputs(json ? "\\\\" : "\\", f); break;
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
@@ -175,10 +225,35 @@ static void json_string(FILE *f, const char *s) {
         case '\f': fputs("\\f", f); break;
         default:
             if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f); /* UTF-8 passes through */
+            else fputc(*p, f);
         }
+        p++;
     }
+}
+
+static void json_string(FILE *f, const char *s) {
     fputc('"', f);
+    escaped(f, s, 1);
+    fputc('"', f);
+}
+
+/* "result":N,"result_name":"...","http_status":N,"cos_code":N or null */
+static void json_error_fields(FILE *f, cosv4_result rc, uint32_t http_status, int has_cos_code,
+                              int64_t cos_code) {
+    fprintf(f, "\"result\":%u,\"result_name\":", (unsigned)rc);
+    json_string(f, cosv4_result_name(rc));
+    fprintf(f, ",\"http_status\":%u,\"cos_code\":", http_status);
+    if (has_cos_code) fprintf(f, "%" PRId64, cos_code);
+    else fputs("null", f);
+}
+
+/* NAME (COS code C, HTTP status H): message -- the message on one line (see escaped). */
+static void error_text(FILE *f, cosv4_result rc, uint32_t http_status, int has_cos_code,
+                       int64_t cos_code, const char *message) {
+    char cos[32] = "none";
+    if (has_cos_code) snprintf(cos, sizeof cos, "%" PRId64, cos_code);
+    fprintf(f, "%s (COS code %s, HTTP status %u): ", cosv4_result_name(rc), cos, http_status);
+    escaped(f, message, 0);
 }
 
 static const char *method_name(uint32_t m) {
@@ -220,20 +295,26 @@ static void print_result(const options *o, const cosv4_upload_result *r) {
     }
 }
 
+static const char *error_message(cosv4_result rc, const cosv4_error *err) {
+    return err ? cosv4_error_message(err) : cosv4_strerror(rc);
+}
+
+/* The stderr line of a failed call. */
+static void error_line(cosv4_result rc, const cosv4_error *err) {
+    fputs("cosv4-upload: ", stderr);
+    error_text(stderr, rc, cosv4_error_http_status(err), cosv4_error_has_cos_code(err),
+               cosv4_error_cos_code(err), error_message(rc, err));
+    fputc('\n', stderr);
+}
+
 /* One stderr line always; with --json also an object on stdout. */
 static void print_error(const options *o, cosv4_result rc, const cosv4_error *err) {
-    const char *message = err ? cosv4_error_message(err) : cosv4_strerror(rc);
-    char cos[32] = "none";
-    if (cosv4_error_has_cos_code(err))
-        snprintf(cos, sizeof cos, "%" PRId64, cosv4_error_cos_code(err));
-    fprintf(stderr, "cosv4-upload: %s (COS code %s, HTTP status %u): %s\n",
-            cosv4_result_name(rc), cos, cosv4_error_http_status(err), message);
+    const char *message = error_message(rc, err);
+    error_line(rc, err);
     if (o->json) {
-        printf("{\"ok\":false,\"result\":%u,\"result_name\":", (unsigned)rc);
-        json_string(stdout, cosv4_result_name(rc));
-        printf(",\"http_status\":%u,\"cos_code\":", cosv4_error_http_status(err));
-        if (cosv4_error_has_cos_code(err)) printf("%" PRId64, cosv4_error_cos_code(err));
-        else printf("null");
+        printf("{\"ok\":false,");
+        json_error_fields(stdout, rc, cosv4_error_http_status(err),
+                          cosv4_error_has_cos_code(err), cosv4_error_cos_code(err));
         printf(",\"cos_message\":");
         json_string(stdout, cosv4_error_cos_message(err));
         printf(",\"request_id\":");
@@ -249,25 +330,38 @@ static void print_error(const options *o, cosv4_result rc, const cosv4_error *er
 static void usage(FILE *f) {
     fprintf(f,
             "usage: cosv4-upload [options] LOCAL_FILE COS_PATH\n"
+            "       cosv4-upload -r [options] LOCAL_DIR COS_FOLDER/\n"
             "\n"
-            "Uploads LOCAL_FILE to COS_PATH (e.g. /dir/name.bin) in $COS_BUCKET.\n"
+            "Uploads LOCAL_FILE to COS_PATH (e.g. /dir/name.bin) in $COS_BUCKET; with -r,\n"
+            "every file under LOCAL_DIR to the same relative path under COS_FOLDER/ (empty\n"
+            "directories become empty folders).\n"
             "Environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
             "COS_ENDPOINT (base URL) or COS_REGION (gz, sh, tj, sgp, ...).\n"
             "\n"
+            "  -r, --recursive     upload the tree LOCAL_DIR to the folder COS_FOLDER/\n"
+            "  --jobs N            -r: files uploaded at once, 1 to 32 (default 4)\n"
+            "  --follow-symlinks   -r: follow symbolic links (default: skip them)\n"
             "  --slice-size BYTES  524288, 1048576 (default), 2097152 or 3145728\n"
-            "  --threads N         slices in flight, 1 to 32 (default 4)\n"
+            "  --simple-threshold BYTES\n"
+            "                      larger files go in slices (default 8388608, at most\n"
+            "                      20000000)\n"
+            "  --threads N         slices in flight per file, 1 to 32 (default 4)\n"
             "  --no-sha            do not send the SHA-1 (skips hashing the file)\n"
-            "  --biz-attr TEXT     attribute stored with the object\n"
             "  --overwrite         replace an existing object (insertOnly=0)\n"
+            "  --biz-attr TEXT     attribute stored with the object (not with -r)\n"
             "  --replace-stale     delete an unfinished upload that cannot be resumed\n"
+            "                      (not with -r)\n"
             "  --no-create-parents do not create the missing folders of COS_PATH first\n"
-            "                      (by default they are: one stat when the folder exists)\n"
+            "                      (by default they are: one stat when the folder exists;\n"
+            "                      -r always creates them)\n"
             "  --quiet             no progress and no summary\n"
-            "  --json              print the outcome or the error as one JSON object\n"
+            "  --json              print the outcome or the error as one JSON object; with\n"
+            "                      -r one object per line per item, then a summary line\n"
             "  --help, --version\n"
             "\n"
             "Ctrl-C cancels (exit 130); running the same command again resumes.\n"
-            "Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.\n");
+            "Exit status: 0 success (with -r: no item failed), 1 failure, 2 usage error,\n"
+            "130 interrupted.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *out) {
@@ -281,6 +375,30 @@ static int parse_u64(const char *s, uint64_t *out) {
     return 0;
 }
 
+/* Refuses options that do not apply to the mode (-r or not). */
+static int check_mode(const options *o) {
+    const char *opt = NULL, *why = NULL;
+    if (o->recursive) {
+        if (o->biz_attr) opt = "--biz-attr", why = "a batch sets no attribute";
+        else if (o->replace_stale)
+            opt = "--replace-stale", why = "a batch never deletes an unfinished upload";
+        else if (o->no_create_parents)
+            opt = "--no-create-parents", why = "a batch always creates the folders it needs";
+        if (opt) {
+            fprintf(stderr, "cosv4-upload: %s does not apply to -r (%s)\n", opt, why);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
+    if (o->jobs) opt = "--jobs";
+    else if (o->follow_symlinks) opt = "--follow-symlinks";
+    if (opt) {
+        fprintf(stderr, "cosv4-upload: %s applies only to -r (a directory tree)\n", opt);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Returns -1 to exit with 0 (help/version), 0 to go on, EXIT_USAGE on an error. */
 static int parse_args(int argc, char **argv, options *o) {
     int i, positional = 0, only_positional = 0;
@@ -288,7 +406,8 @@ static int parse_args(int argc, char **argv, options *o) {
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         uint64_t n;
-        if (!only_positional && a[0] == '-' && a[1] == '-') {
+        if (!only_positional && (!strcmp(a, "-r") || !strcmp(a, "--recursive"))) o->recursive = 1;
+        else if (!only_positional && a[0] == '-' && a[1] == '-') {
             if (!strcmp(a, "--")) only_positional = 1;
             else if (!strcmp(a, "--help")) { usage(stdout); return -1; }
             else if (!strcmp(a, "--version")) {
@@ -301,19 +420,23 @@ static int parse_args(int argc, char **argv, options *o) {
             else if (!strcmp(a, "--no-create-parents")) o->no_create_parents = 1;
             else if (!strcmp(a, "--quiet")) o->quiet = 1;
             else if (!strcmp(a, "--json")) o->json = 1;
+            else if (!strcmp(a, "--follow-symlinks")) o->follow_symlinks = 1;
             else if (!strcmp(a, "--slice-size") || !strcmp(a, "--threads") ||
+                     !strcmp(a, "--jobs") || !strcmp(a, "--simple-threshold") ||
                      !strcmp(a, "--biz-attr")) {
+                int small = !strcmp(a, "--threads") || !strcmp(a, "--jobs");
                 if (i + 1 >= argc) {
                     fprintf(stderr, "cosv4-upload: %s needs a value\n", a);
                     return EXIT_USAGE;
                 }
                 if (!strcmp(a, "--biz-attr")) { o->biz_attr = argv[++i]; continue; }
-                if (parse_u64(argv[++i], &n) != 0 || n == 0 ||
-                    (!strcmp(a, "--threads") && n > UINT32_MAX)) {
+                if (parse_u64(argv[++i], &n) != 0 || n == 0 || (small && n > UINT32_MAX)) {
                     fprintf(stderr, "cosv4-upload: %s: not a positive number: %s\n", a, argv[i]);
                     return EXIT_USAGE;
                 }
                 if (!strcmp(a, "--threads")) o->threads = (uint32_t)n;
+                else if (!strcmp(a, "--jobs")) o->jobs = (uint32_t)n;
+                else if (!strcmp(a, "--simple-threshold")) o->simple_threshold = n;
                 else o->slice_size = n;
             } else {
                 fprintf(stderr, "cosv4-upload: unknown option %s (see --help)\n", a);
@@ -327,10 +450,11 @@ static int parse_args(int argc, char **argv, options *o) {
         }
     }
     if (positional != 2) {
-        fprintf(stderr, "cosv4-upload: need LOCAL_FILE and COS_PATH (see --help)\n");
+        fprintf(stderr, "cosv4-upload: need %s (see --help)\n",
+                o->recursive ? "LOCAL_DIR and COS_FOLDER/" : "LOCAL_FILE and COS_PATH");
         return EXIT_USAGE;
     }
-    return 0;
+    return check_mode(o);
 }
 
 /* Usage-band codes (1xx) exit with 2, the rest with 1. */
@@ -382,6 +506,9 @@ static cosv4_result make_config(const options *o, cosv4_config **out, const char
     if (o->slice_size)
         step(cfg, &rc, what, cosv4_config_set_slice_size(cfg, o->slice_size),
              "bad --slice-size (524288, 1048576, 2097152 or 3145728)");
+    if (o->simple_threshold)
+        step(cfg, &rc, what, cosv4_config_set_simple_threshold(cfg, o->simple_threshold),
+             "bad --simple-threshold (at most 20000000)");
     if (o->threads)
         step(cfg, &rc, what, cosv4_config_set_workers(cfg, o->threads), "bad --threads (1 to 32)");
     if (o->no_sha)
@@ -394,16 +521,69 @@ static cosv4_result make_config(const options *o, cosv4_config **out, const char
     return COSV4_RESULT_OK;
 }
 
-int main(int argc, char **argv) {
-    options o;
-    cosv4_config *cfg = NULL;
-    cosv4_client *client = NULL;
+/* ---- the two modes ---- */
+
+#include "cosv4-upload-batch.h" /* -r: upload_tree */
+
+/* One file: LOCAL_FILE to COS_PATH. Returns the exit status. */
+static int upload_one_file(const options *o, const cosv4_client *client, const char *bucket) {
     cosv4_upload_options *uopts = NULL;
     cosv4_cancel_token *token = NULL;
     cosv4_upload_result *result = NULL;
     cosv4_error *err = NULL;
     progress_state ps;
     pthread_t watch_thread;
+    cosv4_result rc = COSV4_RESULT_OK;
+    int code;
+
+    memset(&ps, 0, sizeof ps);
+    ps.tty = isatty(STDERR_FILENO);
+    ps.quiet = o->quiet;
+    ps.start = now_s();
+    ps.last_decile = -1;
+    if (cosv4_upload_options_new(&uopts) || cosv4_cancel_token_new(&token) ||
+        cosv4_upload_options_set_cancel_token(uopts, token) ||
+        cosv4_upload_options_set_progress(uopts, on_progress, &ps) ||
+        cosv4_upload_options_set_insert_only(uopts, o->overwrite ? 0 : 1) ||
+        cosv4_upload_options_set_replace_stale(uopts, o->replace_stale ? 1 : 0) ||
+        cosv4_upload_options_set_create_parents(uopts, o->no_create_parents ? 0 : 1) ||
+        (o->biz_attr && (rc = cosv4_upload_options_set_biz_attr(uopts, o->biz_attr)) != 0)) {
+        fprintf(stderr, "cosv4-upload: cannot set up the upload: %s\n",
+                rc ? cosv4_strerror(rc) : "out of memory");
+        code = rc ? exit_code(rc) : 1;
+        goto done;
+    }
+    if (start_watcher(token, &watch_thread) != 0) {
+        code = 1;
+        goto done;
+    }
+
+    rc = cosv4_client_upload_file(client, bucket, o->cos_path, o->local, uopts, &result, &err);
+
+    stop_watcher(watch_thread);
+    if (ps.drawn) fputc('\n', stderr);
+    if (rc == COSV4_RESULT_OK) {
+        print_result(o, result);
+        code = 0;
+    } else {
+        print_error(o, rc, err);
+        code = exit_code(rc);
+        if (code == EXIT_INTERRUPTED && !o->quiet)
+            fprintf(stderr, "cosv4-upload: interrupted; run the same command again to resume\n");
+    }
+done:
+    cosv4_upload_result_free(result);
+    cosv4_error_free(err);
+    cosv4_upload_options_free(uopts);
+    cosv4_cancel_token_free(token);
+    return code;
+}
+
+int main(int argc, char **argv) {
+    options o;
+    cosv4_config *cfg = NULL;
+    cosv4_client *client = NULL;
+    cosv4_error *err = NULL;
     const char *what = NULL, *bucket = env("COS_BUCKET");
     cosv4_result rc;
     int parsed = parse_args(argc, argv, &o), code;
@@ -424,50 +604,7 @@ int main(int argc, char **argv) {
         cosv4_error_free(err);
         return exit_code(rc);
     }
-
-    memset(&ps, 0, sizeof ps);
-    ps.tty = isatty(STDERR_FILENO);
-    ps.quiet = o.quiet;
-    ps.start = now_s();
-    ps.last_decile = -1;
-    if (cosv4_upload_options_new(&uopts) || cosv4_cancel_token_new(&token) ||
-        cosv4_upload_options_set_cancel_token(uopts, token) ||
-        cosv4_upload_options_set_progress(uopts, on_progress, &ps) ||
-        cosv4_upload_options_set_insert_only(uopts, o.overwrite ? 0 : 1) ||
-        cosv4_upload_options_set_replace_stale(uopts, o.replace_stale ? 1 : 0) ||
-        cosv4_upload_options_set_create_parents(uopts, o.no_create_parents ? 0 : 1) ||
-        (o.biz_attr && (rc = cosv4_upload_options_set_biz_attr(uopts, o.biz_attr)) != 0)) {
-        fprintf(stderr, "cosv4-upload: cannot set up the upload: %s\n",
-                rc ? cosv4_strerror(rc) : "out of memory");
-        return rc ? exit_code(rc) : 1;
-    }
-    if (install_signals() != 0 ||
-        pthread_create(&watch_thread, NULL, watcher, token) != 0) {
-        perror("cosv4-upload: signal setup");
-        return 1;
-    }
-
-    rc = cosv4_client_upload_file(client, bucket, o.cos_path, o.local, uopts, &result, &err);
-
-    /* Stop the watcher (a signal arriving now only sets the flag), then report. */
-    {
-        char q = 'q';
-        if (write(wake_pipe[1], &q, 1) == 1) pthread_join(watch_thread, NULL);
-    }
-    if (ps.drawn) fputc('\n', stderr);
-    if (rc == COSV4_RESULT_OK) {
-        print_result(&o, result);
-        code = 0;
-    } else {
-        print_error(&o, rc, err);
-        code = exit_code(rc);
-        if (code == EXIT_INTERRUPTED && !o.quiet)
-            fprintf(stderr, "cosv4-upload: interrupted; run the same command again to resume\n");
-    }
-    cosv4_upload_result_free(result);
-    cosv4_error_free(err);
-    cosv4_upload_options_free(uopts);
-    cosv4_cancel_token_free(token);
+    code = o.recursive ? upload_tree(&o, client, bucket) : upload_one_file(&o, client, bucket);
     cosv4_client_free(client);
     return code;
 }

@@ -232,6 +232,11 @@ class _CBatchFileEvent(ctypes.Structure):
         ("cos_path", ctypes.c_char_p),
         ("bytes", ctypes.c_uint64),
         ("result_code", ctypes.c_uint32),
+        ("http_status", ctypes.c_uint32),
+        ("has_cos_code", ctypes.c_bool),
+        ("cos_code", ctypes.c_int64),
+        ("reason", ctypes.c_char_p),
+        ("bytes_sent", ctypes.c_uint64),
     ]
 
 

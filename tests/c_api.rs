@@ -412,7 +412,7 @@ fn example_cli_reports_only_confirmed_uploads_and_keeps_protected_objects() {
     let emu = enforcing(|c| c.faults.delay_ms = 20);
     let v1 = c_harness::content(9_000_000, 7);
     emu.emu.put_object("/cli/keep.bin", &v1);
-    let client = library_client(&emu);
+    let client = c_harness::library_client(&emu);
     let opts = cosv4::UploadOptions {
         insert_only: false,
         ..Default::default()
@@ -502,21 +502,9 @@ fn example_cli_creates_missing_folders_unless_told_not_to() {
     assert!(emu.emu.log().iter().all(|e| e.op != "create"));
 }
 
-/// A library client for the emulator of `emu`.
-fn library_client(emu: &Emu) -> cosv4::Client {
-    let mut c = cosv4::Config::new(
-        cosv4::Credentials::new(
-            c_harness::APPID,
-            c_harness::SECRET_ID,
-            c_harness::SECRET_KEY,
-        )
-        .unwrap(),
-    );
-    c.endpoint = Some(cosv4::Endpoint::BaseUrl(emu.emu.base_url()));
-    cosv4::Client::new(c).unwrap()
-}
-
 /// Removes an object so the next round uploads it again (a delete through the library).
 fn break_object(emu: &Emu, path: &str) {
-    library_client(emu).delete(c_harness::BUCKET, path).unwrap();
+    c_harness::library_client(emu)
+        .delete(c_harness::BUCKET, path)
+        .unwrap();
 }

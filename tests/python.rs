@@ -70,25 +70,9 @@ fn emulator_binary() -> PathBuf {
     bin
 }
 
-/// Whether python3 runs; a missing python3 fails the test when CI is set.
-fn have_python() -> bool {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 is not installed, and CI is set: the Python tests must not be skipped"
-        );
-        eprintln!("skipped: python3 is not installed");
-    }
-    ok
-}
-
 #[test]
 fn python_binding_unittests() {
-    if !have_python() {
+    if !c_harness::have_python() {
         return;
     }
     let lib = &c_harness::libs().so;

@@ -135,6 +135,22 @@ pub fn valgrind() -> bool {
     })
 }
 
+/// Whether python3 runs; a missing python3 fails the test when CI is set.
+pub fn have_python() -> bool {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 is not installed, and CI is set: the Python tests must not be skipped"
+        );
+        eprintln!("skipped: python3 is not installed");
+    }
+    ok
+}
+
 /// Runs a command, panics with its output when it fails, returns its stdout.
 pub fn command_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -275,6 +291,13 @@ impl Emu {
         env.push(("COS_ENDPOINT", self.emu.base_url()));
         env
     }
+}
+
+/// A library client for the emulator of `emu` (to check what a C program did).
+pub fn library_client(emu: &Emu) -> cosv4::Client {
+    let mut c = cosv4::Config::new(cosv4::Credentials::new(APPID, SECRET_ID, SECRET_KEY).unwrap());
+    c.endpoint = Some(cosv4::Endpoint::BaseUrl(emu.emu.base_url()));
+    cosv4::Client::new(c).unwrap()
 }
 
 /// COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET (no endpoint).

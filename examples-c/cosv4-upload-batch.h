@@ -1,0 +1,283 @@
+/*
+ * cosv4-upload -r: a directory tree to a COS folder through cosv4_client_upload_dir.
+ *
+ * Part of cosv4-upload.c, which includes it once (the CLI builds from that one source file);
+ * it uses that file's options, output helpers, signal watcher and exit codes.
+ *
+ * What it prints:
+ * - stderr, on a terminal and without --quiet: one progress line for the whole batch (files
+ *   done/found, bytes done/found, speed, ETA once the walk is over), redrawn in place.
+ * - stderr: a line per failed item (local path, cos path, result code name, COS code, HTTP
+ *   status, message) always; a line per skipped item (a symbolic link, a FIFO, ...) without
+ *   --quiet.
+ * - stdout without --json or --quiet: a summary line at the end.
+ * - stdout with --json: one object per line per item as it ends, then a summary line (see
+ *   json_item and json_summary). Each line is built whole in memory, then written and flushed,
+ *   so a reader never sees part of a line. Nothing is kept per item: memory does not grow
+ *   with the number of files.
+ */
+
+/* The batch as the callbacks see it. */
+typedef struct {
+    const options *o;
+    int draw;      /* stderr is a terminal and not --quiet: the progress line */
+    int drawn;     /* a progress line is on screen */
+    int broken;    /* a JSON line could not be made (out of memory): stop */
+    double start, last_draw;
+    cosv4_batch_progress last; /* the latest aggregate */
+    uint64_t uploaded, folders, skipped, failed, bytes_sent;
+} batch_state;
+
+/* ---- the progress line ---- */
+
+static void batch_clear_line(batch_state *s) {
+    if (!s->drawn) return;
+    fputs("\r\x1b[K", stderr);
+    fflush(stderr);
+    s->drawn = 0;
+}
+
+/* files 12/40  3.4 MiB / 10.0 MiB  1.2 MiB/s  ETA 0m05s ("40+" while the walk goes on) */
+static void batch_draw(batch_state *s) {
+    const cosv4_batch_progress *p = &s->last;
+    double elapsed = now_s() - s->start;
+    double rate = elapsed > 0 ? (double)p->bytes_done / elapsed : 0;
+    char done[32], known[32], speed[32];
+    human((double)p->bytes_done, done, sizeof done);
+    human((double)p->bytes_known, known, sizeof known);
+    human(rate, speed, sizeof speed);
+    fprintf(stderr, "\rfiles %" PRIu64 "/%" PRIu64 "%s  %s / %s  %s/s", p->files_done,
+            p->files_known, p->walk_done ? "" : "+", done, known, speed);
+    if (p->walk_done && rate > 0 && p->bytes_known > p->bytes_done) {
+        double eta = (double)(p->bytes_known - p->bytes_done) / rate;
+        fprintf(stderr, "  ETA %dm%02ds", (int)eta / 60, (int)eta % 60);
+    }
+    fputs("\x1b[K", stderr);
+    fflush(stderr);
+    s->drawn = 1;
+    s->last_draw = now_s();
+}
+
+static int32_t on_batch_progress(void *userdata, const cosv4_batch_progress *p) {
+    batch_state *s = (batch_state *)userdata;
+    s->last = *p;
+    if (s->draw && now_s() - s->last_draw >= 0.1) batch_draw(s);
+    return 0;
+}
+
+/* ---- lines ---- */
+
+/* A line built in memory, then written whole (see the top comment). */
+typedef struct {
+    FILE *f;
+    char *buf;
+    size_t len;
+} line;
+
+static int line_open(line *l) {
+    l->buf = NULL;
+    l->len = 0;
+    l->f = open_memstream(&l->buf, &l->len);
+    return l->f ? 0 : -1;
+}
+
+/* Ends the line with '\n', writes it to stdout and flushes; -1 when it could not be made. */
+static int line_write(line *l) {
+    int ok;
+    fputc('\n', l->f);
+    ok = !ferror(l->f);
+    if (fclose(l->f) != 0) ok = 0;
+    if (ok) {
+        fwrite(l->buf, 1, l->len, stdout);
+        fflush(stdout);
+    }
+    free(l->buf);
+    return ok ? 0 : -1;
+}
+
+/* One item as it ended:
+ *   {"local":"...","path":"/dst/a.txt","status":"uploaded","bytes":N,"bytes_sent":N}
+ *   {"local":"...","path":"/dst/empty/","status":"uploaded","folder":true,"bytes":0,
+ *    "bytes_sent":0}
+ *   {"local":"...","path":"/dst/link","status":"skipped","bytes":0,"reason":"..."}
+ *   {"local":"...","path":"/dst/x","status":"failed","bytes":N,"error":{"result":N,
+ *    "result_name":"COSV4_RESULT_...","http_status":N,"cos_code":N or null,"message":"..."}}
+ * `local` is the local path (bytes that are not UTF-8 become \ufffd); `bytes` the file's size;
+ * `bytes_sent` what this run sent of it (0 when the server already had the content). */
+static int json_item(const cosv4_batch_file_event *e) {
+    static const char *status[] = {"", "", "uploaded", "skipped", "failed"};
+    line l;
+    size_t n = strlen(e->cos_path);
+    if (line_open(&l) != 0) return -1;
+    fputs("{\"local\":", l.f);
+    json_string(l.f, e->local_path);
+    fputs(",\"path\":", l.f);
+    json_string(l.f, e->cos_path);
+    fprintf(l.f, ",\"status\":\"%s\"", status[e->kind]);
+    if (e->kind == COSV4_BATCH_EVENT_DONE && n > 0 && e->cos_path[n - 1] == '/')
+        fputs(",\"folder\":true", l.f);
+    fprintf(l.f, ",\"bytes\":%" PRIu64, e->bytes);
+    if (e->kind == COSV4_BATCH_EVENT_DONE) fprintf(l.f, ",\"bytes_sent\":%" PRIu64, e->bytes_sent);
+    if (e->kind == COSV4_BATCH_EVENT_SKIPPED) {
+        fputs(",\"reason\":", l.f);
+        json_string(l.f, e->reason);
+    }
+    if (e->kind == COSV4_BATCH_EVENT_FAILED) {
+        fputs(",\"error\":{", l.f);
+        json_error_fields(l.f, e->result_code, e->http_status, e->has_cos_code, e->cos_code);
+        fputs(",\"message\":", l.f);
+        json_string(l.f, e->reason);
+        fputc('}', l.f);
+    }
+    fputc('}', l.f);
+    return line_write(&l);
+}
+
+/* The stderr line of a failed or skipped item (paths quoted as JSON strings: one line, and
+ * every name shown unambiguously). */
+static void item_line(const batch_state *s, const cosv4_batch_file_event *e) {
+    if (e->kind == COSV4_BATCH_EVENT_SKIPPED) {
+        if (s->o->quiet) return;
+        fputs("cosv4-upload: skipped ", stderr);
+        json_string(stderr, e->local_path);
+        fputs(": ", stderr);
+        escaped(stderr, e->reason, 0);
+    } else {
+        fputs("cosv4-upload: failed ", stderr);
+        json_string(stderr, e->local_path);
+        fputs(" -> ", stderr);
+        json_string(stderr, e->cos_path);
+        fputs(": ", stderr);
+        error_text(stderr, e->result_code, e->http_status, e->has_cos_code, e->cos_code,
+                   e->reason);
+    }
+    fputc('\n', stderr);
+}
+
+static int32_t on_batch_file(void *userdata, const cosv4_batch_file_event *e) {
+    batch_state *s = (batch_state *)userdata;
+    size_t n = strlen(e->cos_path);
+    switch (e->kind) {
+    case COSV4_BATCH_EVENT_DONE:
+        if (n > 0 && e->cos_path[n - 1] == '/') s->folders++;
+        else s->uploaded++;
+        s->bytes_sent += e->bytes_sent;
+        break;
+    case COSV4_BATCH_EVENT_SKIPPED: s->skipped++; break;
+    case COSV4_BATCH_EVENT_FAILED: s->failed++; break;
+    default: return 0; /* STARTED, and kinds added later */
+    }
+    batch_clear_line(s);
+    if (e->kind != COSV4_BATCH_EVENT_DONE) item_line(s, e);
+    if (s->o->json && json_item(e) != 0) {
+        s->broken = 1;
+        return 1; /* stops the batch: a report with a line missing would mislead */
+    }
+    return 0;
+}
+
+/* ---- the end ---- */
+
+/* {"summary":{"uploaded":N,"folders":N,"skipped":N,"failed":N,"deleted":0,"bytes_sent":N,
+ *  "elapsed_s":X}} -- `uploaded` counts files, `folders` the empty directories mirrored
+ * (their item lines say "uploaded" with "folder":true). When the batch as a whole failed,
+ * also "error":{...} (as in an item line), and "interrupted":true after Ctrl-C/SIGTERM; the
+ * counts are then those of the items that ended before. */
+static int json_summary(const batch_state *s, double elapsed, cosv4_result rc,
+                        const cosv4_error *err) {
+    line l;
+    if (line_open(&l) != 0) return -1;
+    fprintf(l.f,
+            "{\"summary\":{\"uploaded\":%" PRIu64 ",\"folders\":%" PRIu64
+            ",\"skipped\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"deleted\":0,\"bytes_sent\":%" PRIu64
+            ",\"elapsed_s\":%.3f",
+            s->uploaded, s->folders, s->skipped, s->failed, s->bytes_sent, elapsed);
+    if (rc != COSV4_RESULT_OK) {
+        if (rc == COSV4_RESULT_CANCELLED && interrupted) fputs(",\"interrupted\":true", l.f);
+        fputs(",\"error\":{", l.f);
+        json_error_fields(l.f, rc, cosv4_error_http_status(err), cosv4_error_has_cos_code(err),
+                          cosv4_error_cos_code(err));
+        fputs(",\"message\":", l.f);
+        json_string(l.f, error_message(rc, err));
+        fputc('}', l.f);
+    }
+    fputs("}}", l.f);
+    return line_write(&l);
+}
+
+static void text_summary(const batch_state *s, double elapsed) {
+    char sent[32], speed[32];
+    human((double)s->bytes_sent, sent, sizeof sent);
+    human(elapsed > 0 ? (double)s->bytes_sent / elapsed : 0, speed, sizeof speed);
+    printf("uploaded %" PRIu64 " files, %" PRIu64 " folders; %" PRIu64 " skipped, %" PRIu64
+           " failed; %s sent in %.1fs (%s/s)\n",
+           s->uploaded, s->folders, s->skipped, s->failed, sent, elapsed, speed);
+    fflush(stdout);
+}
+
+/* The batch options from the command line; COSV4_RESULT_OK or the code of the refused one,
+ * with `*what` naming it. */
+static cosv4_result batch_options(const options *o, cosv4_batch_options *b,
+                                  const cosv4_cancel_token *token, batch_state *s,
+                                  const char **what) {
+    cosv4_result rc;
+    *what = "bad --jobs (1 to 32)";
+    if (o->jobs && (rc = cosv4_batch_options_set_jobs(b, o->jobs)) != 0) return rc;
+    *what = "cannot set up the batch";
+    if ((rc = cosv4_batch_options_set_cancel_token(b, token)) != 0 ||
+        (rc = cosv4_batch_options_set_insert_only(b, o->overwrite ? 0 : 1)) != 0 ||
+        (rc = cosv4_batch_options_set_follow_symlinks(b, o->follow_symlinks ? 1 : 0)) != 0 ||
+        (rc = cosv4_batch_options_set_file_callback(b, on_batch_file, s)) != 0)
+        return rc;
+    if (s->draw) return cosv4_batch_options_set_progress(b, on_batch_progress, s);
+    return COSV4_RESULT_OK;
+}
+
+/* -r: LOCAL_DIR to COS_FOLDER/. Returns the exit status: 0 when no item failed, 1 when one
+ * did (or the batch could not run), 2 for a usage error, 130 when interrupted. */
+static int upload_tree(const options *o, const cosv4_client *client, const char *bucket) {
+    cosv4_batch_options *bopts = NULL;
+    cosv4_cancel_token *token = NULL;
+    cosv4_batch_result *result = NULL;
+    cosv4_error *err = NULL;
+    batch_state s;
+    pthread_t watch_thread;
+    const char *what = "out of memory";
+    cosv4_result rc = COSV4_RESULT_OK;
+    double elapsed;
+    int code;
+
+    memset(&s, 0, sizeof s);
+    s.o = o;
+    s.draw = !o->quiet && isatty(STDERR_FILENO);
+    if (cosv4_batch_options_new(&bopts) || cosv4_cancel_token_new(&token) ||
+        (rc = batch_options(o, bopts, token, &s, &what)) != 0) {
+        fprintf(stderr, "cosv4-upload: %s\n", what);
+        code = rc ? exit_code(rc) : 1;
+        goto done;
+    }
+    if (start_watcher(token, &watch_thread) != 0) {
+        code = 1;
+        goto done;
+    }
+
+    s.start = now_s();
+    rc = cosv4_client_upload_dir(client, bucket, o->local, o->cos_path, bopts, &result, &err);
+    elapsed = now_s() - s.start;
+
+    stop_watcher(watch_thread);
+    batch_clear_line(&s);
+    if (s.broken) fprintf(stderr, "cosv4-upload: out of memory writing a JSON line; stopped\n");
+    else if (rc != COSV4_RESULT_OK) error_line(rc, err);
+    code = rc != COSV4_RESULT_OK ? exit_code(rc) : s.failed ? 1 : 0;
+    if (o->json && !s.broken) json_summary(&s, elapsed, rc, err);
+    else if (!o->json && !o->quiet && code != EXIT_USAGE) text_summary(&s, elapsed);
+    if (code == EXIT_INTERRUPTED && !o->quiet)
+        fprintf(stderr, "cosv4-upload: interrupted; run the same command again to finish\n");
+done:
+    cosv4_batch_result_free(result);
+    cosv4_error_free(err);
+    cosv4_batch_options_free(bopts);
+    cosv4_cancel_token_free(token);
+    return code;
+}
