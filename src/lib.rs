@@ -27,6 +27,9 @@
 //! ```
 
 #![deny(unsafe_code)]
+// Module texts name the private modules that hold each stage (`batch` → `walk`, `pipeline`, ...)
+// for whoever reads the source; rustdoc shows those names as plain text.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod batch;
 pub mod cancel;

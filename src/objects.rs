@@ -79,13 +79,13 @@ pub struct ObjectStat {
     pub source_url: String,
     /// `eInvalid`, `eWRPrivate` or `eWPrivateRPublic` (as answered; empty for folders).
     pub authority: String,
-    /// Custom headers set with [`Client::update`].
+    /// Custom headers set with [`crate::Client::update`].
     pub custom_headers: BTreeMap<String, String>,
     /// The whole `data` object of the answer.
     pub raw: Value,
 }
 
-/// What [`Client::update`] changes; `None` leaves a value as it is.
+/// What [`crate::Client::update`] changes; `None` leaves a value as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdateOptions {
     pub biz_attr: Option<String>,

@@ -8,7 +8,7 @@
 //! (with TCP_NODELAY) so there are no delayed-ACK stalls.
 //!
 //! HTTPS (`Server::start` with a rustls config) runs the same code over
-//! `rustls::StreamOwned<ServerConnection, TcpStream>`: [`Connection`] is generic over its stream
+//! `rustls::StreamOwned<ServerConnection, TcpStream>`: `Connection` is generic over its stream
 //! ([`Stream`]), so the plain path is compiled on its own, with no indirection or extra copy,
 //! and fault injection still acts on the raw socket underneath (RST through SO_LINGER 0).
 //! The TLS handshake happens on the connection's own thread, at its first read.

@@ -11,6 +11,9 @@
 //! this library and not yet freed, a NUL-terminated string, a buffer of the stated length, or a
 //! writable out-parameter.
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
+// The doc comments here are the C header's documentation (cbindgen copies them), written for
+// C readers: `"<local>.part"` is a file name pattern, not an HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
 
 // In the order the header presents them (cbindgen follows the declarations).
 pub mod result;
