@@ -220,14 +220,17 @@ fn rerun_after_a_cancel_during_finish_succeeds() {
     };
     let err = std::thread::scope(|scope| {
         scope.spawn(|| {
-            for _ in 0..2000 {
-                if data_offsets(&emu).len() == 10 {
+            // Every slice stored, and one request more received than answered: the finish,
+            // in the emulator's 600 ms wait (requests are counted when their head arrives,
+            // logged when answered). Cancel it there.
+            for _ in 0..4000 {
+                let log = emu.log();
+                let answered = log.iter().filter(|e| e.op == "upload_slice_data").count();
+                if answered >= 10 && emu.stats().requests > log.len() as u64 {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
-            // The finish is on its way (or in the emulator's 600 ms wait): cancel it.
-            std::thread::sleep(Duration::from_millis(150));
             token.cancel();
         });
         client
