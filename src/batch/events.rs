@@ -67,16 +67,19 @@ impl Outbox<'_> {
         bytes: u64,
     ) {
         self.found(bytes);
-        self.ended(
-            FileResult {
-                local,
-                cos_path,
-                status,
-                bytes,
-                elapsed: Duration::ZERO,
-            },
-            0,
-        );
+        self.ended_now(local, cos_path, status, bytes);
+    }
+
+    /// An item already found ends without being sent.
+    pub fn ended_now(&self, local: PathBuf, cos_path: String, status: FileStatus, bytes: u64) {
+        let result = FileResult {
+            local,
+            cos_path,
+            status,
+            bytes,
+            elapsed: Duration::ZERO,
+        };
+        self.ended(result, 0);
     }
 }
 

@@ -2,9 +2,9 @@
 //! (local file, cos path) pairs.
 //!
 //! The pipeline ([`pipeline`]): a walk ([`walk`]) streams the items (one directory's sorted
-//! names in memory per level, never the whole tree) to a hashing stage that opens each file
-//! and computes the digest its upload sends, a bounded look-ahead of files ahead of the
-//! senders; `jobs` worker threads upload the prepared files through the upload engine (with
+//! names in memory per level, never the whole tree) to a stage ([`stage`]) that opens each
+//! file, compares it with the remote side when syncing, and hands it to `hashers` threads that
+//! compute the digest its upload sends, a bounded look-ahead of files ahead of the senders; `jobs` worker threads upload the prepared files through the upload engine (with
 //! the digest handed over, so no file is read twice for hashing) on the client's shared agent,
 //! after creating the file's folders once per batch ([`folders`]); every request of every file
 //! holds a permit of one bound shared by the batch ([`BatchOptions::max_requests`]). Events
@@ -70,8 +70,13 @@ pub struct BatchOptions {
     pub upload: UploadOptions,
     /// Files uploaded at once (1..=32). Default 4.
     pub jobs: usize,
-    /// Files hashed ahead of the senders (1..=64). Default 4.
+    /// Files waiting to be hashed, and hashed files waiting for a sender (1..=64 each).
+    /// Default 4.
     pub lookahead: usize,
+    /// Threads hashing files at once (1..=16). Default: the machine's cores, at most 4. The
+    /// protocol needs a file's whole SHA-1 before its first byte goes out; several hashers keep
+    /// the senders fed when files are large.
+    pub hashers: usize,
     /// Requests in flight for the whole batch, all files together (at least 1). Default 8.
     pub max_requests: usize,
     /// Follow symbolic links (a directory reached twice on the current path, a loop, is
@@ -140,6 +145,7 @@ impl Default for BatchOptions {
             upload: UploadOptions::default(),
             jobs: 4,
             lookahead: 4,
+            hashers: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
             max_requests: 8,
             follow_symlinks: false,
             fail_fast: false,

@@ -6,7 +6,7 @@
 use super::delete::{Deleter, Withheld};
 use super::events::{collect, Msg, Outbox};
 use super::folders::Folders;
-use super::stage::{Stage, Work};
+use super::stage::{HashJob, Stage, Work};
 use super::{BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus};
 use crate::cancel::CancelToken;
 use crate::config::MAX_WORKERS;
@@ -23,6 +23,8 @@ use std::time::Instant;
 
 /// Most files hashed ahead of the senders.
 const MAX_LOOKAHEAD: usize = 64;
+/// Most hashing threads.
+const MAX_HASHERS: usize = 16;
 
 /// What every sender shares.
 struct Senders<'a> {
@@ -77,6 +79,7 @@ pub(crate) fn run(
         BatchSource::List(_) => 0,
     };
     let items = source.items(opts.follow_symlinks, opts.filter.clone());
+    let (hash_tx, hash_rx) = mpsc::sync_channel::<HashJob>(opts.lookahead);
     let (work_tx, work_rx) = mpsc::sync_channel::<Work>(opts.lookahead);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let failed = AtomicU64::new(0);
@@ -85,7 +88,8 @@ pub(crate) fn run(
         failed: &failed,
     };
     let collected = std::thread::scope(|scope| {
-        let stage = Stage {
+        // Shared by the walk and the hashers; its sender of messages goes with the last one.
+        let stage = Arc::new(Stage {
             api,
             bucket,
             halt: &halt,
@@ -96,10 +100,18 @@ pub(crate) fn run(
             sync: opts.sync,
             dry_run: opts.dry_run,
             root_len,
-        };
-        let stage = scope.spawn(move || stage.run(items, work_tx));
-        // The senders own the receiver: when the last one ends, the stage's next hand-over
-        // fails and it stops too.
+        });
+        let hash_rx = Arc::new(Mutex::new(hash_rx));
+        let hashing: Vec<_> = (0..opts.hashers)
+            .map(|_| {
+                let (stage, rx, tx) = (stage.clone(), hash_rx.clone(), work_tx.clone());
+                scope.spawn(move || stage.hash_all(&rx, tx))
+            })
+            .collect();
+        drop(hash_rx);
+        let walk = scope.spawn(move || stage.run(items, hash_tx, work_tx));
+        // The senders own the receiver: when the last one ends, the hashers' and the walk's
+        // next hand-over fails and they stop too (and the walk when the hashers are gone).
         let work_rx = Arc::new(Mutex::new(work_rx));
         let sending: Vec<_> = (0..opts.jobs)
             .map(|_| {
@@ -121,7 +133,8 @@ pub(crate) fn run(
         };
         let (sync, failed) = (opts.sync, &failed);
         scope.spawn(move || {
-            let found = stage.join().unwrap_or_default();
+            let found = walk.join().unwrap_or_default();
+            hashing.into_iter().for_each(|h| drop(h.join()));
             sending.into_iter().for_each(|s| drop(s.join()));
             let Some(sync) = sync.filter(|s| s.delete) else {
                 return;
@@ -189,6 +202,7 @@ fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> 
     };
     in_range("jobs", opts.jobs, MAX_WORKERS)?;
     in_range("lookahead", opts.lookahead, MAX_LOOKAHEAD)?;
+    in_range("hashers", opts.hashers, MAX_HASHERS)?;
     if opts.max_requests == 0 {
         return Err(Error::usage(
             "max_requests is 0; at least 1 request must be allowed",

@@ -1,6 +1,8 @@
-//! The walk-and-hash stage of a batch (one thread): every item the walk finds is announced;
-//! files are opened, compared with the remote side when syncing, hashed and handed to the
-//! senders (waiting while the look-ahead is full); the rest end here.
+//! The walk stage of a batch (one thread) and its hashers: every item the walk finds is
+//! announced; files are opened and compared with the remote side when syncing (by size, in
+//! walk order), then those that need a digest go to `hashers` threads (a bounded queue: the
+//! look-ahead), which hash several files at once and hand them to the senders; the rest end
+//! here.
 //!
 //! A sync lists each remote folder when the walk enters the matching local directory
 //! ([`remote::list_folder`]) and takes each local item's entry out of it; what is left when
@@ -15,11 +17,11 @@ use super::remote::{self, RemoteEntry, RemoteFolder};
 use super::walk::{Item, Items};
 use super::{Compare, FileStatus, SyncOptions};
 use crate::cancel::CancelToken;
-use crate::error::Result;
 use crate::transport::Api;
 use crate::upload::{self, FileSource, Prepared, RequestLimit};
 use std::path::PathBuf;
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Mutex;
 
 /// What the stage hands to a sender.
 pub(super) enum Work {
@@ -61,19 +63,31 @@ pub(super) struct Found {
     pub complete: bool,
 }
 
-/// How a file compares with its remote object.
+/// How a file compares with its remote object before hashing.
 enum Verdict {
     Unchanged,
-    /// Upload it; `replace` an object that differs; the digest when the comparison hashed it.
+    /// Upload it; `replace` an object that differs. `same_if`: the remote SHA-1 to compare
+    /// with the digest (same size): equal means unchanged after all.
     Upload {
         replace: bool,
-        prepared: Option<Prepared>,
+        same_if: Option<String>,
     },
 }
 
+/// A file for the hashers.
+pub(super) struct HashJob {
+    local: PathBuf,
+    cos_path: String,
+    source: FileSource,
+    bytes: u64,
+    replace: bool,
+    same_if: Option<String>,
+}
+
 impl Stage<'_> {
-    /// Runs the stage over `items`; stops early when the batch halts or no sender is left.
-    pub fn run(&self, items: Items, work: SyncSender<Work>) -> Found {
+    /// Runs the stage over `items`; stops early when the batch halts or no hasher or sender
+    /// is left.
+    pub fn run(&self, items: Items, hash: SyncSender<HashJob>, work: SyncSender<Work>) -> Found {
         let mut found = Found::default();
         // The listings of the remote folders on the walk's current path (a sync only).
         let mut open: Vec<(String, RemoteFolder)> = Vec::new();
@@ -100,7 +114,7 @@ impl Stage<'_> {
                 Item::File { local, cos_path } => {
                     found.selected += 1;
                     let remote = self.sync.map(|_| take(&mut open, &cos_path));
-                    self.file(local, cos_path, remote, &work)
+                    self.file(local, cos_path, remote, (&hash, &work))
                 }
                 Item::Skip {
                     local,
@@ -207,14 +221,15 @@ impl Stage<'_> {
         }
     }
 
-    /// A file: compared (a sync), then handed over, or ended here; false when no sender is
-    /// left. `remote`: `None` without a sync, else the remote entry at its path, if any.
+    /// A file: announced, compared by size (a sync), then handed to the hashers or the
+    /// senders, or ended here; false when none of those is left. `remote`: `None` without a
+    /// sync, else the remote entry at its path, if any.
     fn file(
         &self,
         local: PathBuf,
         cos_path: String,
         remote: Option<Option<RemoteEntry>>,
-        work: &SyncSender<Work>,
+        (hash, work): (&SyncSender<HashJob>, &SyncSender<Work>),
     ) -> bool {
         let source = match FileSource::open(&local) {
             Ok(source) => source,
@@ -225,87 +240,123 @@ impl Stage<'_> {
             }
         };
         let bytes = upload::Source::len(&source);
-        let verdict = match &remote {
-            None => Ok(Verdict::Upload {
-                replace: false,
-                prepared: None,
-            }),
-            Some(entry) => self.compare(&source, entry.as_ref()),
-        };
-        let (replace, prepared) = match verdict {
-            Ok(Verdict::Unchanged) => {
+        self.out.found(bytes);
+        let (replace, same_if) = match remote.map(|r| self.compare(bytes, r.as_ref())) {
+            Some(Verdict::Unchanged) => {
                 self.out
-                    .found_and_ended(local, cos_path, FileStatus::Unchanged, bytes);
+                    .ended_now(local, cos_path, FileStatus::Unchanged, bytes);
                 return true;
             }
-            Ok(Verdict::Upload { replace, prepared }) => (replace, prepared),
-            Err(e) => {
-                let failed = FileStatus::Failed(e);
-                self.out.found_and_ended(local, cos_path, failed, bytes);
-                return true;
-            }
+            Some(Verdict::Upload { replace, same_if }) => (replace, same_if),
+            None => (false, None),
         };
+        if same_if.is_some() || (self.api.cfg.integrity && !self.dry_run) {
+            let job = HashJob {
+                local,
+                cos_path,
+                source,
+                bytes,
+                replace,
+                same_if,
+            };
+            return hash.send(job).is_ok();
+        }
         if self.dry_run {
-            let status = FileStatus::WouldUpload;
-            self.out.found_and_ended(local, cos_path, status, bytes);
+            self.out
+                .ended_now(local, cos_path, FileStatus::WouldUpload, bytes);
             return true;
         }
-        // The digest the upload sends: the comparison's (when the upload uses one), or now.
-        let prepared = match prepared {
-            Some(p) if self.api.cfg.integrity => Ok(Some(p)),
-            _ => upload::prepare(self.api.cfg, &source, self.halt),
+        let file = Work::File {
+            local,
+            cos_path,
+            source,
+            prepared: None,
+            replace,
         };
-        match prepared {
-            Ok(prepared) => {
-                self.out.found(bytes);
-                let file = Work::File {
-                    local,
-                    cos_path,
-                    source,
-                    prepared,
-                    replace,
-                };
-                work.send(file).is_ok()
+        work.send(file).is_ok()
+    }
+
+    /// A sync's comparison of a `len`-byte file with the remote entry at its path, as far as
+    /// sizes go.
+    fn compare(&self, len: u64, remote: Option<&RemoteEntry>) -> Verdict {
+        let upload = |replace| Verdict::Upload {
+            replace,
+            same_if: None,
+        };
+        let Some(remote) = remote else {
+            return upload(false); // new
+        };
+        if remote.is_folder {
+            return upload(false); // fails as the service says (a folder has the name)
+        }
+        if !remote.complete || remote.size != len {
+            return upload(true);
+        }
+        let compare = self.sync.map(|s| s.compare).unwrap_or_default();
+        if compare == Compare::SizeOnly {
+            return Verdict::Unchanged;
+        }
+        if remote.sha.is_empty() {
+            return upload(true);
+        }
+        Verdict::Upload {
+            replace: true,
+            same_if: Some(remote.sha.clone()),
+        }
+    }
+
+    /// A hasher: digests the files it takes until there are none, or the batch stops or no
+    /// sender is left; each one found identical ends here, the others go to the senders.
+    pub fn hash_all(&self, jobs: &Mutex<Receiver<HashJob>>, work: SyncSender<Work>) {
+        loop {
+            if self.halt.is_cancelled() {
+                return;
             }
-            Err(e) => {
-                let failed = FileStatus::Failed(e);
-                self.out.found_and_ended(local, cos_path, failed, bytes);
-                true
+            let next = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
+            let Ok(job) = next else { return };
+            if !self.hashed(job, &work) {
+                return;
             }
         }
     }
 
-    /// A sync's comparison of `source` with the remote entry at its path.
-    fn compare(&self, source: &FileSource, remote: Option<&RemoteEntry>) -> Result<Verdict> {
-        let upload = |replace| Verdict::Upload {
+    /// One file's digest, then its fate; false when no sender is left.
+    fn hashed(&self, job: HashJob, work: &SyncSender<Work>) -> bool {
+        let HashJob {
+            local,
+            cos_path,
+            source,
+            bytes,
             replace,
-            prepared: None,
+            same_if,
+        } = job;
+        let prepared = match upload::compute(self.api.cfg, &source, self.halt) {
+            Ok(p) => p,
+            Err(e) => {
+                self.out
+                    .ended_now(local, cos_path, FileStatus::Failed(e), bytes);
+                return true;
+            }
         };
-        let Some(remote) = remote else {
-            return Ok(upload(false)); // new
+        let same = same_if.is_some_and(|sha| prepared.digest.sha.eq_ignore_ascii_case(&sha));
+        if same || self.dry_run {
+            let status = if same {
+                FileStatus::Unchanged
+            } else {
+                FileStatus::WouldUpload
+            };
+            self.out.ended_now(local, cos_path, status, bytes);
+            return true;
+        }
+        let file = Work::File {
+            local,
+            cos_path,
+            source,
+            // Without integrity checks the upload sends no digest (it was for the comparison).
+            prepared: self.api.cfg.integrity.then_some(prepared),
+            replace,
         };
-        if remote.is_folder {
-            return Ok(upload(false)); // fails as the service says (a folder has the name)
-        }
-        let len = upload::Source::len(source);
-        if !remote.complete || remote.size != len {
-            return Ok(upload(true));
-        }
-        let compare = self.sync.map(|s| s.compare).unwrap_or_default();
-        if compare == Compare::SizeOnly {
-            return Ok(Verdict::Unchanged);
-        }
-        if remote.sha.is_empty() {
-            return Ok(upload(true));
-        }
-        let prepared = upload::compute(self.api.cfg, source, self.halt)?;
-        if prepared.digest.sha.eq_ignore_ascii_case(&remote.sha) {
-            return Ok(Verdict::Unchanged);
-        }
-        Ok(Verdict::Upload {
-            replace: true,
-            prepared: Some(prepared),
-        })
+        work.send(file).is_ok()
     }
 }
 

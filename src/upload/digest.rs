@@ -27,19 +27,6 @@ pub(crate) fn digest_slice_size(cfg: &Config, len: u64) -> u64 {
     }
 }
 
-/// The digest the upload of `source` sends (none without integrity checks), computed now;
-/// `cancel` stops it.
-pub(crate) fn prepare(
-    cfg: &Config,
-    source: &dyn Source,
-    cancel: &CancelToken,
-) -> Result<Option<Prepared>> {
-    if !cfg.integrity {
-        return Ok(None);
-    }
-    compute(cfg, source, cancel).map(Some)
-}
-
 /// The digest of `source` with the engine's rule, computed now whatever `cfg.integrity` says
 /// (a sync compares it with the remote SHA-1); `cancel` stops it.
 pub(crate) fn compute(cfg: &Config, source: &dyn Source, cancel: &CancelToken) -> Result<Prepared> {

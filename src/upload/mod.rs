@@ -18,7 +18,7 @@ mod source;
 mod window;
 
 pub use crate::cancel::CancelToken;
-pub(crate) use digest::{compute, digest_slice_size, prepare, Prepared};
+pub(crate) use digest::{compute, digest_slice_size, Prepared};
 pub(crate) use limit::RequestLimit;
 pub(crate) use parents::folders_of;
 pub use plan::Plan;
