@@ -6,7 +6,7 @@
 use super::delete::{Deleter, Withheld};
 use super::events::{collect, Msg, Outbox};
 use super::folders::Folders;
-use super::stage::{HashJob, Stage, Work};
+use super::stage::{forward, HashJob, Slot, Stage, Work};
 use super::{BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus};
 use crate::cancel::CancelToken;
 use crate::config::MAX_WORKERS;
@@ -80,7 +80,8 @@ pub(crate) fn run(
     };
     let items = source.items(opts.follow_symlinks, opts.filter.clone());
     let (hash_tx, hash_rx) = mpsc::sync_channel::<HashJob>(opts.lookahead);
-    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(opts.lookahead);
+    let (order_tx, order_rx) = mpsc::sync_channel::<Slot>(opts.lookahead);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(1);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let failed = AtomicU64::new(0);
     let outbox = |tx: &Sender<Msg>| Outbox {
@@ -104,14 +105,16 @@ pub(crate) fn run(
         let hash_rx = Arc::new(Mutex::new(hash_rx));
         let hashing: Vec<_> = (0..opts.hashers)
             .map(|_| {
-                let (stage, rx, tx) = (stage.clone(), hash_rx.clone(), work_tx.clone());
-                scope.spawn(move || stage.hash_all(&rx, tx))
+                let (stage, rx) = (stage.clone(), hash_rx.clone());
+                scope.spawn(move || stage.hash_all(&rx))
             })
             .collect();
         drop(hash_rx);
-        let walk = scope.spawn(move || stage.run(items, hash_tx, work_tx));
-        // The senders own the receiver: when the last one ends, the hashers' and the walk's
-        // next hand-over fails and they stop too (and the walk when the hashers are gone).
+        let halted = &halt;
+        scope.spawn(move || forward(order_rx, work_tx, halted));
+        let walk = scope.spawn(move || stage.run(items, hash_tx, order_tx));
+        // The senders own the receiver: when the last one ends, the forwarder's next hand-over
+        // fails and it stops, then the walk's (and the hashers run out of files).
         let work_rx = Arc::new(Mutex::new(work_rx));
         let sending: Vec<_> = (0..opts.jobs)
             .map(|_| {

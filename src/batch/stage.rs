@@ -82,12 +82,41 @@ pub(super) struct HashJob {
     bytes: u64,
     replace: bool,
     same_if: Option<String>,
+    /// Where its work goes (`None`: it ended in the hasher).
+    reply: SyncSender<Option<Work>>,
+}
+
+/// One item's place in the walk's order: its work, once ready (see [`forward`]).
+pub(super) type Slot = Receiver<Option<Work>>;
+
+/// The hand-over to the senders in walk order: each slot is waited for in turn, so files
+/// hashed at once still go out in the order the walk found them (a run is repeatable, and a
+/// large file is not overtaken by the small ones after it). Ends when the walk is over, the
+/// batch stops, or no sender is left.
+pub(super) fn forward(order: Receiver<Slot>, work: SyncSender<Work>, halt: &CancelToken) {
+    for slot in order {
+        if halt.is_cancelled() {
+            return;
+        }
+        if let Ok(Some(w)) = slot.recv() {
+            if work.send(w).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// A slot already filled with `w`.
+fn ready(w: Work) -> Slot {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let _ = tx.send(Some(w)); // room for one: never blocks
+    rx
 }
 
 impl Stage<'_> {
     /// Runs the stage over `items`; stops early when the batch halts or no hasher or sender
     /// is left.
-    pub fn run(&self, items: Items, hash: SyncSender<HashJob>, work: SyncSender<Work>) -> Found {
+    pub fn run(&self, items: Items, hash: SyncSender<HashJob>, work: SyncSender<Slot>) -> Found {
         let mut found = Found::default();
         // The listings of the remote folders on the walk's current path (a sync only).
         let mut open: Vec<(String, RemoteFolder)> = Vec::new();
@@ -183,7 +212,7 @@ impl Stage<'_> {
         local: PathBuf,
         cos_folder: String,
         exists: bool,
-        work: &SyncSender<Work>,
+        work: &SyncSender<Slot>,
     ) -> bool {
         let status = if exists {
             FileStatus::Unchanged
@@ -191,7 +220,7 @@ impl Stage<'_> {
             FileStatus::WouldUpload
         } else {
             self.out.found(0);
-            return work.send(Work::Folder { local, cos_folder }).is_ok();
+            return work.send(ready(Work::Folder { local, cos_folder })).is_ok();
         };
         self.out.found_and_ended(local, cos_folder, status, 0);
         true
@@ -229,7 +258,7 @@ impl Stage<'_> {
         local: PathBuf,
         cos_path: String,
         remote: Option<Option<RemoteEntry>>,
-        (hash, work): (&SyncSender<HashJob>, &SyncSender<Work>),
+        (hash, work): (&SyncSender<HashJob>, &SyncSender<Slot>),
     ) -> bool {
         let source = match FileSource::open(&local) {
             Ok(source) => source,
@@ -251,6 +280,7 @@ impl Stage<'_> {
             None => (false, None),
         };
         if same_if.is_some() || (self.api.cfg.integrity && !self.dry_run) {
+            let (reply, slot) = std::sync::mpsc::sync_channel(1);
             let job = HashJob {
                 local,
                 cos_path,
@@ -258,8 +288,9 @@ impl Stage<'_> {
                 bytes,
                 replace,
                 same_if,
+                reply,
             };
-            return hash.send(job).is_ok();
+            return hash.send(job).is_ok() && work.send(slot).is_ok();
         }
         if self.dry_run {
             self.out
@@ -273,7 +304,7 @@ impl Stage<'_> {
             prepared: None,
             replace,
         };
-        work.send(file).is_ok()
+        work.send(ready(file)).is_ok()
     }
 
     /// A sync's comparison of a `len`-byte file with the remote entry at its path, as far as
@@ -305,23 +336,23 @@ impl Stage<'_> {
         }
     }
 
-    /// A hasher: digests the files it takes until there are none, or the batch stops or no
-    /// sender is left; each one found identical ends here, the others go to the senders.
-    pub fn hash_all(&self, jobs: &Mutex<Receiver<HashJob>>, work: SyncSender<Work>) {
+    /// A hasher: digests the files it takes until there are none or the batch stops; each one
+    /// found identical ends here, the others go to their slot.
+    pub fn hash_all(&self, jobs: &Mutex<Receiver<HashJob>>) {
         loop {
             if self.halt.is_cancelled() {
                 return;
             }
             let next = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
             let Ok(job) = next else { return };
-            if !self.hashed(job, &work) {
-                return;
-            }
+            let reply = job.reply.clone();
+            // A reply nobody waits for: the batch is stopping.
+            let _ = reply.send(self.hashed(job));
         }
     }
 
-    /// One file's digest, then its fate; false when no sender is left.
-    fn hashed(&self, job: HashJob, work: &SyncSender<Work>) -> bool {
+    /// One file's digest, then its fate: the work for the senders, or `None` when it ended.
+    fn hashed(&self, job: HashJob) -> Option<Work> {
         let HashJob {
             local,
             cos_path,
@@ -329,13 +360,14 @@ impl Stage<'_> {
             bytes,
             replace,
             same_if,
+            reply: _,
         } = job;
         let prepared = match upload::compute(self.api.cfg, &source, self.halt) {
             Ok(p) => p,
             Err(e) => {
                 self.out
                     .ended_now(local, cos_path, FileStatus::Failed(e), bytes);
-                return true;
+                return None;
             }
         };
         let same = same_if.is_some_and(|sha| prepared.digest.sha.eq_ignore_ascii_case(&sha));
@@ -346,17 +378,16 @@ impl Stage<'_> {
                 FileStatus::WouldUpload
             };
             self.out.ended_now(local, cos_path, status, bytes);
-            return true;
+            return None;
         }
-        let file = Work::File {
+        Some(Work::File {
             local,
             cos_path,
             source,
             // Without integrity checks the upload sends no digest (it was for the comparison).
             prepared: self.api.cfg.integrity.then_some(prepared),
             replace,
-        };
-        work.send(file).is_ok()
+        })
     }
 }
 
