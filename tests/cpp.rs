@@ -243,7 +243,7 @@ fn batch_tree(root: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
 /// callback, an exception from a callback rethrown in C++ (then a rerun completes), a cancel
 /// from a callback, a sync rerun that sends no content and deletes a remote-only file (not an
 /// excluded one), a dry run that changes nothing, and bad input (a bad cos path in the list,
-/// a bad option, a bad pattern, delete without sync).
+/// a bad option, a bad pattern, delete without sync, a bandwidth limit below 1 KiB/s).
 #[test]
 fn batch_example_tree_list_stops_and_exceptions() {
     let root = c_harness::out_dir().join("cpp-batch-tree");
@@ -370,6 +370,12 @@ fn batch_example_tree_list_stops_and_exceptions() {
         assert_eq!(code, Some(2), "{v:?}: {err}");
         assert!(
             err.contains("delete is set but sync is off"),
+            "{v:?}: {err}"
+        );
+        let (code, _, err) = run(&["--limit-rate", "1000", &tree, "/tree/"]);
+        assert_eq!(code, Some(2), "{v:?}: {err}");
+        assert!(
+            err.contains("COSV4_RESULT_INVALID_CONFIG") && err.contains("limit_rate"),
             "{v:?}: {err}"
         );
         assert_eq!(ops(&emu).keys().collect::<Vec<_>>(), ["list"], "{v:?}");
