@@ -252,7 +252,8 @@ class LimitRateTest(unittest.TestCase):
             c.upload(BUCKET, "/unlimited.bin", data=data)
 
     def test_bad_limits(self):
-        with self.assertRaisesRegex(cosv4.UsageError, "limit_rate: .*bandwidth limit 1000 bytes/s is below"):
+        with self.assertRaisesRegex(cosv4.UsageError,
+                                    "limit_rate: .*bandwidth limit 1000 bytes/s is below"):
             self.emu.client(limit_rate=1000)
         with self.assertRaisesRegex(cosv4.UsageError, "limit_rate -1 is out of range"):
             self.emu.client(limit_rate=-1)
