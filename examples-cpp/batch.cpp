@@ -6,7 +6,12 @@
  *   batch [OPTIONS] --list LOCAL COS_PATH [LOCAL COS_PATH]...
  *
  * OPTIONS: --jobs N, --max-requests N, --overwrite, --fail-fast, --follow-symlinks,
- *          --slice-size BYTES, --simple-threshold BYTES (client settings), and, to show how a
+ *          --slice-size BYTES, --simple-threshold BYTES, --limit-rate BYTES_PER_SECOND (client
+ *          settings); a sync of a directory: --sync (skip files identical remotely, by size
+ *          and SHA-1), --size-only (a sync by size), --delete (remove remote files the
+ *          directory lacks), --force (allow --delete with an empty directory), --include GLOB,
+ *          --exclude GLOB (repeatable); --dry-run (change nothing, say what would change),
+ *          --keep-failed (the result keeps the failed items only); and, to show how a
  *          batch stops: --stop-after N (the file callback returns false once N items ended),
  *          --throw-after N (it throws a C++ exception then), --cancel-after N (it cancels the
  *          batch's CancelToken then).
@@ -14,7 +19,9 @@
  * Environment as for cosv4-upload: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and
  * COS_ENDPOINT (a base URL such as http://127.0.0.1:8080) or COS_REGION (gz, sh, ...).
  * Prints one line per item from the result (status, cos path, bytes, time, local path, and
- * the error of a failed item), a line counting the callbacks' events, and a summary line. The
+ * the error of a failed item), a line counting the callbacks' events, and a summary line
+ * (uploaded, folders, skipped, failed, bytes sent, items, then unchanged, deleted,
+ * would_upload, would_delete). The
  * exception of --throw-after travels safely through the C library: the batch stops and the
  * exception is rethrown from upload_dir/upload_list. Run the same command again to finish an
  * interrupted batch: files already uploaded cost no data or are sent again whole (small ones).
@@ -50,6 +57,10 @@ const char *status_name(uint32_t status) {
     case COSV4_BATCH_STATUS_FOLDER: return "folder";
     case COSV4_BATCH_STATUS_SKIPPED: return "skipped";
     case COSV4_BATCH_STATUS_FAILED: return "failed";
+    case COSV4_BATCH_STATUS_UNCHANGED: return "unchanged";
+    case COSV4_BATCH_STATUS_DELETED: return "deleted";
+    case COSV4_BATCH_STATUS_WOULD_UPLOAD: return "would-upload";
+    case COSV4_BATCH_STATUS_WOULD_DELETE: return "would-delete";
     default: return "unknown";
     }
 }
@@ -59,7 +70,9 @@ int usage() {
                  "usage: batch [OPTIONS] LOCAL_DIR COS_FOLDER/\n"
                  "       batch [OPTIONS] --list LOCAL COS_PATH [LOCAL COS_PATH]...\n"
                  "options: --jobs N --max-requests N --overwrite --fail-fast --follow-symlinks\n"
-                 "         --slice-size BYTES --simple-threshold BYTES\n"
+                 "         --slice-size BYTES --simple-threshold BYTES --limit-rate BYTES\n"
+                 "         --sync --size-only --delete --force --include GLOB --exclude GLOB\n"
+                 "         --dry-run --keep-failed\n"
                  "         --stop-after N --throw-after N --cancel-after N\n"
                  "environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
                  "COS_ENDPOINT (base URL) or COS_REGION\n");
@@ -85,7 +98,7 @@ struct Seen {
 int main(int argc, char **argv) {
     bool list_mode = false;
     uint64_t stop_after = 0, throw_after = 0, cancel_after = 0; /* 0: never */
-    uint64_t slice_size = 0, simple = 0;                           /* 0: the library's default */
+    uint64_t slice_size = 0, simple = 0, limit_rate = 0;           /* 0: the library's default */
     cosv4::BatchOptions opts;
     std::vector<const char *> rest;
     for (int i = 1; i < argc; i++) {
@@ -99,6 +112,24 @@ int main(int argc, char **argv) {
             opts.fail_fast(true);
         } else if (!std::strcmp(a, "--follow-symlinks")) {
             opts.follow_symlinks(true);
+        } else if (!std::strcmp(a, "--sync")) {
+            opts.sync(COSV4_SYNC_MODE_CHECKSUM);
+        } else if (!std::strcmp(a, "--size-only")) {
+            opts.sync(COSV4_SYNC_MODE_SIZE_ONLY);
+        } else if (!std::strcmp(a, "--delete")) {
+            opts.delete_extra(true);
+        } else if (!std::strcmp(a, "--force")) {
+            opts.force(true);
+        } else if (!std::strcmp(a, "--dry-run")) {
+            opts.dry_run(true);
+        } else if (!std::strcmp(a, "--keep-failed")) {
+            opts.keep(COSV4_BATCH_KEEP_FAILED);
+        } else if (!std::strcmp(a, "--include") && has_value) {
+            opts.include(argv[++i]);
+        } else if (!std::strcmp(a, "--exclude") && has_value) {
+            opts.exclude(argv[++i]);
+        } else if (!std::strcmp(a, "--limit-rate") && has_value) {
+            limit_rate = std::strtoull(argv[++i], NULL, 10);
         } else if (!std::strcmp(a, "--jobs") && has_value) {
             opts.jobs(static_cast<uint32_t>(std::strtoul(argv[++i], NULL, 10)));
         } else if (!std::strcmp(a, "--max-requests") && has_value) {
@@ -127,6 +158,7 @@ int main(int argc, char **argv) {
         cosv4::Config cfg = example::config_from_env();
         if (slice_size) cfg.slice_size(slice_size);
         if (simple) cfg.simple_threshold(simple);
+        if (limit_rate) cfg.limit_rate(limit_rate);
         const cosv4::Client client(std::move(cfg));
 
         cosv4::CancelToken token;
@@ -174,8 +206,10 @@ int main(int argc, char **argv) {
                     seen.last.files_known, seen.last.bytes_done, seen.last.bytes_known,
                     seen.last.walk_done ? 1 : 0);
         std::printf("summary uploaded=%" PRIu64 " folders=%" PRIu64 " skipped=%" PRIu64
-                    " failed=%" PRIu64 " bytes_sent=%" PRIu64 " items=%zu\n",
-                    r.uploaded, r.folders, r.skipped, r.failed, r.bytes_sent, r.items.size());
+                    " failed=%" PRIu64 " bytes_sent=%" PRIu64 " items=%zu unchanged=%" PRIu64
+                    " deleted=%" PRIu64 " would_upload=%" PRIu64 " would_delete=%" PRIu64 "\n",
+                    r.uploaded, r.folders, r.skipped, r.failed, r.bytes_sent, r.items.size(),
+                    r.unchanged, r.deleted, r.would_upload, r.would_delete);
         return r.failed ? 1 : 0;
     } catch (const StopRequested &e) {
         std::fprintf(stderr, "batch: %s; run again to finish\n", e.what());

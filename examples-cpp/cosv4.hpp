@@ -16,6 +16,9 @@
  *   cosv4::BatchList list;
  *   list.add("a.txt", "/docs/a.txt").add("b.txt", "/other/b.txt");  // throws on a bad cos path
  *   b = client.upload_list("mybucket", list, batch);
+ *   cosv4::BatchOptions sync;                          // send only what changed
+ *   sync.sync(COSV4_SYNC_MODE_CHECKSUM).delete_extra(true).exclude("*.tmp");
+ *   b = client.upload_dir("mybucket", "photos", "/photos/", sync);  // b.unchanged, b.deleted
  *
  * Rules:
  *   - Every C handle has exactly one owner here (std::unique_ptr with the matching *_free), so
@@ -259,6 +262,11 @@ class Config {
     }
     /** 0 to 10 (default 3). */
     Config &retries(uint32_t n) { return set(cosv4_config_set_retries(get(), n), "retries"); }
+    /** A bandwidth limit for the whole client in bytes per second, shared by every transfer
+     *  and worker (at least 1024; 0, the default: none). */
+    Config &limit_rate(uint64_t bytes_per_second) {
+        return set(cosv4_config_set_limit_rate(get(), bytes_per_second), "limit_rate");
+    }
     Config &connect_timeout_ms(uint64_t ms) {
         return set(cosv4_config_set_connect_timeout_ms(get(), ms), "connect_timeout_ms");
     }
@@ -418,6 +426,43 @@ class BatchOptions {
      *  call only); return false to stop. Exceptions are rethrown. */
     BatchOptions &on_file(FileEvent cb) { file_ = std::move(cb); return *this; }
 
+    /* Sync and patterns: a directory (upload_dir) only; upload_list throws
+     * COSV4_RESULT_INVALID_ARGUMENT when one is set. */
+
+    /** Send only what changed: COSV4_SYNC_MODE_CHECKSUM (same size and SHA-1: unchanged) or
+     *  _SIZE_ONLY (same size); default COSV4_SYNC_MODE_OFF. Identical files end
+     *  COSV4_BATCH_STATUS_UNCHANGED. */
+    BatchOptions &sync(cosv4_sync_mode mode) { sync_ = mode; return *this; }
+    /** With a sync: delete the remote files (then folders left empty) under the destination
+     *  that the local tree lacks (COSV4_BATCH_STATUS_DELETED), never an excluded path, and
+     *  nothing when an item failed. Without a sync the batch throws
+     *  COSV4_RESULT_INVALID_ARGUMENT. (C++ reserves the word delete.) */
+    BatchOptions &delete_extra(bool on) { delete_ = on; return *this; }
+    /** Allow delete_extra with an empty local directory (default false: the batch throws
+     *  COSV4_RESULT_INVALID_ARGUMENT and deletes nothing). */
+    BatchOptions &force(bool on) { force_ = on; return *this; }
+    /** List and compare, change nothing on the server: items end
+     *  COSV4_BATCH_STATUS_WOULD_UPLOAD or _WOULD_DELETE (a list takes this too). */
+    BatchOptions &dry_run(bool on) { dry_run_ = on; return *this; }
+    /** Adds an include pattern (.gitignore style: "*.jpg" at any depth, "docs/a.md" from the
+     *  top, "**" across folders, a trailing '/' folders only): when any is set, only matching
+     *  files are in the batch. A bad pattern makes the batch throw
+     *  COSV4_RESULT_INVALID_ARGUMENT naming it. */
+    BatchOptions &include(const std::string &pattern) {
+        includes_.push_back(pattern);
+        return *this;
+    }
+    /** Adds an exclude pattern (as include): matching files are not uploaded, matching
+     *  folders not entered, nothing matching deleted. Exclusion wins. */
+    BatchOptions &exclude(const std::string &pattern) {
+        excludes_.push_back(pattern);
+        return *this;
+    }
+    /** Which items BatchResult::items keeps: COSV4_BATCH_KEEP_ALL (default) or
+     *  COSV4_BATCH_KEEP_FAILED (memory bounded for any number of files; the counts and
+     *  on_file still cover every item; a list takes this too). */
+    BatchOptions &keep(cosv4_batch_keep which) { keep_ = which; return *this; }
+
   private:
     friend class Client;
     uint32_t jobs_ = 0;
@@ -430,6 +475,13 @@ class BatchOptions {
     const CancelToken *token_ = NULL;
     Progress progress_;
     FileEvent file_;
+    cosv4_sync_mode sync_ = COSV4_SYNC_MODE_OFF;
+    bool delete_ = false;
+    bool force_ = false;
+    bool dry_run_ = false;
+    std::vector<std::string> includes_;
+    std::vector<std::string> excludes_;
+    cosv4_batch_keep keep_ = COSV4_BATCH_KEEP_ALL;
 };
 
 /**
@@ -467,11 +519,14 @@ class BatchList {
     detail::BatchListPtr list_;
 };
 
-/** One item of a batch: a file, or an empty directory mirrored (its cos_path ends in '/'). */
+/** One item of a batch: a file, or an empty directory mirrored (its cos_path ends in '/'); with
+ *  a sync also a remote file or folder deleted, or that a dry run would delete (local_path
+ *  ""). */
 struct BatchItem {
     std::string local_path;
     std::string cos_path;
-    uint32_t status;       /* COSV4_BATCH_STATUS_UPLOADED, _FOLDER, _SKIPPED or _FAILED */
+    uint32_t status;       /* COSV4_BATCH_STATUS_UPLOADED, _FOLDER, _SKIPPED, _FAILED,
+                              _UNCHANGED, _DELETED, _WOULD_UPLOAD or _WOULD_DELETE */
     uint64_t bytes;        /* the file's size (0 for a folder, or a file not opened) */
     uint64_t elapsed_ms;   /* from the start of its upload to its end */
     std::string reason;    /* why it was skipped, or the sentence naming its failure; "" */
@@ -487,10 +542,14 @@ struct BatchItem {
     }
 };
 
-/** What a batch did (copied out of the C result): counts, and every item in the order they
- *  ended. */
+/** What a batch did (copied out of the C result): counts of every item, and the items (every
+ *  one, or the failed ones with COSV4_BATCH_KEEP_FAILED) in the order they ended. */
 struct BatchResult {
     uint64_t uploaded, folders, skipped, failed;
+    uint64_t unchanged;    /* a sync found them identical: nothing sent */
+    uint64_t deleted;      /* remote files and folders a sync deleted */
+    uint64_t would_upload; /* a dry run: files and folders it would upload (create) */
+    uint64_t would_delete; /* a dry run: remote files and folders it would delete */
     uint64_t bytes_sent; /* content bytes sent, retries included */
     uint64_t elapsed_ms; /* the whole batch */
     std::vector<BatchItem> items;
@@ -504,6 +563,10 @@ inline BatchResult batch_result(const cosv4_batch_result *res) {
     r.folders = cosv4_batch_result_folders(res);
     r.skipped = cosv4_batch_result_skipped(res);
     r.failed = cosv4_batch_result_failed(res);
+    r.unchanged = cosv4_batch_result_unchanged(res);
+    r.deleted = cosv4_batch_result_deleted(res);
+    r.would_upload = cosv4_batch_result_would_upload(res);
+    r.would_delete = cosv4_batch_result_would_delete(res);
     r.bytes_sent = cosv4_batch_result_bytes_sent(res);
     r.elapsed_ms = cosv4_batch_result_total_elapsed_ms(res);
     std::size_t n = cosv4_batch_result_count(res);
@@ -686,6 +749,15 @@ class Client {
         if (opts.token_)
             detail::check(cosv4_batch_options_set_cancel_token(raw, opts.token_->get()),
                           "cancel_token");
+        detail::check(cosv4_batch_options_set_sync(raw, static_cast<uint32_t>(opts.sync_)),
+                      "sync");
+        detail::check(cosv4_batch_options_set_delete(raw, opts.delete_ ? 1 : 0), "delete_extra");
+        detail::check(cosv4_batch_options_set_force(raw, opts.force_ ? 1 : 0), "force");
+        detail::check(cosv4_batch_options_set_dry_run(raw, opts.dry_run_ ? 1 : 0), "dry_run");
+        detail::check(cosv4_batch_options_set_keep_results(raw, static_cast<uint32_t>(opts.keep_)),
+                      "keep");
+        add_patterns(raw, opts.includes_, cosv4_batch_options_add_include);
+        add_patterns(raw, opts.excludes_, cosv4_batch_options_add_exclude);
         detail::BatchState state;
         state.progress = &opts.progress_;
         state.file = &opts.file_;
@@ -706,6 +778,18 @@ class Client {
         if (state.exception) std::rethrow_exception(state.exception);
         if (rc != COSV4_RESULT_OK) throw detail::make_error(rc, error);
         return detail::batch_result(res);
+    }
+
+    /** Adds `patterns` with `add` (cosv4_batch_options_add_include or _exclude); throws the
+     *  library's error naming a bad one. */
+    template <class Add>
+    static void add_patterns(cosv4_batch_options *raw, const std::vector<std::string> &patterns,
+                             Add add) {
+        for (std::size_t i = 0; i < patterns.size(); i++) {
+            cosv4_error *err = NULL;
+            cosv4_result rc = add(raw, detail::c_str(patterns[i], "pattern"), &err);
+            detail::check_detail(rc, err);
+        }
     }
 
     template <class Call> std::string sign(Call call) const {

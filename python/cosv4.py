@@ -65,6 +65,8 @@ __all__ = [
     "BatchFileEvent",
     "BatchStatus",
     "BatchEventKind",
+    "SyncMode",
+    "BatchKeep",
     "Authority",
     "LogLevel",
     "Phase",
@@ -153,8 +155,29 @@ class BatchStatus(enum.IntEnum):
 
     UPLOADED = 1
     FOLDER = 2  # an empty directory, mirrored
-    SKIPPED = 3  # by rule: a symbolic link not followed, a FIFO, a socket, a device
+    SKIPPED = 3  # by rule: a symbolic link not followed, a FIFO, a socket, a device; or a
+    #              remote file a sync did not delete because an item failed
     FAILED = 4
+    UNCHANGED = 5  # a sync found the remote object identical (or the folder existing)
+    DELETED = 6  # a sync deleted this remote file or folder (local_path is "")
+    WOULD_UPLOAD = 7  # a dry run: this file (or empty folder) would be uploaded (created)
+    WOULD_DELETE = 8  # a dry run: this remote file or folder would be deleted
+
+
+class SyncMode(enum.IntEnum):
+    """cosv4_sync_mode: how a sync compares files (Client.upload_dir(sync=...) takes the
+    strings "checksum" and "size-only")."""
+
+    OFF = 0
+    CHECKSUM = 1  # same size and SHA-1: unchanged (a remote object without a SHA-1 changed)
+    SIZE_ONLY = 2  # same size: unchanged
+
+
+class BatchKeep(enum.IntEnum):
+    """cosv4_batch_keep: which items a batch result keeps (upload_dir(keep="all"|"failed"))."""
+
+    ALL = 0
+    FAILED = 1  # failed items only: memory stays bounded; the counts cover every item
 
 
 class BatchEventKind(enum.IntEnum):
@@ -431,11 +454,28 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_batch_result_http_status": (_U32, [_P, _SIZE]),
     "cosv4_batch_result_has_cos_code": (_BOOL, [_P, _SIZE]),
     "cosv4_batch_result_cos_code": (_I64, [_P, _SIZE]),
+    "cosv4_batch_result_elapsed_ms": (_U64, [_P, _SIZE]),
+    "cosv4_batch_result_total_elapsed_ms": (_U64, [_P]),
     # batch of a list of (local path, cos path) pairs
     "cosv4_batch_list_new": (_RC, [_PP]),
-    "cosv4_batch_list_add": (_RC, [_P, ctypes.c_char_p, _STR]),
+    "cosv4_batch_list_add": (_RC, [_P, ctypes.c_char_p, _STR, _PP]),
+    "cosv4_batch_list_count": (_SIZE, [_P]),
     "cosv4_batch_list_free": (None, [_P]),
     "cosv4_client_upload_list": (_RC, [_P, _STR, _P, _P, _PP, _PP]),
+    # sync, filters, dry run and keep of batches
+    "cosv4_batch_options_set_sync": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_delete": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_force": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_dry_run": (_RC, [_P, _U32]),
+    "cosv4_batch_options_set_keep_results": (_RC, [_P, _U32]),
+    "cosv4_batch_options_add_include": (_RC, [_P, _STR, _PP]),
+    "cosv4_batch_options_add_exclude": (_RC, [_P, _STR, _PP]),
+    "cosv4_batch_result_unchanged": (_U64, [_P]),
+    "cosv4_batch_result_deleted": (_U64, [_P]),
+    "cosv4_batch_result_would_upload": (_U64, [_P]),
+    "cosv4_batch_result_would_delete": (_U64, [_P]),
+    # bandwidth limit
+    "cosv4_config_set_limit_rate": (_RC, [_P, _U64]),
 }
 
 _lib_lock = threading.Lock()
@@ -735,6 +775,27 @@ def _flag(value: bool) -> int:
     return 1 if value else 0
 
 
+def _choice(value, what: str, choices: dict):
+    """The enum member `choices` maps `value` to (a str, or None), or `value` itself when it
+    is already one of those members."""
+    if value in choices.values() and isinstance(value, enum.Enum):
+        return value
+    names = " or ".join("None" if k is None else repr(k) for k in choices)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{what} must be {names}, not {value!r}")
+    if value not in choices:
+        raise UsageError(Result.INVALID_ARGUMENT, f"{what} must be {names}, not {value!r}")
+    return choices[value]
+
+
+def _patterns(value, what: str) -> list:
+    """Include or exclude patterns (an iterable of str) as NUL-terminated UTF-8."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{what} must be an iterable of patterns (e.g. [\"*.log\"]), not "
+                        f"{type(value).__name__}")
+    return [_cstr(p, f"{what} pattern {p!r}") for p in value]
+
+
 # ---------------------------------------------------------------------------------------------
 # Values
 # ---------------------------------------------------------------------------------------------
@@ -772,25 +833,32 @@ class BatchFileEvent:
     cos_path: str  # a folder's ends in '/'
     bytes: int  # the file's size (0 for folders)
     result: Result  # the failure's code (FAILED); Result.OK otherwise
+    http_status: int = 0  # of a failure's answer; 0 when none
+    cos_code: Optional[int] = None  # of a failure's answer; None when none
+    reason: str = ""  # a failure's sentence, or why the item was skipped; "" otherwise
+    bytes_sent: int = 0  # content bytes sent for an uploaded file, retries included
 
 
 @dataclasses.dataclass(frozen=True)
 class BatchFile:
-    """One item of a batch: a file, or an empty directory (cos_path ends in '/')."""
+    """One item of a batch: a file, or an empty directory (cos_path ends in '/'); with a sync
+    also a remote file or folder deleted (or that a dry run would delete: local_path "")."""
 
     local_path: str
     cos_path: str
-    status: BatchStatus  # UPLOADED, FOLDER, SKIPPED or FAILED
+    status: BatchStatus  # UPLOADED, FOLDER, SKIPPED, FAILED, UNCHANGED, DELETED, WOULD_*
     bytes: int
     reason: str  # why it was skipped, or the failure's sentence; "" otherwise
     result: Result  # the failure's code; Result.OK otherwise
     http_status: int  # of a failure's answer; 0 when none
     cos_code: Optional[int]  # of a failure's answer; None when none
+    elapsed_ms: int = 0  # from the start of its upload to its end (0: not sent)
 
 
 @dataclasses.dataclass(frozen=True)
 class BatchResult:
-    """What Client.upload_dir did: counts and every item, in the order they ended."""
+    """What Client.upload_dir or upload_list did: counts of every item, and the items (every
+    one, or with keep="failed" the failed ones only) in the order they ended."""
 
     uploaded: int
     folders: int
@@ -798,6 +866,11 @@ class BatchResult:
     failed: int
     bytes_sent: int
     files: list
+    unchanged: int = 0  # a sync found them identical remotely: nothing sent
+    deleted: int = 0  # remote files and folders a sync deleted
+    would_upload: int = 0  # a dry run: files and folders that would be uploaded (created)
+    would_delete: int = 0  # a dry run: remote files and folders that would be deleted
+    elapsed_ms: int = 0  # the whole batch
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1188,7 +1261,10 @@ class Client(_SharedHandle):
     ``simple_threshold`` 8 MiB, timeouts in seconds (``connect_timeout`` 10, ``stall_timeout``
     30, ``request_timeout`` 300), ``sign_lifetime`` 300 s, ``https`` True for regions,
     ``env_proxy`` False, ``proxy`` None, ``user_agent``, ``tls_ca_file`` (a PEM path) and
-    ``tls_insecure_skip_verify`` (tests only). ``log(level, message)`` receives the
+    ``tls_insecure_skip_verify`` (tests only). ``limit_rate`` caps the client's bandwidth in
+    bytes per second (an int, at least 1024; None or 0: no limit), shared by every upload,
+    download and batch through this client, whatever their workers. ``log(level, message)``
+    receives the
     library's log lines up to ``log_level`` (it may run on the library's worker threads, one
     call at a time; exceptions it raises are ignored).
     """
@@ -1206,6 +1282,7 @@ class Client(_SharedHandle):
                  user_agent: Optional[str] = None,
                  tls_ca_file: Optional[Union[str, os.PathLike]] = None,
                  tls_insecure_skip_verify: bool = False,
+                 limit_rate: Optional[int] = None,
                  log: Optional[Callable[[LogLevel, str], None]] = None,
                  log_level: LogLevel = LogLevel.INFO):
         super().__init__()
@@ -1267,6 +1344,10 @@ class Client(_SharedHandle):
                               "tls_ca_file"))
             if tls_insecure_skip_verify:
                 steps.append(("tls_insecure_skip_verify", 1, "tls_insecure_skip_verify"))
+            if limit_rate is not None:
+                _need("cosv4_config_set_limit_rate")
+                steps.append(("limit_rate", _check_uint(limit_rate, 64, "limit_rate"),
+                              "limit_rate"))
             for setter, value, what in steps:
                 rc = getattr(lib, "cosv4_config_set_" + setter)(cfg, value)
                 if rc != Result.OK:
@@ -1404,17 +1485,28 @@ class Client(_SharedHandle):
 
         return self._transfer(_UPLOAD, cancel, configure, invoke)
 
-    def _batch(self, invoke: Callable, *, jobs: int = 4, max_requests: int = 8,
+    def _batch(self, invoke: Callable, configure_source: Optional[Callable] = None, *,
+               jobs: int = 4, max_requests: int = 8,
                follow_symlinks: bool = False, fail_fast: bool = False,
-               overwrite: bool = False,
+               overwrite: bool = False, dry_run: bool = False, keep: str = "all",
                progress: Optional[Callable[[BatchProgress], Optional[bool]]] = None,
                on_file: Optional[Callable[[BatchFileEvent], Optional[bool]]] = None,
                cancel: Optional[CancelToken] = None) -> BatchResult:
-        """A batch with the options of :meth:`upload_dir` (every batch takes them):
-        ``invoke(handle, opts, out, err)`` is its C call."""
+        """A batch with the options every batch takes (see :meth:`upload_dir`):
+        ``invoke(handle, opts, out, err)`` is its C call, ``configure_source(opts)`` sets the
+        options only its source takes."""
         lib = _lib()
+        keep_value = _choice(keep, "keep", _KEEP)
 
         def configure(opts, callbacks):
+            if dry_run:
+                _check(_need("cosv4_batch_options_set_dry_run")
+                       .cosv4_batch_options_set_dry_run(opts, 1), "dry_run")
+            if keep_value != BatchKeep.ALL:
+                _check(_need("cosv4_batch_options_set_keep_results")
+                       .cosv4_batch_options_set_keep_results(opts, keep_value), "keep")
+            if configure_source is not None:
+                configure_source(opts)
             _check(lib.cosv4_batch_options_set_jobs(opts, _check_uint(jobs, 32, "jobs")),
                    "jobs")
             _check(lib.cosv4_batch_options_set_max_requests(
@@ -1435,17 +1527,37 @@ class Client(_SharedHandle):
         return self._transfer(_BATCH, cancel, configure, invoke)
 
     def upload_dir(self, bucket: str, local_dir: Union[str, bytes, os.PathLike],
-                   cos_folder: str = "/", **options) -> BatchResult:
+                   cos_folder: str = "/", *, sync: Optional[str] = None,
+                   delete: bool = False, force: bool = False, include=(), exclude=(),
+                   **options) -> BatchResult:
         """Uploads every file under ``local_dir`` (recursively) to the same relative path
         under ``cos_folder`` (ends in '/'); empty directories become folders, and the folders
         of every file are created first.
+
+        Sync (a directory only): with ``sync="checksum"`` the destination is listed first and
+        a file whose object has the same size and SHA-1 is not sent (BatchStatus.UNCHANGED;
+        an object without a SHA-1 counts as changed), a changed one replaces its object, a new
+        one is uploaded; ``sync="size-only"`` trusts equal sizes. ``delete=True`` (needs a
+        sync) then deletes the remote files, and folders left empty, under ``cos_folder``
+        that ``local_dir`` does not have (BatchStatus.DELETED); never an excluded path, and
+        nothing when an item failed. An empty ``local_dir`` with ``delete`` raises
+        UsageError and deletes nothing unless ``force=True``. ``include`` and ``exclude``
+        are iterables of .gitignore-style patterns matched against the path relative to
+        ``local_dir`` (``"*.log"`` at any depth, ``"docs/a.md"`` from the top, ``*`` within
+        one segment, ``**`` across, a trailing ``/`` folders only): with includes only the
+        matching files are in the batch; excludes win; a bad pattern raises UsageError naming
+        it.
 
         Options (keywords; the same for :meth:`upload_list`): ``jobs`` files at once (1 to
         32, default 4), ``max_requests`` requests in flight for the whole batch (default 8).
         Symbolic links are skipped unless ``follow_symlinks``. A failed file does not stop the
         batch unless ``fail_fast``; the result names every item with its status.
         ``overwrite=False`` makes a file whose object exists with other content fail
-        (FILE_EXISTS). ``progress(p: BatchProgress)`` and ``on_file(e: BatchFileEvent)``
+        (FILE_EXISTS). ``dry_run=True`` lists and compares but changes nothing on the
+        server: the items say WOULD_UPLOAD or WOULD_DELETE. ``keep="failed"`` keeps only the
+        failed items in ``BatchResult.files`` (memory stays bounded for any number of files;
+        the counts and ``on_file`` still cover every item; default ``"all"``).
+        ``progress(p: BatchProgress)`` and ``on_file(e: BatchFileEvent)``
         follow the module's callback rule (None goes on, False stops: AbortedError; another
         value raises TypeError; an exception is raised from here; at the last BatchProgress
         every item has ended: CallbackAfterDoneError). ``cancel`` (a CancelToken) stops the
@@ -1456,19 +1568,49 @@ class Client(_SharedHandle):
         c_bucket = _cstr(bucket, "bucket")
         c_local = _cpath(local_dir, "local_dir")
         c_folder = _cstr(cos_folder, "cos_folder")
+        mode = _choice(sync, "sync", _SYNC_MODES)
+        patterns = [("include", p) for p in _patterns(include, "include")]
+        patterns += [("exclude", p) for p in _patterns(exclude, "exclude")]
+        if delete and mode == SyncMode.OFF:
+            raise UsageError(Result.INVALID_ARGUMENT, "delete=True needs sync=\"checksum\" or "
+                             "\"size-only\": only a sync knows which remote files are extra")
+
+        def configure_source(opts):
+            if mode != SyncMode.OFF:
+                _check(_need("cosv4_batch_options_set_sync")
+                       .cosv4_batch_options_set_sync(opts, mode), "sync")
+            for flag, on in (("delete", delete), ("force", force)):
+                if on:
+                    setter = "cosv4_batch_options_set_" + flag
+                    _check(getattr(_need(setter), setter)(opts, 1), flag)
+            for which, pattern in patterns:
+                add = "cosv4_batch_options_add_" + which
+                err = ctypes.c_void_p()
+                rc = getattr(_need(add), add)(opts, pattern, ctypes.byref(err))
+                if rc != Result.OK:
+                    raise _take_error(rc, err)
+
         return self._batch(lambda handle, opts, out, err: lib.cosv4_client_upload_dir(
             handle, c_bucket, c_local, c_folder, opts, ctypes.byref(out), ctypes.byref(err)),
-            **options)
+            configure_source, **options)
 
     def upload_list(self, bucket: str, pairs, **options) -> BatchResult:
         """Uploads the files of ``pairs``, an iterable of ``(local path, cos path)`` (a local
         path as in :meth:`upload`: str, bytes or os.PathLike; for a dict ``{local: cos}``
         pass ``d.items()``), as one batch: the folders of the cos paths are created first,
         and a failed file does not stop the others. The options are those of
-        :meth:`upload_dir`, with the same meaning. A malformed pair raises TypeError, and a
-        pair the library refuses raises its error, naming the pair, before anything is sent.
-        Needs a libcosv4 with cosv4_client_upload_list (NotImplementedError otherwise).
+        :meth:`upload_dir`, with the same meaning (``dry_run`` and ``keep`` included); the
+        sync and filter keywords of upload_dir (``sync``, ``delete``, ``force``, ``include``,
+        ``exclude``) apply to a directory only and raise TypeError here. A malformed pair
+        raises TypeError, and a pair the library refuses raises its error, naming the pair,
+        before anything is sent. Needs a libcosv4 with cosv4_client_upload_list
+        (NotImplementedError otherwise).
         """
+        dir_only = sorted(_DIR_ONLY & set(options))
+        if dir_only:
+            raise TypeError(f"upload_list takes no {', '.join(dir_only)}: sync, delete, force, "
+                            "include and exclude apply to a directory (upload_dir), not to a "
+                            "list of files")
         lib = _need("cosv4_batch_list_new", "cosv4_batch_list_add", "cosv4_batch_list_free",
                     "cosv4_client_upload_list")
         c_bucket = _cstr(bucket, "bucket")
@@ -1480,7 +1622,11 @@ class Client(_SharedHandle):
         try:
             for i, pair in enumerate(pairs):
                 local, cos = _list_pair(i, pair)
-                _check(lib.cosv4_batch_list_add(source, local, cos), f"pairs[{i}] {pair!r}")
+                err = ctypes.c_void_p()
+                rc = lib.cosv4_batch_list_add(source, local, cos, ctypes.byref(err))
+                if rc != Result.OK:
+                    e = _take_error(rc, err)
+                    raise _error_class(rc)(rc, f"pairs[{i}] {pair!r}: {e.message}") from None
             return self._batch(lambda handle, opts, out, err: lib.cosv4_client_upload_list(
                 handle, c_bucket, source, opts, ctypes.byref(out), ctypes.byref(err)),
                 **options)
@@ -1775,12 +1921,15 @@ def _batch_progress_event(p: _CBatchProgress) -> BatchProgress:
 
 def _batch_file_event(e: _CBatchFileEvent) -> BatchFileEvent:
     return BatchFileEvent(_enum_or_int(BatchEventKind, e.kind), os.fsdecode(e.local_path or b""),
-                          _text(e.cos_path), e.bytes, _enum_or_int(Result, e.result_code))
+                          _text(e.cos_path), e.bytes, _enum_or_int(Result, e.result_code),
+                          e.http_status, e.cos_code if e.has_cos_code else None,
+                          _text(e.reason), e.bytes_sent)
 
 
 def _take_batch_result(res: ctypes.c_void_p) -> BatchResult:
     """Copies a cosv4_batch_result into a BatchResult and frees it (exactly once)."""
     lib = _lib()
+    per_item_ms = hasattr(lib, "cosv4_batch_result_elapsed_ms")
     try:
         files = []
         for i in range(lib.cosv4_batch_result_count(res)):
@@ -1794,7 +1943,15 @@ def _take_batch_result(res: ctypes.c_void_p) -> BatchResult:
                 result=_enum_or_int(Result, lib.cosv4_batch_result_result_code(res, i)),
                 http_status=lib.cosv4_batch_result_http_status(res, i),
                 cos_code=lib.cosv4_batch_result_cos_code(res, i) if has_code else None,
+                elapsed_ms=lib.cosv4_batch_result_elapsed_ms(res, i) if per_item_ms else 0,
             ))
+        # Counts of newer libraries (0 with older ones).
+        newer = {field: getattr(lib, "cosv4_batch_result_" + name)(res)
+                 for field, name in (("unchanged", "unchanged"), ("deleted", "deleted"),
+                                     ("would_upload", "would_upload"),
+                                     ("would_delete", "would_delete"),
+                                     ("elapsed_ms", "total_elapsed_ms"))
+                 if hasattr(lib, "cosv4_batch_result_" + name)}
         return BatchResult(
             uploaded=lib.cosv4_batch_result_uploaded(res),
             folders=lib.cosv4_batch_result_folders(res),
@@ -1802,6 +1959,7 @@ def _take_batch_result(res: ctypes.c_void_p) -> BatchResult:
             failed=lib.cosv4_batch_result_failed(res),
             bytes_sent=lib.cosv4_batch_result_bytes_sent(res),
             files=files,
+            **newer,
         )
     finally:
         lib.cosv4_batch_result_free(res)
@@ -1889,6 +2047,12 @@ _DOWNLOAD = _Kind("download", "the file is in place",
                   "cosv4_download_options_new", "cosv4_download_options_free",
                   "cosv4_download_options_set_cancel_token", _take_download_result,
                   "cosv4_download_result_free")
+# The values of upload_dir(sync=...) and of keep=..., and the keywords of upload_dir that a
+# list of files does not take.
+_SYNC_MODES = {None: SyncMode.OFF, "checksum": SyncMode.CHECKSUM, "size-only": SyncMode.SIZE_ONLY}
+_KEEP = {"all": BatchKeep.ALL, "failed": BatchKeep.FAILED}
+_DIR_ONLY = frozenset({"sync", "delete", "force", "include", "exclude"})
+
 _BATCH = _Kind("batch", "every item has ended; see .result for each",
                "cosv4_batch_options_new", "cosv4_batch_options_free",
                "cosv4_batch_options_set_cancel_token", _take_batch_result,

@@ -196,6 +196,15 @@ fn example_reports_auth_and_usage_errors() {
 
 const BATCH: &str = "examples-cpp/batch.cpp";
 
+/// The ops of the requests the emulator logged since its log was cleared, with their counts.
+fn ops(emu: &Emu) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for e in emu.emu.log() {
+        *out.entry(e.op).or_insert(0) += 1;
+    }
+    out
+}
+
 /// The result line of `cos_path` ("<status> <cos_path> <bytes> bytes ..."), which must be there.
 fn item_line<'a>(out: &'a str, cos_path: &str) -> &'a str {
     let of_path = |l: &&str| {
@@ -232,7 +241,9 @@ fn batch_tree(root: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
 /// The C++ batch API (examples-cpp/batch.cpp over cosv4.hpp) against an emulator with the
 /// service's folder rule: a tree and a list byte-exact with per-file results, a stop from a
 /// callback, an exception from a callback rethrown in C++ (then a rerun completes), a cancel
-/// from a callback, and bad input (a bad cos path in the list, a bad option).
+/// from a callback, a sync rerun that sends no content and deletes a remote-only file (not an
+/// excluded one), a dry run that changes nothing, and bad input (a bad cos path in the list,
+/// a bad option, a bad pattern, delete without sync, a bandwidth limit below 1 KiB/s).
 #[test]
 fn batch_example_tree_list_stops_and_exceptions() {
     let root = c_harness::out_dir().join("cpp-batch-tree");
@@ -287,6 +298,37 @@ fn batch_example_tree_list_stops_and_exceptions() {
             "{v:?}: {out}"
         );
 
+        // A sync rerun sends no content (list requests, and the one delete), and --delete
+        // removes the remote-only file but not the excluded one.
+        emu.emu.put_object("/tree/gone.txt", b"remote only");
+        emu.emu.put_object("/tree/keep.log", b"remote log");
+        emu.emu.clear_log();
+        let sync = ["--sync", "--delete", "--exclude", "*.log"];
+        let (code, out, err) = run(&[&sync[..], &[&tree, "/tree/"]].concat());
+        assert_eq!(code, Some(0), "{v:?}:\n{out}{err}");
+        assert!(
+            out.contains(
+                "summary uploaded=0 folders=0 skipped=0 failed=0 bytes_sent=0 items=6 \
+                 unchanged=5 deleted=1 would_upload=0 would_delete=0"
+            ),
+            "{v:?}: {out}"
+        );
+        for (rel, _) in &files {
+            let line = item_line(&out, &format!("/tree/{rel}"));
+            assert!(line.starts_with("unchanged "), "{v:?}: {line}");
+        }
+        assert!(item_line(&out, "/tree/gone.txt").starts_with("deleted "));
+        let sent = ops(&emu);
+        assert_eq!(
+            sent.keys().collect::<Vec<_>>(),
+            ["delete", "list"],
+            "{v:?}: {sent:?}"
+        );
+        assert_eq!(sent["delete"], 1, "{v:?}: {sent:?}");
+        assert!(emu.emu.object("/tree/gone.txt").is_none(), "{v:?}");
+        assert!(emu.emu.object("/tree/keep.log").is_some(), "{v:?}");
+        exact("/tree/");
+
         // An exception thrown in the file callback stops the batch and is rethrown in C++;
         // the same command again completes the tree.
         let (code, out, err) = run(&["--jobs", "1", "--throw-after", "1", &tree, "/throw/"]);
@@ -301,6 +343,42 @@ fn batch_example_tree_list_stops_and_exceptions() {
         let (code, out, err) = run(&[&tree, "/throw/"]);
         assert_eq!(code, Some(0), "{v:?}:\n{out}{err}");
         exact("/throw/");
+
+        // A dry run says what a sync would change and changes nothing; a bad pattern and a
+        // delete without a sync are usage errors, with nothing sent.
+        emu.emu.put_object("/tree/a.txt", b"changed remotely");
+        emu.emu.put_object("/tree/extra.txt", b"remote only");
+        emu.emu.clear_log();
+        let (code, out, err) = run(&["--sync", "--delete", "--dry-run", &tree, "/tree/"]);
+        assert_eq!(code, Some(0), "{v:?}:\n{out}{err}");
+        assert!(
+            out.contains(
+                "bytes_sent=0 items=7 unchanged=4 deleted=0 would_upload=1 would_delete=2"
+            ),
+            "{v:?}: {out}"
+        );
+        assert!(item_line(&out, "/tree/a.txt").starts_with("would-upload "));
+        assert!(item_line(&out, "/tree/extra.txt").starts_with("would-delete "));
+        // Not excluded this time: the remote log would go too.
+        assert!(item_line(&out, "/tree/keep.log").starts_with("would-delete "));
+        assert_eq!(ops(&emu).keys().collect::<Vec<_>>(), ["list"], "{v:?}");
+        assert!(emu.emu.object("/tree/a.txt") == Some(b"changed remotely".to_vec()));
+        let (code, _, err) = run(&["--sync", "--exclude", "a[b", &tree, "/tree/"]);
+        assert_eq!(code, Some(2), "{v:?}: {err}");
+        assert!(err.contains("exclude pattern \"a[b\""), "{v:?}: {err}");
+        let (code, _, err) = run(&["--delete", &tree, "/tree/"]);
+        assert_eq!(code, Some(2), "{v:?}: {err}");
+        assert!(
+            err.contains("delete is set but sync is off"),
+            "{v:?}: {err}"
+        );
+        let (code, _, err) = run(&["--limit-rate", "1000", &tree, "/tree/"]);
+        assert_eq!(code, Some(2), "{v:?}: {err}");
+        assert!(
+            err.contains("COSV4_RESULT_INVALID_CONFIG") && err.contains("limit_rate"),
+            "{v:?}: {err}"
+        );
+        assert_eq!(ops(&emu).keys().collect::<Vec<_>>(), ["list"], "{v:?}");
 
         // A list: two files (one into folders that do not exist) and a missing one, which
         // fails alone with its error detail.

@@ -1,6 +1,7 @@
 //! The C library from Python: runs the unittest suite of the ctypes binding
-//! (`python/tests/test_cosv4.py`, loading `python/cosv4.py`) with the `libcosv4.so` cargo built
-//! next to this test and the `cosv4-emulator` binary of the same profile and target directory
+//! (`python/tests/test_cosv4.py` and `test_sync.py`, loading `python/cosv4.py`) with the
+//! `libcosv4.so` cargo built next to this test and the `cosv4-emulator` binary of the same
+//! profile and target directory
 //! (built here when it is missing or stale: cargo releases its lock while tests run), and
 //! `python/tests/test_header.py`, which checks the module's prototypes, enums and structures
 //! against `include/cosv4.h`.

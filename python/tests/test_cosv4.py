@@ -497,6 +497,8 @@ class BatchTest(FolderRuleTest):
         kinds = [e.kind for e in events]
         self.assertEqual(kinds.count(cosv4.BatchEventKind.STARTED), 3)
         self.assertEqual(kinds.count(cosv4.BatchEventKind.DONE), 4)
+        self.assertEqual(sum(e.bytes_sent for e in events), result.bytes_sent)
+        self.assertGreaterEqual(result.elapsed_ms, max(f.elapsed_ms for f in result.files))
         if progress:
             self.assertTrue(all(isinstance(p, cosv4.BatchProgress) for p in progress))
 
@@ -571,7 +573,11 @@ class BatchListTest(FolderRuleTest):
         self.assertEqual(failed.local_path, missing)
         self.assertIsNone(self.emu.object("/pyl/missing.bin"))
         self.assertTrue(all(isinstance(e, cosv4.BatchFileEvent) for e in events))
-        self.assertIn(cosv4.BatchEventKind.FAILED, {e.kind for e in events})
+        failed_events = [e for e in events if e.kind is cosv4.BatchEventKind.FAILED]
+        self.assertEqual([(e.cos_path, e.result) for e in failed_events],
+                         [("/pyl/missing.bin", cosv4.Result.LOCAL_IO)])
+        self.assertEqual(failed_events[0].reason, failed.reason)
+        self.assertIn("No such file", failed.reason)
         self.assertTrue(all(isinstance(p, cosv4.BatchProgress) for p in progress))
 
     def test_bad_pairs_and_shared_options(self):
@@ -588,6 +594,9 @@ class BatchListTest(FolderRuleTest):
                 c.upload_list(BUCKET, [(src, "/pyl/x.bin")], jobs=0)
             with self.assertRaises(TypeError):
                 c.upload_list(BUCKET, [(src, "/pyl/x.bin")], no_such_option=1)
+            # A pair the library refuses: its sentence, naming the pair.
+            with self.assertRaisesRegex(cosv4.UsageError, r"pairs\[1\] .*already"):
+                c.upload_list(BUCKET, [(src, "/pyl/x.bin"), (src, "/pyl/x.bin")])
             with self.assertRaises(cosv4.AbortedError):
                 c.upload_list(BUCKET, [(src, "/pyl/x.bin")], on_file=lambda e: False)
             with self.assertRaisesRegex(TypeError, "returned 'stop'"):
