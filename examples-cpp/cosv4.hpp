@@ -260,8 +260,12 @@ class Config {
     Config &simple_threshold(uint64_t bytes) {
         return set(cosv4_config_set_simple_threshold(get(), bytes), "simple_threshold");
     }
-    /** 0 to 10 (default 3). */
+    /** 0 to 100 (default 30); retries also stop at the retry window. */
     Config &retries(uint32_t n) { return set(cosv4_config_set_retries(get(), n), "retries"); }
+    /** Retries start only this long after a request's first attempt (default 60000 ms). */
+    Config &retry_window_ms(uint64_t ms) {
+        return set(cosv4_config_set_retry_window_ms(get(), ms), "retry_window_ms");
+    }
     /** A bandwidth limit for the whole client in bytes per second, shared by every transfer
      *  and worker (at least 1024; 0, the default: none). */
     Config &limit_rate(uint64_t bytes_per_second) {

@@ -476,6 +476,7 @@ _OPTIONAL_PROTOTYPES = {
     "cosv4_batch_result_would_delete": (_U64, [_P]),
     # bandwidth limit
     "cosv4_config_set_limit_rate": (_RC, [_P, _U64]),
+    "cosv4_config_set_retry_window_ms": (_RC, [_P, _U64]),
 }
 
 _lib_lock = threading.Lock()
@@ -1257,7 +1258,9 @@ class Client(_SharedHandle):
     ``endpoint`` is a base URL (``http(s)://host[:port][/prefix]``, e.g. the emulator) and
     ``region`` a COS region code ("gz", "sh", ...); exactly one is needed. The other settings
     default to the library's: ``slice_size`` 1 MiB (524288, 1048576, 2097152 or 3145728),
-    ``workers`` 4 (1 to 32), ``integrity`` True (send the SHA-1), ``retries`` 3 (0 to 10),
+    ``workers`` 4 (1 to 32), ``integrity`` True (send the SHA-1), ``retries`` 30 (0 to 100)
+    within ``retry_window`` 60 seconds of a request's first attempt (0 to a day; 0: no
+    retries), so an outage of a minute is ridden out,
     ``simple_threshold`` 8 MiB, timeouts in seconds (``connect_timeout`` 10, ``stall_timeout``
     30, ``request_timeout`` 300), ``sign_lifetime`` 300 s, ``https`` True for regions,
     ``env_proxy`` False, ``proxy`` None, ``user_agent``, ``tls_ca_file`` (a PEM path) and
@@ -1273,6 +1276,7 @@ class Client(_SharedHandle):
                  region: Optional[str] = None, endpoint: Optional[str] = None,
                  slice_size: Optional[int] = None, workers: Optional[int] = None,
                  integrity: bool = True, retries: Optional[int] = None,
+                 retry_window: Optional[float] = None,
                  simple_threshold: Optional[int] = None,
                  connect_timeout: Optional[float] = None,
                  stall_timeout: Optional[float] = None,
@@ -1321,6 +1325,14 @@ class Client(_SharedHandle):
                 steps.append(("integrity", 0, "integrity"))
             if retries is not None:
                 steps.append(("retries", _check_uint(retries, 32, "retries"), "retries"))
+            if retry_window is not None:
+                if isinstance(retry_window, bool) or not isinstance(retry_window, (int, float)):
+                    raise TypeError("retry_window must be a number of seconds")
+                if retry_window < 0:
+                    raise UsageError(Result.INVALID_CONFIG, "retry_window must not be negative")
+                steps.append(("retry_window_ms",
+                              _check_uint(round(retry_window * 1000), 64, "retry_window"),
+                              "retry_window"))
             if simple_threshold is not None:
                 steps.append(("simple_threshold",
                               _check_uint(simple_threshold, 64, "simple_threshold"),

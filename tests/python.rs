@@ -111,3 +111,49 @@ fn python_binding_unittests() {
     );
     eprintln!("python unittests: {:.1?}\n{stderr}", t.elapsed());
 }
+
+/// `pip install ./python` installs the module (python/pyproject.toml; setuptools comes from
+/// the package index through pip's build isolation), and the installed module finds the
+/// library through `COSV4_LIB` and answers `version()`.
+#[test]
+fn pip_installs_the_module() {
+    if !c_harness::have_python() {
+        return;
+    }
+    let target = c_harness::out_dir().join("pip-target");
+    let _ = std::fs::remove_dir_all(&target);
+    let out = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "--no-deps", "--target"])
+        .arg(&target)
+        .arg(c_harness::root().join("python"))
+        .output()
+        .expect("run python3 -m pip");
+    assert!(
+        out.status.success(),
+        "pip install ./python failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(target.join("cosv4.py").is_file());
+    let dist = format!("cosv4-{}.dist-info", env!("CARGO_PKG_VERSION"));
+    assert!(
+        target.join(&dist).is_dir(),
+        "no {dist}: python/pyproject.toml's version is not the library's"
+    );
+    // Not the source tree's module: run from the target, with nothing else on the path.
+    let out = Command::new("python3")
+        .args(["-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import cosv4; print(cosv4.version()); print(cosv4.__file__)"])
+        .arg(&target)
+        .env("COSV4_LIB", &c_harness::libs().so)
+        .current_dir(&target)
+        .output()
+        .expect("run python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with(env!("CARGO_PKG_VERSION")), "{text}");
+    assert!(text.contains("pip-target"), "{text}");
+}

@@ -89,6 +89,10 @@ class Emulator:
 
     def client(self, **settings) -> cosv4.Client:
         settings.setdefault("endpoint", self.base_url)
+        # Few, fast retries: a test of a failure fails in seconds, not after the library's
+        # 60 s retry window.
+        settings.setdefault("retries", 3)
+        settings.setdefault("retry_window", 10)
         return cosv4.Client(APPID, SECRET_ID, settings.pop("secret_key", SECRET_KEY), **settings)
 
 
@@ -393,7 +397,9 @@ class UploadTest(unittest.TestCase):
             ("workers 0", lambda: fast.client(workers=0)),
             ("workers -1", lambda: fast.client(workers=-1)),
             ("workers 2**40", lambda: fast.client(workers=2 ** 40)),
-            ("retries", lambda: fast.client(retries=99)),
+            ("retries", lambda: fast.client(retries=101)),
+            ("retry window", lambda: fast.client(retry_window=86401)),
+            ("negative retry window", lambda: fast.client(retry_window=-1)),
             ("no endpoint", lambda: cosv4.Client(APPID, SECRET_ID, SECRET_KEY)),
             ("bad endpoint", lambda: cosv4.Client(APPID, SECRET_ID, SECRET_KEY,
                                                   endpoint="ftp://x")),
