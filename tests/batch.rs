@@ -427,3 +427,35 @@ fn completes_exactly_under_faults() {
         .sum();
     assert!(retried > 0, "no fault was met");
 }
+
+#[test]
+fn every_request_of_the_batch_holds_one_of_max_requests() {
+    // 4 files at once with 4 workers each could open 16 connections; the batch's bound of 2
+    // requests in flight keeps it to 2 (and the pool reuses them): a third may appear when a
+    // connection is returned just after the next request started.
+    let emu = enforcing();
+    let client = client_with(&emu, |c| {
+        c.workers = 4;
+        c.simple_threshold = MIB;
+    });
+    let dir = TempDir::new();
+    for i in 0..12 {
+        write(&dir.0, &format!("d{}/f{i}", i % 3), &content(5000, i));
+    }
+    write(&dir.0, "big.bin", &content(6 * MIB, 99));
+    let opts = BatchOptions {
+        jobs: 4,
+        max_requests: 2,
+        ..Default::default()
+    };
+    let out = client
+        .upload_batch(BUCKET, dir_source(&dir.0, "/bound/"), &opts, None)
+        .unwrap();
+    assert_eq!((out.uploaded, out.failed), (13, 0), "{:#?}", out.files);
+    let stats = emu.stats();
+    assert!(
+        stats.connections_accepted <= 3,
+        "{} connections for a bound of 2 requests",
+        stats.connections_accepted
+    );
+}
