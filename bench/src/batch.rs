@@ -65,7 +65,7 @@ impl Cli {
 pub struct Ctx<'a> {
     /// Emulator child: `--discard-data`, parent folders required.
     pub emu: &'a Emulator,
-    /// Where test trees are created (removed after each row).
+    /// Where test trees are created (tmpfs when there is one; removed after each row).
     pub work: &'a Path,
     /// tmpfs for emulators' data.
     pub shm: &'a Path,

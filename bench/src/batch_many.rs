@@ -17,13 +17,24 @@ use crate::batch::{api_batch, cli_row, Ctx};
 use crate::batch_report::Row;
 use crate::child;
 use crate::tree::Tree;
-use crate::TempDir;
+use crate::{files, TempDir};
 
 const SIZE: u64 = 256;
 const PER_FOLDER: usize = 1000;
 
 pub fn many_files(ctx: &mut Ctx, count: usize) {
     eprintln!("-- {count} files of 256 B");
+    // tmpfs pages: the tree, then each stored object's content and metadata, twice.
+    let need = count as u64 * 5 * 4096 + (1 << 30);
+    let available = files::mem_available().unwrap_or(0);
+    if available < need {
+        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+        return ctx.note(format!(
+            "many-files row skipped: {:.1} GiB of memory available, {:.1} GiB needed",
+            gib(available),
+            gib(need)
+        ));
+    }
     let dir = TempDir::new(ctx.work, "many");
     let t0 = Instant::now();
     let tree = Tree::create(&dir.0, count, PER_FOLDER, SIZE)

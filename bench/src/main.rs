@@ -413,8 +413,10 @@ fn run_batch(
     cli: Option<PathBuf>,
     notes: Vec<String>,
 ) -> i32 {
-    let work = TempDir::new(&std::env::temp_dir(), "batch");
     let shm = data_root();
+    // Test trees on tmpfs too: creating and removing 100 000 files there takes seconds, on
+    // ext4 here about 40 s; the files are read from the page cache either way.
+    let work = TempDir::new(&shm, "batch");
     let data = TempDir::new(&shm, "emu-batch");
     let emu = Emulator::start_with(emu_bin, &data.0, Storage::Discard, false);
     eprintln!(
