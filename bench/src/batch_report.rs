@@ -364,19 +364,21 @@ pub fn csv(rows: &[Row]) -> String {
         "name,run,files,bytes,seconds,files_per_s,cpu_s,rss_kib,server_cpu_s,requests,upload_requests,connections,detail\n",
     );
     let o = |x: Option<u64>| x.map_or(String::new(), |v| v.to_string());
+    // Not measured (NaN): an empty field.
+    let cpu = |x: f64| num(x, 3).replace('–', "");
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{:.6},{:.1},{:.3},{},{:.3},{},{},{},\"{}\"",
+            "{},{},{},{},{:.6},{:.1},{},{},{},{},{},{},\"{}\"",
             r.name,
             r.run,
             r.files,
             r.bytes,
             r.secs,
             r.files_per_s(),
-            r.cpu_s,
+            cpu(r.cpu_s),
             o(r.rss_kib),
-            r.server_cpu_s,
+            cpu(r.server_cpu_s),
             o(r.requests),
             o(r.upload_requests),
             o(r.connections),

@@ -55,7 +55,7 @@ options:
   --skip-table    skip the workers x slice-size throughput table
   --batch         run the batch rows instead (1000 x 16 KiB files, 4 x 128 MiB, many
                   small files, sync of an unchanged tree, connections per 1000 requests;
-                  runs default 3, about 2-3 minutes); writes batch.md and batch.csv
+                  runs default 3, about a minute); writes batch.md and batch.csv
   --many N        files of 256 B in the --batch many-files row (default 100000;
                   --quick: 10000; 0 skips the row)
   --help          this text";

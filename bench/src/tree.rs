@@ -55,3 +55,27 @@ impl Tree {
         self.count as u64 * self.size
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Tree;
+
+    #[test]
+    fn folders_of_per_folder_files_each_with_its_own_content() {
+        let root = std::env::temp_dir().join(format!("cosv4-bench-tree-{}", std::process::id()));
+        let tree = Tree::create(&root, 25, 10, 100).unwrap();
+        let folders: Vec<String> = tree.folders().collect();
+        assert_eq!(folders, ["d000/", "d001/", "d002/"]);
+        assert_eq!(tree.rel_path(24), "d002/f00024.bin");
+        let contents: Vec<Vec<u8>> = (0..25)
+            .map(|i| std::fs::read(root.join(tree.rel_path(i))).unwrap())
+            .collect();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert!(contents.iter().all(|c| c.len() == 100));
+        let mut unique = contents.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 25, "two files share their content");
+        assert_eq!(tree.bytes(), 2500);
+    }
+}
