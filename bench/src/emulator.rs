@@ -31,17 +31,31 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts the emulator on a free port with `data_dir`.
+    /// Starts the emulator on a free port with `data_dir`, letting uploads go into folders
+    /// that do not exist (`--implicit-folders`: uploads go to /bench/ without creating it, so
+    /// no folder requests are in the single-file figures).
     pub fn start(bin: &Path, data_dir: &Path, storage: Storage) -> Emulator {
+        Emulator::start_with(bin, data_dir, storage, true)
+    }
+
+    /// Starts the emulator; without `implicit_folders` it requires, like the service, that
+    /// the parent folder of every upload exists.
+    pub fn start_with(
+        bin: &Path,
+        data_dir: &Path,
+        storage: Storage,
+        implicit_folders: bool,
+    ) -> Emulator {
         let mut cmd = Command::new(bin);
         cmd.args(["--listen", "127.0.0.1:0", "--appid", &APPID.to_string()])
             .args(["--bucket", BUCKET, "--secret-id", SECRET_ID])
             .args(["--secret-key", SECRET_KEY, "--data-dir"])
             .arg(data_dir)
-            // Uploads go to /bench/ without creating it: no folder requests in the figures.
-            .arg("--implicit-folders")
             .stdin(Stdio::null())
             .stdout(Stdio::piped());
+        if implicit_folders {
+            cmd.arg("--implicit-folders");
+        }
         match storage {
             Storage::Verify => {}
             Storage::Plain => {
@@ -98,4 +112,14 @@ fn proc_cpu_seconds(pid: u32) -> Option<f64> {
     // SAFETY: sysconf has no preconditions.
     let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     Some((utime + stime) / tick.max(1) as f64)
+}
+
+/// An emulator inside this process (its library), for rows that count what it saw: requests
+/// by op (its request log) and TCP connections (its accept counter). It verifies content and
+/// requires parent folders, like the service; its CPU is this process's.
+pub fn in_process(data_dir: &Path) -> cosv4_emulator::Emulator {
+    let mut cfg = cosv4_emulator::Config::new(APPID, BUCKET, SECRET_ID, SECRET_KEY);
+    cfg.data_dir = Some(data_dir.to_path_buf());
+    cosv4_emulator::Emulator::start(cfg)
+        .unwrap_or_else(|e| panic!("cannot start the in-process emulator: {e}"))
 }

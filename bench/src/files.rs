@@ -6,20 +6,30 @@ use std::path::Path;
 
 const CHUNK: usize = 4 << 20;
 
-/// Writes `size` pseudo-random bytes (xorshift64*, seeded by the size) to `path`, synced so that
+/// Writes `size` pseudo-random bytes (seeded by the size) to `path`, synced so that
 /// write-back does not run during the measurements.
 pub fn create(path: &Path, size: u64) -> io::Result<()> {
+    create_seeded(path, size, size)
+}
+
+/// Fills `buf` (a multiple of 8 bytes long) with xorshift64* output, advancing `state`.
+pub fn fill(buf: &mut [u8], state: &mut u64) {
+    for word in buf.chunks_exact_mut(8) {
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        word.copy_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+}
+
+/// [`create`] with content of its own: files of one size with different seeds differ.
+pub fn create_seeded(path: &Path, size: u64, seed: u64) -> io::Result<()> {
     let mut f = File::create(path)?;
-    let mut state = size ^ 0x9e37_79b9_7f4a_7c15;
+    let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
     let mut buf = vec![0u8; CHUNK];
     let mut left = size;
     while left > 0 {
-        for word in buf.chunks_exact_mut(8) {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            word.copy_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-        }
+        fill(&mut buf, &mut state);
         let n = left.min(CHUNK as u64) as usize;
         f.write_all(&buf[..n])?;
         left -= n as u64;
@@ -36,7 +46,7 @@ pub fn warm(path: &Path) -> io::Result<()> {
 }
 
 /// Free bytes of the file system holding `dir`.
-fn free_bytes(dir: &Path) -> Option<u64> {
+pub fn free_bytes(dir: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
@@ -48,7 +58,7 @@ fn free_bytes(dir: &Path) -> Option<u64> {
 }
 
 /// `MemAvailable` from /proc/meminfo, in bytes.
-fn mem_available() -> Option<u64> {
+pub fn mem_available() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

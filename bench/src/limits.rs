@@ -1,6 +1,7 @@
 //! The two limits cosv4 is compared with: one sequential SHA-1 pass over the file, and a minimal
 //! raw HTTP sender of the same slices (no library upload logic: std `TcpStream`, keep-alive,
-//! pre-built multipart framing, `pread` into one reused buffer, minimal response parsing).
+//! pre-built multipart framing, `pread` into one reused buffer, minimal response parsing) —
+//! and of many small files (`op=upload` requests built whole before the clock starts).
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -32,7 +33,31 @@ pub fn sha_pass(path: &Path) -> io::Result<(f64, String)> {
     Ok((start.elapsed().as_secs_f64(), hex))
 }
 
-const BOUNDARY: &str = "cosv4benchBoundary7d1f3a9c";
+macro_rules! boundary {
+    () => {
+        "cosv4benchBoundary7d1f3a9c"
+    };
+}
+const BOUNDARY: &str = boundary!();
+
+/// Reads and hashes (SHA-1) each small file whole, one after the other: the local side of a
+/// sync's floor.
+pub fn sha_small_files(paths: impl Iterator<Item = std::path::PathBuf>) -> io::Result<()> {
+    for p in paths {
+        let digest = Sha1::digest(std::fs::read(&p)?);
+        std::hint::black_box(digest);
+    }
+    Ok(())
+}
+/// The multipart head of the content part, and what closes it and the form.
+const FILE_PART_HEAD: &str = concat!(
+    "--",
+    boundary!(),
+    "\r\n",
+    "Content-Disposition: form-data; name=\"filecontent\"; filename=\"blob\"\r\n",
+    "Content-Type: application/octet-stream\r\n\r\n"
+);
+const FILE_PART_TAIL: &str = concat!("\r\n--", boundary!(), "--\r\n");
 /// Room in front of the slice for the request line, headers and multipart head.
 const HEAD_ROOM: usize = 2048;
 
@@ -191,14 +216,7 @@ pub fn raw_upload(
         count: size.div_ceil(slice),
         next: AtomicU64::new(0),
     };
-    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers).map(|_| s.spawn(|| job.send())).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err("worker panicked".into())))
-            .collect()
-    });
-    results.into_iter().collect::<Result<(), String>>()?;
+    on_connections(addr, workers, |conn| job.send(conn))?;
     control.post_form(
         addr,
         &url_path,
@@ -225,8 +243,8 @@ struct Slices<'a> {
 }
 
 impl Slices<'_> {
-    /// One worker: its own connection, slices until the counter runs past the end.
-    fn send(&self) -> Result<(), String> {
+    /// One worker on its own connection: slices until the counter runs past the end.
+    fn send(&self, conn: &mut Conn) -> Result<(), String> {
         let Slices {
             addr,
             url_path,
@@ -237,15 +255,11 @@ impl Slices<'_> {
             ..
         } = *self;
         let (auth, f, next) = (&self.auth, self.file, &self.next);
-        let mut conn = Conn::open(addr).map_err(|e| format!("connect: {e}"))?;
         let mut fields = Vec::new();
         text_part(&mut fields, "op", "upload_slice_data");
         text_part(&mut fields, "session", session);
-        let file_part = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"filecontent\"; filename=\"blob\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    );
-        let trailer = format!("\r\n--{BOUNDARY}--\r\n").into_bytes();
+        let file_part = FILE_PART_HEAD;
+        let trailer = FILE_PART_TAIL.as_bytes();
         // [head room | slice | trailer]: the head is written right-aligned before the slice.
         let mut buf = vec![0u8; HEAD_ROOM + slice as usize + trailer.len()];
         let mut head = Vec::with_capacity(HEAD_ROOM);
@@ -270,7 +284,7 @@ impl Slices<'_> {
             f.read_exact_at(&mut buf[HEAD_ROOM..HEAD_ROOM + len], offset)
                 .map_err(|e| format!("pread at {offset}: {e}"))?;
             let end = HEAD_ROOM + len;
-            buf[end..end + trailer.len()].copy_from_slice(&trailer);
+            buf[end..end + trailer.len()].copy_from_slice(trailer);
             conn.stream
                 .write_all(&buf[from..end + trailer.len()])
                 .map_err(|e| format!("sending slice {offset}: {e}"))?;
@@ -278,4 +292,90 @@ impl Slices<'_> {
                 .map_err(|e| format!("slice at {offset}: {e}"))?;
         }
     }
+}
+
+/// Runs `work(i)` on `n` threads, `i` in `0..n`; all are joined, the first error (in thread
+/// order) is the result.
+pub fn on_threads(
+    n: usize,
+    work: impl Fn(usize) -> Result<(), String> + Sync,
+) -> Result<(), String> {
+    let work = &work;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n).map(|i| s.spawn(move || work(i))).collect();
+        let results: Vec<Result<(), String>> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into())))
+            .collect();
+        results.into_iter().collect()
+    })
+}
+
+/// Runs `work` on `workers` threads, each with its own keep-alive connection.
+fn on_connections(
+    addr: &str,
+    workers: usize,
+    work: impl Fn(&mut Conn) -> Result<(), String> + Sync,
+) -> Result<(), String> {
+    on_threads(workers, |_| {
+        let mut conn = Conn::open(addr).map_err(|e| format!("connect: {e}"))?;
+        work(&mut conn)
+    })
+}
+
+/// Creates `folders` (each ends in `/`), in order, on one connection: parents first.
+pub fn create_folders(addr: &str, folders: &[String]) -> Result<(), String> {
+    let mut conn = Conn::open(addr).map_err(|e| format!("connect: {e}"))?;
+    for folder in folders {
+        let url_path = format!("/files/v2/{APPID}/{BUCKET}{folder}");
+        conn.post_form(addr, &url_path, &[("op", "create"), ("biz_attr", "")])
+            .map_err(|e| format!("creating {folder}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// One complete `op=upload` request (head and multipart body: op, sha, insertOnly=1, the
+/// content) storing `content` at `cos_path`, as the library sends it for a small file.
+pub fn simple_request(addr: &str, cos_path: &str, content: &[u8]) -> Vec<u8> {
+    let sha: String = Sha1::digest(content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut body = Vec::with_capacity(content.len() + 512);
+    text_part(&mut body, "op", "upload");
+    text_part(&mut body, "sha", &sha);
+    text_part(&mut body, "insertOnly", "1");
+    body.extend_from_slice(FILE_PART_HEAD.as_bytes());
+    body.extend_from_slice(content);
+    body.extend_from_slice(FILE_PART_TAIL.as_bytes());
+    let url_path = format!("/files/v2/{APPID}/{BUCKET}{cos_path}");
+    let mut req = http_head(addr, &url_path, &signature(), body.len()).into_bytes();
+    req.extend_from_slice(&body);
+    req
+}
+
+/// The raw sender of many small files: `folders` created first (parents first, one
+/// connection), then the pre-built `requests` ([`simple_request`]) sent over `conns`
+/// keep-alive connections taking them in order from a shared counter. Returns the wall
+/// seconds, folders included.
+pub fn raw_simple_uploads(
+    addr: &str,
+    folders: &[String],
+    requests: &[Vec<u8>],
+    conns: usize,
+) -> Result<f64, String> {
+    let start = Instant::now();
+    create_folders(addr, folders)?;
+    let next = AtomicU64::new(0);
+    on_connections(addr, conns, |conn| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+        let Some(req) = requests.get(i) else {
+            return Ok(());
+        };
+        conn.stream
+            .write_all(req)
+            .map_err(|e| format!("sending file {i}: {e}"))?;
+        conn.read_answer().map_err(|e| format!("file {i}: {e}"))?;
+    })?;
+    Ok(start.elapsed().as_secs_f64())
 }

@@ -10,14 +10,25 @@
 //! would run on the same two cores as the client and be counted against it. The verifying
 //! emulator is measured alongside (`*_verify` rows) so its cost stays visible.
 //!
-//! Files: `emulator` (child process), `files` (test files), `limits` (SHA-1 pass, raw sender),
-//! `runs` (API and CLI measurements, rusage), `report` (tables, Markdown, CSV).
+//! `--batch` runs the batch rows instead (many files per run: `batch`, `batch_many`,
+//! `batch_sync`, `conns`; report in `batch_report`, written to `batch.md` and `batch.csv`).
+//!
+//! Files: `emulator` (child process), `files` (test files), `tree` (trees of small files),
+//! `limits` (SHA-1 pass, raw senders), `runs` (API and CLI measurements), `child` (processes
+//! measured with wait4), `report` (tables, Markdown, CSV).
 
+mod batch;
+mod batch_many;
+mod batch_report;
+mod batch_sync;
+mod child;
+mod conns;
 mod emulator;
 mod files;
 mod limits;
 mod report;
 mod runs;
+mod tree;
 
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
@@ -42,6 +53,11 @@ options:
   --cli PATH      a built cosv4-upload (default: build it from examples-c/cosv4-upload.c
                   and libcosv4.a when both exist; otherwise CLI rows are skipped)
   --skip-table    skip the workers x slice-size throughput table
+  --batch         run the batch rows instead (1000 x 16 KiB files, 4 x 128 MiB, many
+                  small files, sync of an unchanged tree, connections per 1000 requests;
+                  runs default 3, about a minute); writes batch.md and batch.csv
+  --many N        files of 256 B in the --batch many-files row (default 100000;
+                  --quick: 10000; 0 skips the row)
   --help          this text";
 
 struct Args {
@@ -52,6 +68,8 @@ struct Args {
     out: PathBuf,
     cli: Option<PathBuf>,
     skip_table: bool,
+    batch: bool,
+    many: Option<usize>,
 }
 
 fn fail(msg: &str) -> ! {
@@ -81,6 +99,8 @@ fn parse_args() -> Args {
         out: root.join("bench/results"),
         cli: None,
         skip_table: false,
+        batch: false,
+        many: None,
     };
     let mut with_5g = false;
     let mut sizes_given = false;
@@ -117,6 +137,14 @@ fn parse_args() -> Args {
             "--out" => a.out = value().into(),
             "--cli" => a.cli = Some(value().into()),
             "--skip-table" => a.skip_table = true,
+            "--batch" => a.batch = true,
+            "--many" => {
+                let v = value();
+                a.many = Some(
+                    v.parse()
+                        .unwrap_or_else(|_| fail(&format!("bad file count {v:?}"))),
+                );
+            }
             other => fail(&format!("unknown argument {other:?}")),
         }
     }
@@ -125,8 +153,11 @@ fn parse_args() -> Args {
             a.sizes = vec![64 * MIB];
         }
         if !a.runs_explicit {
-            a.runs = 2;
+            a.runs = if a.batch { 1 } else { 2 };
         }
+    }
+    if a.many.is_none() {
+        a.many = Some(if a.quick { 10_000 } else { 100_000 });
     }
     if with_5g && !a.sizes.contains(&(5 * GIB)) {
         a.sizes.push(5 * GIB);
@@ -258,6 +289,19 @@ impl Drop for TempDir {
 }
 
 fn main() {
+    // The bench's own children: a measured process (`child`), the library's batch (`batch_many`).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match args.first().and_then(|a| a.to_str()) {
+        Some("--measure") => exit(child::measure_main(&args[1..])),
+        Some("--child-batch") => {
+            let rest: Vec<String> = args[1..]
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            exit(batch_many::child_main(&rest))
+        }
+        _ => {}
+    }
     // Everything is dropped (children killed, temp dirs removed) before the exit.
     exit(run())
 }
@@ -276,6 +320,9 @@ fn run() -> i32 {
         notes.push(note);
     }
     let cli = cli.ok();
+    if args.batch {
+        return run_batch(&args, &facts, &emu_bin, cli, notes);
+    }
 
     let files_dir = TempDir::new(&std::env::temp_dir(), "files");
     let shm = data_root();
@@ -354,16 +401,58 @@ fn run() -> i32 {
     drop(emu_discard);
 
     let md = report::markdown(&facts, &args_line(&args), &samples, &notes);
-    println!("{md}");
-    if let Err(e) = report::write(&args.out, &md, &samples) {
-        eprintln!(
-            "cosv4-bench: writing results to {}: {e}",
-            args.out.display()
-        );
-        return 1;
+    report::publish(&args.out, "results", &md, &report::csv(&samples))
+}
+
+/// The batch rows (`--batch`), in one run, against one emulator child that stores no slice
+/// data and requires parent folders (the sync and connection rows start their own).
+fn run_batch(
+    args: &Args,
+    facts: &report::MachineFacts,
+    emu_bin: &Path,
+    cli: Option<PathBuf>,
+    notes: Vec<String>,
+) -> i32 {
+    let shm = data_root();
+    // Test trees on tmpfs too: creating and removing 100 000 files there takes seconds, on
+    // ext4 here about 40 s; the files are read from the page cache either way.
+    let work = TempDir::new(&shm, "batch");
+    let data = TempDir::new(&shm, "emu-batch");
+    let emu = Emulator::start_with(emu_bin, &data.0, Storage::Discard, false);
+    eprintln!(
+        "emulator (--discard-data, folders required) {}",
+        emu.base_url
+    );
+    let cli = cli.map(batch::Cli::probe);
+    let mut ctx = batch::Ctx {
+        emu: &emu,
+        work: &work.0,
+        shm: &shm,
+        cli: cli.as_ref(),
+        runs: args.runs,
+        rows: Vec::new(),
+        notes,
+    };
+    if let Some(k) = child::rss_floor_kib() {
+        ctx.note(format!(
+            "peak RSS of a process that does nothing (`true`), by the same method: {:.1} MiB",
+            k as f64 / 1024.0
+        ));
     }
-    eprintln!("wrote {}", args.out.join("results.md").display());
-    0
+    busy_note(&mut ctx.notes, "the batch rows");
+    batch::small_files(&mut ctx);
+    batch::large_files(&mut ctx);
+    match args.many {
+        Some(n) if n > 0 => batch_many::many_files(&mut ctx, n),
+        _ => ctx.note("many-files row skipped (--many 0)".into()),
+    }
+    batch_sync::sync(&mut ctx);
+    conns::connections(&mut ctx);
+    let (rows, notes) = (ctx.rows, ctx.notes);
+    drop(emu);
+
+    let md = batch_report::markdown(facts, &args_line(args), &rows, &notes);
+    report::publish(&args.out, "batch", &md, &batch_report::csv(&rows))
 }
 
 /// Notes (and prints) other processes' CPU use above 10 % before a round.
@@ -380,6 +469,11 @@ fn busy_note(notes: &mut Vec<String>, what: &str) {
 }
 
 fn args_line(a: &Args) -> String {
+    if a.batch {
+        let many = a.many.unwrap_or(0);
+        let quick = if a.quick { ", quick" } else { "" };
+        return format!("--batch, runs {}, many {many}{quick}", a.runs);
+    }
     let sizes: Vec<String> = a.sizes.iter().map(|&s| report::size_label(s)).collect();
     format!(
         "sizes {}, runs {}{}{}",

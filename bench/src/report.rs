@@ -42,7 +42,7 @@ pub fn size_label(b: u64) -> String {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
@@ -177,6 +177,23 @@ impl MachineFacts {
         }
     }
 
+    /// The report's first lines: date, machine, toolchain, load, what ran.
+    pub fn head(&self, out: &mut String, run: &str) {
+        let _ = writeln!(out, "- date: {}", utc_now());
+        let _ = writeln!(
+            out,
+            "- machine: nproc {}, CPU {}, SHA-NI (`sha_ni`) {}, {:.1} GiB RAM, Linux {}",
+            self.nproc,
+            self.cpu,
+            if self.sha_ni { "present" } else { "absent" },
+            self.mem_gib,
+            self.kernel
+        );
+        let _ = writeln!(out, "- toolchain: {}", self.rustc);
+        let _ = writeln!(out, "- load average at start: {}", self.loadavg);
+        let _ = writeln!(out, "- run: {run}");
+    }
+
     pub fn one_line(&self) -> String {
         format!(
             "nproc {}, CPU {}, sha_ni {}, {}",
@@ -210,7 +227,12 @@ fn utc_now() -> String {
     )
 }
 
-fn mark(ok: bool) -> &'static str {
+/// A peak RSS for a table cell: `12.5 MiB`, or `–`.
+pub fn rss_cell(kib: Option<u64>) -> String {
+    kib.map_or("–".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+}
+
+pub fn mark(ok: bool) -> &'static str {
     if ok {
         "met"
     } else {
@@ -240,9 +262,7 @@ fn measurements(out: &mut String, samples: &[Sample], size: u64) {
         let Some(s) = find(samples, name, size) else {
             continue;
         };
-        let rss = s
-            .rss_max
-            .map_or("–".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let rss = rss_cell(s.rss_max);
         let _ = writeln!(
             out,
             "| {label} | {} | {:.3} | {:.0} | {:.0}–{:.0} | {:.2} | {:.2} | {:.2} | {rss} |",
@@ -414,19 +434,7 @@ fn table(out: &mut String, samples: &[Sample]) {
 /// The whole report as Markdown (also what is printed).
 pub fn markdown(facts: &MachineFacts, run: &str, samples: &[Sample], notes: &[String]) -> String {
     let mut out = String::from("# cosv4 benchmark\n\n");
-    let _ = writeln!(out, "- date: {}", utc_now());
-    let _ = writeln!(
-        out,
-        "- machine: nproc {}, CPU {}, SHA-NI (`sha_ni`) {}, {:.1} GiB RAM, Linux {}",
-        facts.nproc,
-        facts.cpu,
-        if facts.sha_ni { "present" } else { "absent" },
-        facts.mem_gib,
-        facts.kernel
-    );
-    let _ = writeln!(out, "- toolchain: {}", facts.rustc);
-    let _ = writeln!(out, "- load average at start: {}", facts.loadavg);
-    let _ = writeln!(out, "- run: {run}");
+    facts.head(&mut out, run);
     out.push_str(
         "- set-up: emulator as a child process on 127.0.0.1 (data dir on /dev/shm), `--no-verify` \
          (rows marked (info) use a verifying one);  test files page-cached; MB/s = 10^6 B/s; client CPU = \
@@ -438,16 +446,21 @@ pub fn markdown(facts: &MachineFacts, run: &str, samples: &[Sample], notes: &[St
     ratios(&mut out, samples);
     emulator_cost(&mut out, samples);
     table(&mut out, samples);
+    notes_section(&mut out, notes);
+    out
+}
+
+/// The notes, as the report's last section (none when there are none).
+pub fn notes_section(out: &mut String, notes: &[String]) {
     if !notes.is_empty() {
         out.push_str("\n## Notes\n\n");
         for n in notes {
             let _ = writeln!(out, "- {n}");
         }
     }
-    out
 }
 
-fn csv(samples: &[Sample]) -> String {
+pub fn csv(samples: &[Sample]) -> String {
     let mut out =
         String::from("name,size,workers,slice,run,seconds,mb_per_s,cpu_s,rss_kib,server_cpu_s\n");
     for s in samples {
@@ -469,9 +482,21 @@ fn csv(samples: &[Sample]) -> String {
     out
 }
 
-/// Writes `results.md` and `results.csv` into `dir`.
-pub fn write(dir: &Path, md: &str, samples: &[Sample]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("results.md"), md)?;
-    std::fs::write(dir.join("results.csv"), csv(samples))
+/// Prints the report, writes `<stem>.md` and `<stem>.csv` into `dir`; the exit status.
+pub fn publish(dir: &Path, stem: &str, md: &str, csv: &str) -> i32 {
+    println!("{md}");
+    let md_path = dir.join(format!("{stem}.md"));
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&md_path, md))
+        .and_then(|()| std::fs::write(dir.join(format!("{stem}.csv")), csv));
+    match written {
+        Ok(()) => {
+            eprintln!("wrote {}", md_path.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("cosv4-bench: writing results to {}: {e}", dir.display());
+            1
+        }
+    }
 }

@@ -1,7 +1,6 @@
 //! Measurements through cosv4 (Rust API, C CLI) and of the limits, one round at a time.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use cosv4::{Client, Config, Credentials, Endpoint, Method, UploadOptions};
@@ -55,18 +54,23 @@ pub fn foreign_load() -> f64 {
 }
 
 /// User + system CPU seconds of this process so far.
-fn cpu_self() -> f64 {
+pub fn cpu_self() -> f64 {
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `ru` is a properly sized out-parameter.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
     tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
-fn tv(t: libc::timeval) -> f64 {
+pub fn tv(t: libc::timeval) -> f64 {
     t.tv_sec as f64 + t.tv_usec as f64 / 1e6
 }
 
-fn client(base_url: &str, integrity: bool, workers: usize, slice: u64) -> Result<Client, String> {
+pub fn client(
+    base_url: &str,
+    integrity: bool,
+    workers: usize,
+    slice: u64,
+) -> Result<Client, String> {
     let creds = Credentials::new(APPID, SECRET_ID, SECRET_KEY).map_err(|e| e.to_string())?;
     let mut cfg = Config::new(creds);
     cfg.endpoint = Some(Endpoint::BaseUrl(base_url.to_string()));
@@ -98,7 +102,7 @@ fn cos_path(name: &str, size: u64, run: usize, workers: usize, slice: u64) -> St
 }
 
 /// Runs `f` and measures wall time, this process's CPU and the emulator's CPU.
-fn measured<T>(
+pub fn measured<T>(
     emu: Option<&Emulator>,
     f: impl FnOnce() -> Result<T, String>,
 ) -> Result<(T, [f64; 3]), String> {
@@ -199,61 +203,18 @@ fn cli(t: &Target, bin: &Path, no_sha: bool, run: usize) -> Result<Sample, Strin
         "cli_integrity_on"
     };
     let path = cos_path(name, t.size, run, WORKERS, SLICE);
-    let mut cmd = Command::new(bin);
+    let mut cmd = crate::child::cli_command(bin, &t.emu.base_url);
     cmd.arg("--quiet");
     if no_sha {
         cmd.arg("--no-sha");
     }
-    cmd.arg(t.file)
-        .arg(&path)
-        .env("COS_APPID", APPID.to_string())
-        .env("COS_SECRET_ID", SECRET_ID)
-        .env("COS_SECRET_KEY", SECRET_KEY)
-        .env("COS_BUCKET", BUCKET)
-        .env("COS_ENDPOINT", &t.emu.base_url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    for v in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
-        cmd.env_remove(v);
-    }
+    cmd.arg(t.file).arg(&path);
     let srv0 = t.emu.cpu_seconds();
-    let t0 = Instant::now();
-    let child = cmd.spawn().map_err(|e| format!("{}: {e}", bin.display()))?;
-    let mut status = 0;
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: the pid is our unreaped child; `status` and `ru` are valid out-parameters.
-        let r = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
-        if r >= 0 {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(format!("wait4: {e}"));
-        }
-    }
-    let secs = t0.elapsed().as_secs_f64();
+    let p = crate::child::run_measured(&cmd).map_err(|e| format!("{name}: {e}"))?;
     let srv = t.emu.cpu_seconds() - srv0;
-    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        return Err(format!("{name} failed (wait status {status:#x})"));
-    }
     check_and_delete(t.emu, &path, t.size)?;
-    let mut s = sample(
-        name,
-        t,
-        run,
-        WORKERS,
-        SLICE,
-        [secs, tv(ru.ru_utime) + tv(ru.ru_stime), srv],
-    );
-    s.rss_kib = Some(ru.ru_maxrss as u64);
+    let mut s = sample(name, t, run, WORKERS, SLICE, [p.secs, p.cpu_s, srv]);
+    s.rss_kib = Some(p.rss_kib);
     Ok(s)
 }
 
