@@ -163,7 +163,7 @@ impl Drop for InFlight {
 
 #[derive(Default)]
 pub struct Index {
-    pub objects: HashMap<String, ObjectMeta>,
+    pub objects: BTreeMap<String, ObjectMeta>,
     pub sessions: HashMap<String, Arc<Session>>,
     /// cos path → session id.
     pub by_path: HashMap<String, String>,

@@ -171,7 +171,9 @@ pub fn list(cx: &Ctx) -> OpResult {
     if !idx.folder_exists(folder) {
         return Err(ApiError::not_found(NOT_EXIST));
     }
-    let mut entries: BTreeMap<Key, Value> = BTreeMap::new();
+    // Keys first (cheap), over the folder's range of the sorted paths only; the answer's
+    // JSON is made for the page's entries alone (a listing of a large bucket is a page at a
+    // time, not the whole bucket per page).
     let child = |p: &str| -> Option<(String, bool)> {
         let rest = p.strip_prefix(folder)?;
         match rest.split_once('/') {
@@ -181,54 +183,74 @@ pub fn list(cx: &Ctx) -> OpResult {
             None => Some((rest.to_string(), true)),
         }
     };
-    for (p, m) in &idx.objects {
+    let below = |p: &&String| p.starts_with(folder);
+    // Per key: the object path of a file, or the (ctime, mtime) span of a folder's contents.
+    let mut keys: BTreeMap<Key, Source> = BTreeMap::new();
+    let objects = idx.objects.range(folder.to_string()..);
+    for (p, m) in objects.take_while(|(p, _)| below(p)) {
         let Some((name, is_file)) = child(p) else {
             continue;
         };
-        if !name.starts_with(prefix) {
+        if !name.starts_with(prefix)
+            || after.as_ref().is_some_and(|a| {
+                let k = Key {
+                    name: name.clone(),
+                    is_file,
+                };
+                &k <= a
+            })
+        {
             continue;
         }
         let key = Key { name, is_file };
         if is_file {
-            let urls = cx.urls_of(p);
-            let info = json!({
-                "name": key.name, "ctime": m.ctime, "mtime": m.mtime,
-                "filesize": m.size, "filelen": m.size, "sha": m.sha,
-                "access_url": urls["access_url"], "authority": idx.attrs_of(p).authority(),
-            });
-            entries.insert(key, info);
+            keys.insert(key, Source::File(p.clone()));
         } else {
-            let t = entries
-                .entry(key.clone())
-                .or_insert_with(|| json!({"name": key.name, "ctime": m.ctime, "mtime": m.mtime}));
-            widen(t, m.ctime, m.mtime);
+            keys.entry(key)
+                .or_insert(Source::Folder(m.ctime, m.mtime))
+                .widen(m.ctime, m.mtime);
         }
     }
-    for (p, f) in &idx.folders {
+    for (p, f) in idx
+        .folders
+        .range(folder.to_string()..)
+        .take_while(|(p, _)| below(p))
+    {
         let Some((name, false)) = child(p) else {
             continue;
         };
-        if !name.starts_with(prefix) {
-            continue;
-        }
         let key = Key {
             name,
             is_file: false,
         };
-        let explicit = p.len() == folder.len() + key.name.len() + 1;
-        let t = entries
-            .entry(key.clone())
-            .or_insert_with(|| json!({"name": key.name, "ctime": f.ctime, "mtime": f.mtime}));
-        if explicit {
-            t["ctime"] = json!(f.ctime);
+        if !key.name.starts_with(prefix) || after.as_ref().is_some_and(|a| &key <= a) {
+            continue;
         }
-        widen(t, f.ctime, f.mtime);
+        let explicit = p.len() == folder.len() + key.name.len() + 1;
+        let t = keys.entry(key).or_insert(Source::Folder(f.ctime, f.mtime));
+        if let (true, Source::Folder(c, _)) = (explicit, &mut *t) {
+            *c = f.ctime; // a created folder's own time
+        }
+        t.widen(f.ctime, f.mtime);
     }
-    let mut page: Vec<(Key, Value)> = entries
-        .into_iter()
-        .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
-        .take(num as usize + 1)
-        .collect();
+    let entries = keys.into_iter().take(num as usize + 1).map(|(key, src)| {
+        let info = match src {
+            Source::File(p) => {
+                let m = &idx.objects[&p];
+                let urls = cx.urls_of(&p);
+                json!({
+                    "name": key.name, "ctime": m.ctime, "mtime": m.mtime,
+                    "filesize": m.size, "filelen": m.size, "sha": m.sha,
+                    "access_url": urls["access_url"], "authority": idx.attrs_of(&p).authority(),
+                })
+            }
+            Source::Folder(ctime, mtime) => {
+                json!({"name": key.name, "ctime": ctime, "mtime": mtime})
+            }
+        };
+        (key, info)
+    });
+    let mut page: Vec<(Key, Value)> = entries.collect();
     let listover = page.len() as u64 <= num;
     page.truncate(num as usize);
     let context = match (listover, page.last()) {
@@ -243,10 +265,18 @@ pub fn list(cx: &Ctx) -> OpResult {
     })))
 }
 
-/// Widens an implicit folder's times to cover one more thing below it.
-fn widen(entry: &mut Value, ctime: u64, mtime: u64) {
-    let c = entry["ctime"].as_u64().unwrap_or(ctime).min(ctime);
-    let m = entry["mtime"].as_u64().unwrap_or(mtime).max(mtime);
-    entry["ctime"] = json!(c);
-    entry["mtime"] = json!(m);
+/// What a listing entry is made from: a file's object path, or a folder's (ctime, mtime).
+enum Source {
+    File(String),
+    Folder(u64, u64),
+}
+
+impl Source {
+    /// Widens a folder's times to cover one more thing below it.
+    fn widen(&mut self, ctime: u64, mtime: u64) {
+        if let Source::Folder(c, m) = self {
+            *c = (*c).min(ctime);
+            *m = (*m).max(mtime);
+        }
+    }
 }
