@@ -53,7 +53,7 @@ impl Row {
 /// A section of the report: its title and its rows (name, label), in order.
 type Section = (&'static str, &'static [(&'static str, &'static str)]);
 
-const SECTIONS: [Section; 5] = [
+const SECTIONS: [Section; 6] = [
     (
         "1000 × 16 KiB files in 10 folders",
         &[
@@ -126,6 +126,13 @@ const SECTIONS: [Section; 5] = [
             ("conns_stat", "16 threads, one client: `stat` of one file"),
             ("conns_upload", "16 threads, one client: 1 KiB uploads"),
             ("conns_batch", "`upload_batch` with 16 jobs (16 KiB files)"),
+        ],
+    ),
+    (
+        "Bandwidth limit (`limit_rate` 16 MiB/s, one 48 MiB upload, emulator in process)",
+        &[
+            ("limit_w1", "1 worker"),
+            ("limit_w8", "8 workers sharing the one limit"),
         ],
     ),
 ];

@@ -17,6 +17,7 @@
 //! `limits` (SHA-1 pass, raw senders), `runs` (API and CLI measurements), `child` (processes
 //! measured with wait4), `report` (tables, Markdown, CSV).
 
+mod bandwidth;
 mod batch;
 mod batch_many;
 mod batch_report;
@@ -448,6 +449,7 @@ fn run_batch(
     }
     batch_sync::sync(&mut ctx);
     conns::connections(&mut ctx);
+    bandwidth::bandwidth(&mut ctx);
     let (rows, notes) = (ctx.rows, ctx.notes);
     drop(emu);
 
