@@ -8,9 +8,10 @@
  * - stderr, on a terminal and without --quiet: one progress line for the whole batch (files
  *   done/found, bytes done/found, speed, ETA once the walk is over), redrawn in place.
  * - stderr: a line per failed item (local path, cos path, result code name, COS code, HTTP
- *   status, message) always; a line per skipped item (a symbolic link, a FIFO, ...) without
- *   --quiet.
- * - stdout without --json or --quiet: a summary line at the end.
+ *   status, message) always; a line per skipped item (a symbolic link, a FIFO, ...; not the
+ *   files --sync found unchanged) without --quiet.
+ * - stdout without --json or --quiet: a line per remote item deleted (--delete) or, with
+ *   --dry-run, per item that would be uploaded or deleted; a summary line at the end.
  * - stdout with --json: one object per line per item as it ends, then a summary line (see
  *   json_item and json_summary). Each line is built whole in memory, then written and flushed,
  *   so a reader never sees part of a line. Nothing is kept per item: memory does not grow
@@ -25,7 +26,8 @@ typedef struct {
     int broken;    /* a JSON line could not be made (out of memory): stop */
     double start, last_draw;
     cosv4_batch_progress last; /* the latest aggregate */
-    uint64_t uploaded, folders, skipped, failed, bytes_sent;
+    uint64_t uploaded, folders, skipped, unchanged, failed, deleted, would_upload, would_delete;
+    uint64_t bytes_sent;
 } batch_state;
 
 /* ---- the progress line ---- */
@@ -95,30 +97,58 @@ static int line_write(line *l) {
     return ok ? 0 : -1;
 }
 
+/* The --json name of an item's status (a cosv4_batch_status). */
+static const char *status_name(uint32_t status) {
+    switch (status) {
+    case COSV4_BATCH_STATUS_UPLOADED:
+    case COSV4_BATCH_STATUS_FOLDER: return "uploaded";
+    case COSV4_BATCH_STATUS_SKIPPED:
+    case COSV4_BATCH_STATUS_UNCHANGED: return "skipped";
+    case COSV4_BATCH_STATUS_FAILED: return "failed";
+    case COSV4_BATCH_STATUS_DELETED: return "deleted";
+    case COSV4_BATCH_STATUS_WOULD_UPLOAD: return "would-upload";
+    case COSV4_BATCH_STATUS_WOULD_DELETE: return "would-delete";
+    default: return "unknown";
+    }
+}
+
+/* A folder's cos path ends in '/'. */
+static int is_folder(const char *cos_path) {
+    size_t n = strlen(cos_path);
+    return n > 0 && cos_path[n - 1] == '/';
+}
+
 /* One item as it ended:
  *   {"local":"...","path":"/dst/a.txt","status":"uploaded","bytes":N,"bytes_sent":N}
  *   {"local":"...","path":"/dst/empty/","status":"uploaded","folder":true,"bytes":0,
  *    "bytes_sent":0}
  *   {"local":"...","path":"/dst/link","status":"skipped","bytes":0,"reason":"..."}
+ *   {"local":"...","path":"/dst/same.txt","status":"skipped","bytes":N,"reason":"unchanged"}
+ *   {"local":null,"path":"/dst/gone.txt","status":"deleted","bytes":N}
+ *   {"local":"...","path":"/dst/new.txt","status":"would-upload","bytes":N}
+ *   {"local":null,"path":"/dst/old/","status":"would-delete","folder":true,"bytes":0}
  *   {"local":"...","path":"/dst/x","status":"failed","bytes":N,"error":{"result":N,
  *    "result_name":"COSV4_RESULT_...","http_status":N,"cos_code":N or null,"message":"..."}}
- * `local` is the local path (bytes that are not UTF-8 become \ufffd); `bytes` the file's size;
- * `bytes_sent` what this run sent of it (0 when the server already had the content). */
+ * `local` is the local path (bytes that are not UTF-8 become \ufffd), null for a remote item
+ * with no local counterpart (deleted, would-delete, a deletion withheld or failed); `folder`
+ * marks any folder item; `bytes` the file's size (the remote one for remote items);
+ * `bytes_sent` what this run sent of an uploaded file (0 when the server already had the
+ * content). */
 static int json_item(const cosv4_batch_file_event *e) {
-    static const char *status[] = {"", "", "uploaded", "skipped", "failed"};
     line l;
-    size_t n = strlen(e->cos_path);
     if (line_open(&l) != 0) return -1;
     fputs("{\"local\":", l.f);
-    json_string(l.f, e->local_path);
+    if (*e->local_path) json_string(l.f, e->local_path);
+    else fputs("null", l.f);
     fputs(",\"path\":", l.f);
     json_string(l.f, e->cos_path);
-    fprintf(l.f, ",\"status\":\"%s\"", status[e->kind]);
-    if (e->kind == COSV4_BATCH_EVENT_DONE && n > 0 && e->cos_path[n - 1] == '/')
-        fputs(",\"folder\":true", l.f);
+    fprintf(l.f, ",\"status\":\"%s\"", status_name(e->status));
+    if (is_folder(e->cos_path)) fputs(",\"folder\":true", l.f);
     fprintf(l.f, ",\"bytes\":%" PRIu64, e->bytes);
-    if (e->kind == COSV4_BATCH_EVENT_DONE) fprintf(l.f, ",\"bytes_sent\":%" PRIu64, e->bytes_sent);
-    if (e->kind == COSV4_BATCH_EVENT_SKIPPED) {
+    if (e->status == COSV4_BATCH_STATUS_UPLOADED || e->status == COSV4_BATCH_STATUS_FOLDER)
+        fprintf(l.f, ",\"bytes_sent\":%" PRIu64, e->bytes_sent);
+    if (e->status == COSV4_BATCH_STATUS_UNCHANGED) fputs(",\"reason\":\"unchanged\"", l.f);
+    if (e->status == COSV4_BATCH_STATUS_SKIPPED) {
         fputs(",\"reason\":", l.f);
         json_string(l.f, e->reason);
     }
@@ -133,18 +163,43 @@ static int json_item(const cosv4_batch_file_event *e) {
     return line_write(&l);
 }
 
-/* The stderr line of a failed or skipped item (paths quoted as JSON strings: one line, and
- * every name shown unambiguously). */
+/* The name of an item in a text line: its local path, or its cos path for a remote item (as
+ * a JSON string: one line, and every name shown unambiguously). */
+static void item_name(FILE *f, const cosv4_batch_file_event *e) {
+    json_string(f, *e->local_path ? e->local_path : e->cos_path);
+}
+
+/* The stdout line of a deletion or of what a dry run would do (not with --json or --quiet):
+ *   deleted "/dst/gone.txt"
+ *   would upload "photos/new.jpg" -> "/dst/new.jpg"
+ *   would delete "/dst/old/" */
+static void change_line(const batch_state *s, const cosv4_batch_file_event *e) {
+    const char *what = e->status == COSV4_BATCH_STATUS_DELETED        ? "deleted"
+                       : e->status == COSV4_BATCH_STATUS_WOULD_UPLOAD ? "would upload"
+                       : e->status == COSV4_BATCH_STATUS_WOULD_DELETE ? "would delete"
+                                                                      : NULL;
+    if (!what || s->o->json || s->o->quiet) return;
+    printf("%s ", what);
+    item_name(stdout, e);
+    if (*e->local_path) {
+        fputs(" -> ", stdout);
+        json_string(stdout, e->cos_path);
+    }
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* The stderr line of a failed or skipped item (not of an unchanged one). */
 static void item_line(const batch_state *s, const cosv4_batch_file_event *e) {
     if (e->kind == COSV4_BATCH_EVENT_SKIPPED) {
-        if (s->o->quiet) return;
+        if (s->o->quiet || e->status == COSV4_BATCH_STATUS_UNCHANGED) return;
         fputs("cosv4-upload: skipped ", stderr);
-        json_string(stderr, e->local_path);
+        item_name(stderr, e);
         fputs(": ", stderr);
         escaped(stderr, e->reason, 0);
     } else {
         fputs("cosv4-upload: failed ", stderr);
-        json_string(stderr, e->local_path);
+        item_name(stderr, e);
         fputs(" -> ", stderr);
         json_string(stderr, e->cos_path);
         fputs(": ", stderr);
@@ -156,19 +211,21 @@ static void item_line(const batch_state *s, const cosv4_batch_file_event *e) {
 
 static int32_t on_batch_file(void *userdata, const cosv4_batch_file_event *e) {
     batch_state *s = (batch_state *)userdata;
-    size_t n = strlen(e->cos_path);
-    switch (e->kind) {
-    case COSV4_BATCH_EVENT_DONE:
-        if (n > 0 && e->cos_path[n - 1] == '/') s->folders++;
-        else s->uploaded++;
-        s->bytes_sent += e->bytes_sent;
-        break;
-    case COSV4_BATCH_EVENT_SKIPPED: s->skipped++; break;
-    case COSV4_BATCH_EVENT_FAILED: s->failed++; break;
-    default: return 0; /* STARTED, and kinds added later */
+    switch (e->status) {
+    case COSV4_BATCH_STATUS_UPLOADED: s->uploaded++; break;
+    case COSV4_BATCH_STATUS_FOLDER: s->folders++; break;
+    case COSV4_BATCH_STATUS_SKIPPED: s->skipped++; break;
+    case COSV4_BATCH_STATUS_UNCHANGED: s->skipped++, s->unchanged++; break;
+    case COSV4_BATCH_STATUS_FAILED: s->failed++; break;
+    case COSV4_BATCH_STATUS_DELETED: s->deleted++; break;
+    case COSV4_BATCH_STATUS_WOULD_UPLOAD: s->would_upload++; break;
+    case COSV4_BATCH_STATUS_WOULD_DELETE: s->would_delete++; break;
+    default: return 0; /* STARTED (status 0), and statuses added later */
     }
+    s->bytes_sent += e->bytes_sent;
     batch_clear_line(s);
-    if (e->kind != COSV4_BATCH_EVENT_DONE) item_line(s, e);
+    if (e->kind == COSV4_BATCH_EVENT_DONE) change_line(s, e);
+    else item_line(s, e);
     if (s->o->json && json_item(e) != 0) {
         s->broken = 1;
         return 1; /* stops the batch: a report with a line missing would mislead */
@@ -178,9 +235,11 @@ static int32_t on_batch_file(void *userdata, const cosv4_batch_file_event *e) {
 
 /* ---- the end ---- */
 
-/* {"summary":{"uploaded":N,"folders":N,"skipped":N,"failed":N,"deleted":0,"bytes_sent":N,
- *  "elapsed_s":X}} -- `uploaded` counts files, `folders` the empty directories mirrored
- * (their item lines say "uploaded" with "folder":true). When the batch as a whole failed,
+/* {"summary":{"uploaded":N,"folders":N,"skipped":N,"unchanged":N,"failed":N,"deleted":N,
+ *  "bytes_sent":N,"elapsed_s":X}} -- `uploaded` counts files, `folders` the empty directories
+ * mirrored (their item lines say "uploaded" with "folder":true), `skipped` includes the
+ * `unchanged` items of a sync; a dry run adds "would_upload":N,"would_delete":N. When the
+ * batch as a whole failed,
  * also "error":{...} (as in an item line), and "interrupted":true after Ctrl-C/SIGTERM; the
  * counts are then those of the items that ended before. */
 static int json_summary(const batch_state *s, double elapsed, cosv4_result rc,
@@ -189,9 +248,13 @@ static int json_summary(const batch_state *s, double elapsed, cosv4_result rc,
     if (line_open(&l) != 0) return -1;
     fprintf(l.f,
             "{\"summary\":{\"uploaded\":%" PRIu64 ",\"folders\":%" PRIu64
-            ",\"skipped\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"deleted\":0,\"bytes_sent\":%" PRIu64
-            ",\"elapsed_s\":%.3f",
-            s->uploaded, s->folders, s->skipped, s->failed, s->bytes_sent, elapsed);
+            ",\"skipped\":%" PRIu64 ",\"unchanged\":%" PRIu64 ",\"failed\":%" PRIu64
+            ",\"deleted\":%" PRIu64 ",\"bytes_sent\":%" PRIu64 ",\"elapsed_s\":%.3f",
+            s->uploaded, s->folders, s->skipped, s->unchanged, s->failed, s->deleted,
+            s->bytes_sent, elapsed);
+    if (s->o->dry_run)
+        fprintf(l.f, ",\"would_upload\":%" PRIu64 ",\"would_delete\":%" PRIu64,
+                s->would_upload, s->would_delete);
     if (rc != COSV4_RESULT_OK) {
         if (rc == COSV4_RESULT_CANCELLED && interrupted) fputs(",\"interrupted\":true", l.f);
         fputs(",\"error\":{", l.f);
@@ -205,13 +268,25 @@ static int json_summary(const batch_state *s, double elapsed, cosv4_result rc,
     return line_write(&l);
 }
 
+/*   uploaded 3 files, 0 folders; 8 skipped, 0 failed; 1 deleted; 12.0 KiB sent in 0.1s (...)
+ * (with a sync "8 skipped (8 unchanged)"); a dry run:
+ *   dry run: would upload 3, would delete 1; 8 skipped (8 unchanged), 0 failed; nothing
+ *   changed (0.1s) */
 static void text_summary(const batch_state *s, double elapsed) {
-    char sent[32], speed[32];
+    char sent[32], speed[32], unchanged[48] = "";
     human((double)s->bytes_sent, sent, sizeof sent);
     human(elapsed > 0 ? (double)s->bytes_sent / elapsed : 0, speed, sizeof speed);
-    printf("uploaded %" PRIu64 " files, %" PRIu64 " folders; %" PRIu64 " skipped, %" PRIu64
-           " failed; %s sent in %.1fs (%s/s)\n",
-           s->uploaded, s->folders, s->skipped, s->failed, sent, elapsed, speed);
+    if (s->o->sync_mode)
+        snprintf(unchanged, sizeof unchanged, " (%" PRIu64 " unchanged)", s->unchanged);
+    if (s->o->dry_run)
+        printf("dry run: would upload %" PRIu64 ", would delete %" PRIu64 "; %" PRIu64
+               " skipped%s, %" PRIu64 " failed; nothing changed (%.1fs)\n",
+               s->would_upload, s->would_delete, s->skipped, unchanged, s->failed, elapsed);
+    else
+        printf("uploaded %" PRIu64 " files, %" PRIu64 " folders; %" PRIu64 " skipped%s, %" PRIu64
+               " failed; %" PRIu64 " deleted; %s sent in %.1fs (%s/s)\n",
+               s->uploaded, s->folders, s->skipped, unchanged, s->failed, s->deleted, sent,
+               elapsed, speed);
     fflush(stdout);
 }
 
@@ -224,13 +299,88 @@ static cosv4_result batch_options(const options *o, cosv4_batch_options *b,
     *what = "bad --jobs (1 to 32)";
     if (o->jobs && (rc = cosv4_batch_options_set_jobs(b, o->jobs)) != 0) return rc;
     *what = "cannot set up the batch";
+    /* Only failed items are kept in the result: the callbacks report every item, and memory
+     * stays bounded whatever the number of files. */
     if ((rc = cosv4_batch_options_set_cancel_token(b, token)) != 0 ||
         (rc = cosv4_batch_options_set_insert_only(b, o->overwrite ? 0 : 1)) != 0 ||
         (rc = cosv4_batch_options_set_follow_symlinks(b, o->follow_symlinks ? 1 : 0)) != 0 ||
+        (rc = cosv4_batch_options_set_keep_results(b, COSV4_BATCH_KEEP_FAILED)) != 0 ||
+        (rc = cosv4_batch_options_set_sync(b, o->sync_mode)) != 0 ||
+        (rc = cosv4_batch_options_set_delete(b, o->delete_extra ? 1 : 0)) != 0 ||
+        (rc = cosv4_batch_options_set_force(b, o->force ? 1 : 0)) != 0 ||
+        (rc = cosv4_batch_options_set_dry_run(b, o->dry_run ? 1 : 0)) != 0 ||
         (rc = cosv4_batch_options_set_file_callback(b, on_batch_file, s)) != 0)
         return rc;
     if (s->draw) return cosv4_batch_options_set_progress(b, on_batch_progress, s);
     return COSV4_RESULT_OK;
+}
+
+/* Adds an --include (`include`) or --exclude pattern; `opt`, with `file` and `line_no` for a
+ * line of --exclude-from FILE, names it in an error. Returns 0, or the exit status after the
+ * library's sentence on stderr (2 for a pattern it refuses). */
+static int add_pattern(cosv4_batch_options *b, int include, const char *pattern,
+                       const char *opt, const char *file, unsigned long line_no) {
+    cosv4_error *err = NULL;
+    cosv4_result rc = include ? cosv4_batch_options_add_include(b, pattern, &err)
+                              : cosv4_batch_options_add_exclude(b, pattern, &err);
+    if (rc == COSV4_RESULT_OK) return 0;
+    fprintf(stderr, "cosv4-upload: %s", opt);
+    if (file) {
+        fputc(' ', stderr);
+        escaped(stderr, file, 0);
+        fprintf(stderr, ", line %lu", line_no);
+    }
+    fputs(": ", stderr);
+    escaped(stderr, error_message(rc, err), 0);
+    fputc('\n', stderr);
+    cosv4_error_free(err);
+    return exit_code(rc);
+}
+
+/* Only spaces and tabs. */
+static int blank(const char *s) {
+    return s[strspn(s, " \t")] == '\0';
+}
+
+/* --exclude-from FILE: each line an exclude pattern (its line end, \n or \r\n, cut), but for
+ * blank lines and lines starting with '#'. Returns 0, or the exit status after a line on
+ * stderr naming FILE (2 when it cannot be read, or holds a pattern the library refuses). */
+static int exclude_from(cosv4_batch_options *b, const char *file) {
+    FILE *f = fopen(file, "r");
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    unsigned long line_no = 0;
+    int code = 0;
+    if (f) {
+        while (code == 0 && (n = getline(&buf, &cap, f)) >= 0) {
+            line_no++;
+            while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
+            if (!blank(buf) && buf[0] != '#')
+                code = add_pattern(b, 0, buf, "--exclude-from", file, line_no);
+        }
+    }
+    if (!f || (code == 0 && ferror(f))) {
+        fputs("cosv4-upload: --exclude-from ", stderr);
+        escaped(stderr, file, 0);
+        fprintf(stderr, ": cannot read it: %s\n", strerror(errno));
+        code = EXIT_USAGE;
+    }
+    free(buf);
+    if (f) fclose(f);
+    return code;
+}
+
+/* The patterns of --include, --exclude and --exclude-from. Returns 0, or the exit status
+ * after saying why on stderr. */
+static int add_filters(const options *o, cosv4_batch_options *b) {
+    int i, code = 0;
+    for (i = 0; code == 0 && i + 1 < o->nfilters; i += 2) {
+        const char *opt = o->filters[i], *value = o->filters[i + 1];
+        if (!strcmp(opt, "--exclude-from")) code = exclude_from(b, value);
+        else code = add_pattern(b, !strcmp(opt, "--include"), value, opt, NULL, 0);
+    }
+    return code;
 }
 
 /* -r: LOCAL_DIR to COS_FOLDER/. Returns the exit status: 0 when no item failed, 1 when one
@@ -256,6 +406,7 @@ static int upload_tree(const options *o, const cosv4_client *client, const char 
         code = rc ? exit_code(rc) : 1;
         goto done;
     }
+    if ((code = add_filters(o, bopts)) != 0) goto done;
     if (start_watcher(token, &watch_thread) != 0) {
         code = 1;
         goto done;

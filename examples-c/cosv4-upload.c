@@ -39,6 +39,14 @@ typedef struct {
     uint32_t jobs;             /* -r: files at once; 0: library default */
     int no_sha, overwrite, replace_stale, no_create_parents, quiet, json;
     int recursive, follow_symlinks;
+    /* -r, sync (cosv4-upload-batch.h): a cosv4_sync_mode, --delete, --force, --dry-run */
+    uint32_t sync_mode;
+    int delete_extra, force, dry_run;
+    /* -r: the --include/--exclude/--exclude-from arguments in command-line order, 2 strings
+     * each (the option, its value; nfilters counts strings): parse_args moves them to the
+     * front of argv, as GNU getopt permutes argv, and `filters` points there */
+    char **filters;
+    int nfilters;
     const char *biz_attr;
     const char *local, *cos_path; /* with -r: LOCAL_DIR and COS_FOLDER */
 } options;
@@ -341,6 +349,20 @@ static void usage(FILE *f) {
             "  -r, --recursive     upload the tree LOCAL_DIR to the folder COS_FOLDER/\n"
             "  --jobs N            -r: files uploaded at once, 1 to 32 (default 4)\n"
             "  --follow-symlinks   -r: follow symbolic links (default: skip them)\n"
+            "  --sync              -r: send only what changed: skip a file whose object has\n"
+            "                      the same size and SHA-1 (replace the others)\n"
+            "  --size-only         -r: as --sync, comparing sizes only\n"
+            "  --delete            -r --sync: then delete the remote files (and folders left\n"
+            "                      empty) under COS_FOLDER/ that LOCAL_DIR lacks; refused\n"
+            "                      when LOCAL_DIR is empty\n"
+            "  --force             -r --delete: delete even when LOCAL_DIR is empty\n"
+            "  --dry-run           -r: list and compare, print what would be uploaded and\n"
+            "                      deleted, change nothing\n"
+            "  --include GLOB      -r: only the paths matching a GLOB (repeatable)\n"
+            "  --exclude GLOB      -r: not the paths matching GLOB, nor delete them\n"
+            "                      (repeatable; .gitignore rules: *.log, docs/, a/**/b)\n"
+            "  --exclude-from FILE -r: --exclude each line of FILE (blank lines and lines\n"
+            "                      starting with # ignored)\n"
             "  --slice-size BYTES  524288, 1048576 (default), 2097152 or 3145728\n"
             "  --simple-threshold BYTES\n"
             "                      larger files go in slices (default 8388608, at most\n"
@@ -388,10 +410,25 @@ static int check_mode(const options *o) {
             fprintf(stderr, "cosv4-upload: %s does not apply to -r (%s)\n", opt, why);
             return EXIT_USAGE;
         }
+        if (o->delete_extra && !o->sync_mode) {
+            fprintf(stderr, "cosv4-upload: --delete needs --sync or --size-only (the remote "
+                            "side is compared only then)\n");
+            return EXIT_USAGE;
+        }
+        if (o->force && !o->delete_extra) {
+            fprintf(stderr, "cosv4-upload: --force applies only with --delete\n");
+            return EXIT_USAGE;
+        }
         return 0;
     }
     if (o->jobs) opt = "--jobs";
     else if (o->follow_symlinks) opt = "--follow-symlinks";
+    else if (o->sync_mode == COSV4_SYNC_MODE_SIZE_ONLY) opt = "--size-only";
+    else if (o->sync_mode) opt = "--sync";
+    else if (o->delete_extra) opt = "--delete";
+    else if (o->force) opt = "--force";
+    else if (o->dry_run) opt = "--dry-run";
+    else if (o->nfilters) opt = o->filters[0];
     if (opt) {
         fprintf(stderr, "cosv4-upload: %s applies only to -r (a directory tree)\n", opt);
         return EXIT_USAGE;
@@ -421,6 +458,28 @@ static int parse_args(int argc, char **argv, options *o) {
             else if (!strcmp(a, "--quiet")) o->quiet = 1;
             else if (!strcmp(a, "--json")) o->json = 1;
             else if (!strcmp(a, "--follow-symlinks")) o->follow_symlinks = 1;
+            else if (!strcmp(a, "--sync")) {
+                if (!o->sync_mode) o->sync_mode = COSV4_SYNC_MODE_CHECKSUM;
+            } else if (!strcmp(a, "--size-only")) o->sync_mode = COSV4_SYNC_MODE_SIZE_ONLY;
+            else if (!strcmp(a, "--delete")) o->delete_extra = 1;
+            else if (!strcmp(a, "--force")) o->force = 1;
+            else if (!strcmp(a, "--dry-run")) o->dry_run = 1;
+            else if (!strcmp(a, "--include") || !strcmp(a, "--exclude") ||
+                     !strcmp(a, "--exclude-from")) {
+                char *opt = argv[i], *value;
+                int front = 1 + o->nfilters;
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "cosv4-upload: %s needs a value\n", a);
+                    return EXIT_USAGE;
+                }
+                value = argv[++i];
+                /* argv[front..i-2] (already parsed) move up by 2; the pair goes to front. */
+                memmove(argv + front + 2, argv + front, (size_t)(i - 1 - front) * sizeof *argv);
+                argv[front] = opt;
+                argv[front + 1] = value;
+                o->filters = argv + 1;
+                o->nfilters += 2;
+            }
             else if (!strcmp(a, "--slice-size") || !strcmp(a, "--threads") ||
                      !strcmp(a, "--jobs") || !strcmp(a, "--simple-threshold") ||
                      !strcmp(a, "--biz-attr")) {

@@ -343,12 +343,14 @@ enum cosv4_batch_event
    */
   COSV4_BATCH_EVENT_STARTED = 1,
   /**
-   * A file was uploaded, or an empty directory mirrored (its cos_path ends in '/').
+   * A file was uploaded, or an empty directory mirrored (its cos_path ends in '/'); with a
+   * sync also a remote file or folder deleted, and in a dry run what would be uploaded or
+   * deleted (see the event's `status`).
    */
   COSV4_BATCH_EVENT_DONE = 2,
   /**
    * An item was not uploaded, by rule (a symbolic link not followed, a FIFO, a socket, a
-   * device).
+   * device), or because a sync found it unchanged (`status` COSV4_BATCH_STATUS_UNCHANGED).
    */
   COSV4_BATCH_EVENT_SKIPPED = 3,
   /**
@@ -743,6 +745,13 @@ typedef struct cosv4_batch_file_event {
    * had the content, for folders, and for the other events).
    */
   uint64_t bytes_sent;
+  /**
+   * How the item ended, a cosv4_batch_status value (as cosv4_batch_result_status would
+   * say): it tells apart the items of one kind, e.g. a DONE event of an upload
+   * (COSV4_BATCH_STATUS_UPLOADED), a deletion (_DELETED, local_path "") or a dry run's
+   * _WOULD_UPLOAD, or a SKIPPED event of an unchanged file (_UNCHANGED). 0 for STARTED.
+   */
+  uint32_t status;
 } cosv4_batch_file_event;
 
 /**

@@ -260,6 +260,7 @@ class _CBatchFileEvent(ctypes.Structure):
         ("cos_code", ctypes.c_int64),
         ("reason", ctypes.c_char_p),
         ("bytes_sent", ctypes.c_uint64),
+        ("status", ctypes.c_uint32),
     ]
 
 

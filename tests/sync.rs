@@ -4,12 +4,11 @@
 
 mod common;
 
-use common::{client, content, TempDir, BUCKET, MIB};
+use common::{assert_nothing_changed, assert_same, client, content, ops, TempDir, BUCKET, MIB};
 use cosv4::{
     BatchOptions, BatchOutcome, BatchSource, Client, Compare, ErrorKind, FileStatus, Filter,
     SyncOptions,
 };
-use cosv4_emulator::Emulator;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -55,39 +54,6 @@ fn statuses(out: &BatchOutcome) -> BTreeMap<String, &'static str> {
         .iter()
         .map(|f| (f.cos_path.clone(), name(&f.status)))
         .collect()
-}
-
-/// The ops of the requests logged since the last clear, with how many of each.
-fn ops(emu: &Emulator) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for e in emu.log() {
-        *out.entry(e.op).or_insert(0) += 1;
-    }
-    out
-}
-
-const CHANGING_OPS: [&str; 8] = [
-    "upload",
-    "upload_slice_init",
-    "upload_slice_data",
-    "upload_slice_finish",
-    "create",
-    "delete",
-    "move",
-    "update",
-];
-
-fn assert_nothing_changed(emu: &Emulator) {
-    let ops = ops(emu);
-    for op in CHANGING_OPS {
-        assert!(!ops.contains_key(op), "{op} was sent: {ops:?}");
-    }
-}
-
-fn assert_same(emu: &Emulator, root: &Path, rel: &str) {
-    let local = std::fs::read(root.join(rel)).unwrap();
-    let path = format!("/dst/{rel}");
-    assert!(emu.object(&path).as_ref() == Some(&local), "{path} differs");
 }
 
 #[test]

@@ -19,10 +19,12 @@ use std::path::PathBuf;
 pub enum cosv4_batch_event {
     /// A file's upload starts (its folders are created first); `bytes` is its size.
     Started = 1,
-    /// A file was uploaded, or an empty directory mirrored (its cos_path ends in '/').
+    /// A file was uploaded, or an empty directory mirrored (its cos_path ends in '/'); with a
+    /// sync also a remote file or folder deleted, and in a dry run what would be uploaded or
+    /// deleted (see the event's `status`).
     Done = 2,
     /// An item was not uploaded, by rule (a symbolic link not followed, a FIFO, a socket, a
-    /// device).
+    /// device), or because a sync found it unchanged (`status` COSV4_BATCH_STATUS_UNCHANGED).
     Skipped = 3,
     /// An item failed; `result_code` says why. The batch goes on unless fail_fast is set.
     Failed = 4,
@@ -73,6 +75,11 @@ pub struct cosv4_batch_file_event {
     /// Content bytes sent for an uploaded file, retries included (0 when the server already
     /// had the content, for folders, and for the other events).
     pub bytes_sent: u64,
+    /// How the item ended, a cosv4_batch_status value (as cosv4_batch_result_status would
+    /// say): it tells apart the items of one kind, e.g. a DONE event of an upload
+    /// (COSV4_BATCH_STATUS_UPLOADED), a deletion (_DELETED, local_path "") or a dry run's
+    /// _WOULD_UPLOAD, or a SKIPPED event of an unchanged file (_UNCHANGED). 0 for STARTED.
+    pub status: u32,
 }
 
 /// A batch progress callback: `userdata` is the pointer given with it, `progress` is valid
@@ -102,6 +109,8 @@ pub struct cosv4_batch_options {
     /// The sync settings, made into `opts.sync` when a batch starts (see
     /// [`super::batch_sync`]).
     pub(super) sync: super::batch_sync::SyncChoice,
+    /// The include/exclude patterns, compiled into `opts.filter` when a batch starts.
+    pub(super) patterns: super::batch_sync::PatternChoice,
     progress: CallbackSlot<cosv4_batch_progress>,
     file: CallbackSlot<cosv4_batch_file_event>,
 }
@@ -119,6 +128,7 @@ pub unsafe extern "C" fn cosv4_batch_options_new(
         create(out, || cosv4_batch_options {
             opts: BatchOptions::default(),
             sync: Default::default(),
+            patterns: Default::default(),
             progress: CallbackSlot::default(),
             file: CallbackSlot::default(),
         })
@@ -281,6 +291,7 @@ fn with_file_event<R>(
                 cos_code: 0,
                 reason: EMPTY.as_ptr(),
                 bytes_sent: 0,
+                status: 0,
             }));
         }
         BatchEvent::Done(r) => (cosv4_batch_event::Done, r),
@@ -304,6 +315,7 @@ fn with_file_event<R>(
         cos_code: item.cos_code.unwrap_or(0),
         reason: item.reason.as_ptr(),
         bytes_sent,
+        status: item.status as u32,
     }))
 }
 

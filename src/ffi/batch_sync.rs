@@ -39,6 +39,15 @@ pub(crate) struct SyncChoice {
     force: bool,
 }
 
+/// The include and exclude patterns as added, each checked alone then, compiled together into
+/// [`BatchOptions::filter`] when a batch starts: adding n patterns costs O(n), not the O(n²)
+/// of compiling them all at every addition (a file of thousands of excludes).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PatternChoice {
+    include: Vec<String>,
+    exclude: Vec<String>,
+}
+
 impl cosv4_batch_options {
     /// The core's options for a batch starting now.
     pub(super) fn options(&self) -> FfiResult<BatchOptions> {
@@ -59,12 +68,14 @@ impl cosv4_batch_options {
             cosv4_sync_mode::Checksum => Some(Compare::Checksum),
             cosv4_sync_mode::SizeOnly => Some(Compare::SizeOnly),
         };
+        let PatternChoice { include, exclude } = &self.patterns;
         Ok(BatchOptions {
             sync: compare.map(|compare| SyncOptions {
                 compare,
                 delete,
                 force,
             }),
+            filter: Filter::new(include, exclude).map_err(Failure::core)?,
             ..self.opts.clone()
         })
     }
@@ -196,10 +207,19 @@ unsafe fn add_pattern(
         run_with_error(err_out, || {
             let o = arg_mut(opts, "opts")?;
             let pattern = arg_str(pattern, "pattern")?;
-            let f = &o.opts.filter;
-            let (mut inc, mut exc) = (f.includes().to_vec(), f.excludes().to_vec());
-            if include { &mut inc } else { &mut exc }.push(pattern.to_string());
-            o.opts.filter = Filter::new(inc, exc).map_err(Failure::core)?;
+            let none: [&str; 0] = [];
+            let alone = match include {
+                true => Filter::new([pattern], none),
+                false => Filter::new(none, [pattern]),
+            };
+            alone.map_err(Failure::core)?;
+            let p = &mut o.patterns;
+            if include {
+                &mut p.include
+            } else {
+                &mut p.exclude
+            }
+            .push(pattern.to_string());
             Ok(())
         })
     }

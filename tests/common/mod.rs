@@ -157,3 +157,39 @@ pub fn download_recording(
         .unwrap();
     (out, events)
 }
+
+/// The ops of the requests logged since the last clear, with how many of each.
+pub fn ops(emu: &Emulator) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for e in emu.log() {
+        *out.entry(e.op).or_insert(0) += 1;
+    }
+    out
+}
+
+/// Requests that change the server: a dry run or an unchanged sync sends none.
+pub const CHANGING_OPS: [&str; 8] = [
+    "upload",
+    "upload_slice_init",
+    "upload_slice_data",
+    "upload_slice_finish",
+    "create",
+    "delete",
+    "move",
+    "update",
+];
+
+/// No request of the log since the last clear changed the server.
+pub fn assert_nothing_changed(emu: &Emulator) {
+    let ops = ops(emu);
+    for op in CHANGING_OPS {
+        assert!(!ops.contains_key(op), "{op} was sent: {ops:?}");
+    }
+}
+
+/// The object at `/dst/<rel>` holds what the local file `root/rel` does.
+pub fn assert_same(emu: &Emulator, root: &std::path::Path, rel: &str) {
+    let local = std::fs::read(root.join(rel)).unwrap();
+    let path = format!("/dst/{rel}");
+    assert!(emu.object(&path).as_ref() == Some(&local), "{path} differs");
+}
