@@ -150,20 +150,36 @@ impl Clock for FixedClock {
     }
 }
 
-/// A nonce in 0..2^31 from the operating system's random source.
+/// A nonce in 0..2^31: per thread, a splitmix64 sequence seeded once from the operating
+/// system's random source (a syscall per nonce was six per uploaded file: signature, multipart
+/// boundary). Nonces need to be unpredictable and unrepeated, not secret: the signature's
+/// HMAC is what proves the key.
 pub fn random_nonce() -> u64 {
-    let mut b = [0u8; 4];
+    thread_local! {
+        static STATE: std::cell::Cell<u64> = std::cell::Cell::new(seed());
+    }
+    STATE.with(|s| {
+        let x = s.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+        s.set(x);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) & 0x7fff_ffff
+    })
+}
+
+/// A thread's seed: 8 bytes of the operating system's random source, or (that failing, which
+/// is near impossible) the clock's nanoseconds mixed with the thread's stack address.
+fn seed() -> u64 {
+    let mut b = [0u8; 8];
     match getrandom::fill(&mut b) {
-        Ok(()) => u64::from(u32::from_le_bytes(b) & 0x7fff_ffff),
-        // The OS source failing is near impossible; fall back to the clock's nanoseconds rather
-        // than failing the request.
-        Err(_) => u64::from(
-            SystemTime::now()
+        Ok(()) => u64::from_le_bytes(b),
+        Err(_) => {
+            let nanos = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0)
-                & 0x7fff_ffff,
-        ),
+                .map_or(0, |d| d.as_nanos() as u64);
+            nanos ^ (&b as *const _ as u64)
+        }
     }
 }
 

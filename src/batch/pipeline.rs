@@ -6,7 +6,7 @@
 use super::delete::{Deleter, Withheld};
 use super::events::{collect, Msg, Outbox};
 use super::folders::Folders;
-use super::stage::{forward, HashJob, Slot, Stage, Work};
+use super::stage::{HashJob, Slot, Stage, Work};
 use super::{BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus};
 use crate::cancel::CancelToken;
 use crate::config::MAX_WORKERS;
@@ -81,7 +81,6 @@ pub(crate) fn run(
     let items = source.items(opts.follow_symlinks, opts.filter.clone());
     let (hash_tx, hash_rx) = mpsc::sync_channel::<HashJob>(opts.lookahead);
     let (order_tx, order_rx) = mpsc::sync_channel::<Slot>(opts.lookahead);
-    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(1);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let failed = AtomicU64::new(0);
     let outbox = |tx: &Sender<Msg>| Outbox {
@@ -110,12 +109,10 @@ pub(crate) fn run(
             })
             .collect();
         drop(hash_rx);
-        let halted = &halt;
-        scope.spawn(move || forward(order_rx, work_tx, halted));
         let walk = scope.spawn(move || stage.run(items, hash_tx, order_tx));
-        // The senders own the receiver: when the last one ends, the forwarder's next hand-over
-        // fails and it stops, then the walk's (and the hashers run out of files).
-        let work_rx = Arc::new(Mutex::new(work_rx));
+        // The senders own the receiver: when the last one ends, the walk's next hand-over
+        // fails and it stops (and the hashers run out of files).
+        let work_rx = Arc::new(Mutex::new(order_rx));
         let sending: Vec<_> = (0..opts.jobs)
             .map(|_| {
                 let (rx, out, s) = (work_rx.clone(), outbox(&msg_tx), &senders);
@@ -215,13 +212,20 @@ fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> 
 }
 
 /// A sender: takes prepared items until there are none, or the batch stops.
-fn send_all(s: &Senders<'_>, work: Arc<Mutex<Receiver<Work>>>, out: Outbox<'_>) {
+/// Slots are taken in walk order (one at a time, under the lock) and waited for outside it: the
+/// files start in the order the walk found them (strictly, with one job) however the hashers
+/// finish.
+fn send_all(s: &Senders<'_>, slots: Arc<Mutex<Receiver<Slot>>>, out: Outbox<'_>) {
     loop {
         if s.halt.is_cancelled() {
             return;
         }
-        let next = work.lock().unwrap_or_else(|p| p.into_inner()).recv();
-        let Ok(item) = next else { return };
+        let next = slots.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(slot) = next else { return };
+        // None, or a hasher gone: the item ended without work (identical, failed, stopping).
+        let Ok(Some(item)) = slot.recv() else {
+            continue;
+        };
         let started = Instant::now();
         let mut counted = 0;
         let (local, cos_path, bytes, status) = match item {

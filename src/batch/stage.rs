@@ -74,37 +74,30 @@ enum Verdict {
     },
 }
 
-/// A file for the hashers.
-pub(super) struct HashJob {
+/// A file to hash.
+pub(super) struct Pending {
     local: PathBuf,
     cos_path: String,
     source: FileSource,
     bytes: u64,
     replace: bool,
     same_if: Option<String>,
-    /// Where its work goes (`None`: it ended in the hasher).
+}
+
+/// A file for the hashers, and where its work goes (`None`: it ended in the hasher).
+pub(super) struct HashJob {
+    file: Pending,
     reply: SyncSender<Option<Work>>,
 }
 
-/// One item's place in the walk's order: its work, once ready (see [`forward`]).
-pub(super) type Slot = Receiver<Option<Work>>;
+/// Files up to this size are hashed by the walk itself: handing them to a hasher thread and
+/// back costs more than hashing them.
+const HASH_INLINE: u64 = 256 * 1024;
 
-/// The hand-over to the senders in walk order: each slot is waited for in turn, so files
-/// hashed at once still go out in the order the walk found them (a run is repeatable, and a
-/// large file is not overtaken by the small ones after it). Ends when the walk is over, the
-/// batch stops, or no sender is left.
-pub(super) fn forward(order: Receiver<Slot>, work: SyncSender<Work>, halt: &CancelToken) {
-    for slot in order {
-        if halt.is_cancelled() {
-            return;
-        }
-        if let Ok(Some(w)) = slot.recv() {
-            if work.send(w).is_err() {
-                return;
-            }
-        }
-    }
-}
+/// One item's place in the walk's order: its work, once ready. The senders take the slots in
+/// order and wait for each, so files hashed at once still start in the order the walk found
+/// them (a run is repeatable, and a large file is not overtaken by the small ones after it).
+pub(super) type Slot = Receiver<Option<Work>>;
 
 /// A slot already filled with `w`.
 fn ready(w: Work) -> Slot {
@@ -280,17 +273,21 @@ impl Stage<'_> {
             None => (false, None),
         };
         if same_if.is_some() || (self.api.cfg.integrity && !self.dry_run) {
-            let (reply, slot) = std::sync::mpsc::sync_channel(1);
-            let job = HashJob {
+            let file = Pending {
                 local,
                 cos_path,
                 source,
                 bytes,
                 replace,
                 same_if,
-                reply,
             };
-            return hash.send(job).is_ok() && work.send(slot).is_ok();
+            if bytes <= HASH_INLINE {
+                return self
+                    .hashed(file)
+                    .is_none_or(|w| work.send(ready(w)).is_ok());
+            }
+            let (reply, slot) = std::sync::mpsc::sync_channel(1);
+            return hash.send(HashJob { file, reply }).is_ok() && work.send(slot).is_ok();
         }
         if self.dry_run {
             self.out
@@ -344,24 +341,24 @@ impl Stage<'_> {
                 return;
             }
             let next = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
-            let Ok(job) = next else { return };
-            let reply = job.reply.clone();
+            let Ok(HashJob { file, reply }) = next else {
+                return;
+            };
             // A reply nobody waits for: the batch is stopping.
-            let _ = reply.send(self.hashed(job));
+            let _ = reply.send(self.hashed(file));
         }
     }
 
     /// One file's digest, then its fate: the work for the senders, or `None` when it ended.
-    fn hashed(&self, job: HashJob) -> Option<Work> {
-        let HashJob {
+    fn hashed(&self, file: Pending) -> Option<Work> {
+        let Pending {
             local,
             cos_path,
             source,
             bytes,
             replace,
             same_if,
-            reply: _,
-        } = job;
+        } = file;
         let prepared = match upload::compute(self.api.cfg, &source, self.halt) {
             Ok(p) => p,
             Err(e) => {

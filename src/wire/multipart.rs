@@ -23,8 +23,8 @@ impl Default for Form {
 }
 
 impl Form {
-    /// A new form with a random boundary (128 bits from the OS source: it cannot plausibly occur
-    /// in the content).
+    /// A new form with a random boundary (124 bits of [`crate::sign::random_nonce`], a sequence
+    /// seeded per thread from the OS source: it cannot plausibly occur in the content).
     pub fn new() -> Form {
         let r = crate::sign::random_nonce;
         Form::with_boundary(format!(
