@@ -1,39 +1,142 @@
-//! The C library from C++: examples-cpp/upload.cpp and examples-cpp/batch.cpp (using the
-//! header-only RAII wrapper examples-cpp/cosv4.hpp) are compiled with `c++ -std=c++11 -Wall -Wextra -Werror -pedantic`
-//! against the static and the shared library cargo built next to this test, and run against
-//! an in-process emulator: statically and dynamically linked, with AddressSanitizer +
-//! UndefinedBehaviorSanitizer, and under valgrind when it is installed (required when the
-//! environment variable CI is set, as for the C tests).
+//! The C library from C++: the header-only RAII wrapper examples-cpp/cosv4.hpp (and its parts
+//! cosv4_*.hpp) and the examples over it, upload.cpp, batch.cpp and objects.cpp, compiled with
+//! `c++ -std=c++11 -Wall -Wextra -Werror -pedantic` against the static and the shared library
+//! cargo built next to this test, and run against an in-process emulator: statically and
+//! dynamically linked, with AddressSanitizer + UndefinedBehaviorSanitizer, and under valgrind
+//! when it is installed (required when the environment variable CI is set, as for the C
+//! tests). The wrapper must use every function of include/cosv4.h.
 
 mod c_harness;
 
 use c_harness::{Emu, Variant};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const PROGRAM: &str = "examples-cpp/upload.cpp";
+/// The wrapper's headers: cosv4.hpp and the parts it includes.
+fn wrapper_headers() -> Vec<PathBuf> {
+    let dir = c_harness::root().join("examples-cpp");
+    let mut headers: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("cosv4") && name.ends_with(".hpp")
+        })
+        .collect();
+    headers.sort();
+    assert!(
+        headers.len() >= 5 && headers.contains(&dir.join("cosv4.hpp")),
+        "{headers:?}"
+    );
+    headers
+}
 
 #[test]
-fn wrapper_header_compiles_alone_as_cxx11_and_cxx17() {
+fn wrapper_headers_compile_alone_as_cxx11_to_cxx17() {
     let root = c_harness::root();
-    for std in ["-std=c++11", "-std=c++14", "-std=c++17"] {
-        c_harness::command_ok(
-            Command::new("c++")
-                .args([
-                    std,
-                    "-Wall",
-                    "-Wextra",
-                    "-Werror",
-                    "-pedantic",
-                    "-fsyntax-only",
-                ])
-                .arg("-I")
-                .arg(root.join("include"))
-                .args(["-x", "c++"])
-                .arg(root.join("examples-cpp/cosv4.hpp")),
-        );
+    for header in wrapper_headers() {
+        for std in ["-std=c++11", "-std=c++14", "-std=c++17"] {
+            c_harness::command_ok(
+                Command::new("c++")
+                    .args([
+                        std,
+                        "-Wall",
+                        "-Wextra",
+                        "-Werror",
+                        "-pedantic",
+                        "-fsyntax-only",
+                    ])
+                    .arg("-I")
+                    .arg(root.join("include"))
+                    .args(["-x", "c++"])
+                    .arg(&header),
+            );
+        }
     }
 }
+
+/// C functions the wrapper deliberately does not call, each with the reason. Empty: every
+/// function of the header has a C++ counterpart.
+const NOT_WRAPPED: &[(&str, &str)] = &[];
+
+/// The names of the functions include/cosv4.h declares: `cosv4_name(` on a line that is not
+/// a comment, a typedef, a preprocessor line or a continuation.
+fn header_functions() -> Vec<String> {
+    let header = std::fs::read_to_string(c_harness::root().join("include/cosv4.h")).unwrap();
+    let mut names = Vec::new();
+    for line in header.lines() {
+        let skip = ["typedef", "#", "/", "*", " ", "}", "enum"];
+        if line.is_empty() || skip.iter().any(|s| line.starts_with(s)) {
+            continue;
+        }
+        let Some(open) = line.find('(') else { continue };
+        let before = &line[..open];
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let name = &before[start..];
+        if name.starts_with("cosv4_") && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
+/// Whether `text` holds `name` as a whole identifier.
+fn mentions(text: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+#[test]
+fn wrapper_uses_every_function_of_the_c_header() {
+    let functions = header_functions();
+    // The header has about 170 functions; a parse that finds few is broken.
+    assert!(
+        functions.len() > 150,
+        "{} functions: {functions:?}",
+        functions.len()
+    );
+    for required in [
+        "cosv4_client_new",
+        "cosv4_client_list_next",
+        "cosv4_stat_sha",
+    ] {
+        assert!(
+            functions.iter().any(|f| f == required),
+            "{required} not found"
+        );
+    }
+    let wrapper: String = wrapper_headers()
+        .iter()
+        .map(|h| std::fs::read_to_string(h).unwrap())
+        .collect();
+    for (name, reason) in NOT_WRAPPED {
+        assert!(
+            functions.iter().any(|f| f == name),
+            "{name} is not in the header"
+        );
+        assert!(
+            !mentions(&wrapper, name),
+            "{name} is wrapped now ({reason}): drop it"
+        );
+    }
+    let missing: Vec<&String> = functions
+        .iter()
+        .filter(|f| !mentions(&wrapper, f) && !NOT_WRAPPED.iter().any(|(n, _)| n == f))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "C functions without a C++ counterpart in examples-cpp/cosv4*.hpp: {missing:?}"
+    );
+}
+
+const PROGRAM: &str = "examples-cpp/upload.cpp";
 
 /// Runs the upload example for `variant` with the emulator's environment and `args`; returns
 /// (exit code, stdout, stderr).
@@ -125,6 +228,17 @@ fn example_uploads_reports_progress_rethrows_and_resumes() {
         assert!(
             emu.emu.object("/cpp/five.bin") == Some(data.clone()),
             "{v:?}"
+        );
+        // The statistics count every request the emulator saw; no faults, no retries.
+        let stats = (out.lines())
+            .find_map(|l| l.strip_prefix("stats "))
+            .unwrap_or_else(|| panic!("{v:?}: no stats line: {out}"));
+        let requests = emu.emu.log().len();
+        assert!(
+            stats.starts_with(&format!(
+                "requests={requests} retries=0 bytes_sent=5242880 bytes_resent=0 hashing_ms="
+            )),
+            "{v:?}: {stats} ({requests} requests logged)"
         );
         if v == Variant::Valgrind {
             // Once is enough under valgrind (slow); the sanitized build covers the rest.
