@@ -6,9 +6,11 @@
  *
  * Environment as for cosv4-upload: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and
  * COS_ENDPOINT (a base URL such as http://127.0.0.1:8080) or COS_REGION (gz, sh, ...).
- * Prints a progress line per 10 % step and per phase, then the access URL. --stop-after shows
- * how a C++ exception thrown in the progress callback travels safely through the C library:
- * the upload stops and the exception is rethrown from upload_file (exit 3).
+ * Prints a progress line per 10 % step and per phase, then the access URL and the upload's
+ * statistics (requests, retries, bytes sent and re-sent, time hashing and sending).
+ * --stop-after shows how a C++ exception thrown in the progress callback travels safely
+ * through the C library: the upload stops and the exception is rethrown from upload_file
+ * (exit 3).
  * Exit status: 0 uploaded, 1 failed, 2 usage error, 3 stopped by --stop-after.
  *
  * Build: c++ -std=c++11 -Iinclude -Iexamples-cpp examples-cpp/upload.cpp \
@@ -124,15 +126,16 @@ int main(int argc, char **argv) {
                     r.bytes_total, method_name(r.method), r.resumed ? ", resumed" : "",
                     r.slices_total);
         std::printf("access_url %s\n", r.access_url.c_str());
+        std::printf("stats requests=%" PRIu64 " retries=%u bytes_sent=%" PRIu64
+                    " bytes_resent=%" PRIu64 " hashing_ms=%" PRIu64 " sending_ms=%" PRIu64 "\n",
+                    r.requests, r.retries, r.bytes_sent, r.bytes_resent, r.hashing_ms,
+                    r.sending_ms);
         return 0;
     } catch (const StopRequested &e) {
         std::fprintf(stderr, "upload: %s; run again to resume\n", e.what());
         return 3;
     } catch (const cosv4::Error &e) {
-        std::fprintf(stderr, "upload: %s (HTTP %u, COS code %s, request id %s): %s\n", e.name(),
-                     e.http_status(),
-                     e.has_cos_code() ? std::to_string(e.cos_code()).c_str() : "none",
-                     e.request_id().empty() ? "none" : e.request_id().c_str(), e.what());
-        return e.code() >= 100 && e.code() < 200 ? 2 : 1;
+        std::fprintf(stderr, "upload: %s\n", example::describe(e).c_str());
+        return example::exit_status(e);
     }
 }
