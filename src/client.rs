@@ -77,6 +77,17 @@ impl Client {
         &self.inner.signer
     }
 
+    /// `read` (a request that changes nothing: stat, a list page) retried as uploads are: an
+    /// outage within the retry window is ridden out.
+    fn retried<T>(&self, mut read: impl FnMut() -> Result<T>) -> Result<T> {
+        let token = crate::CancelToken::new();
+        let stop = crate::retry::Stop {
+            cancel: &token,
+            halt: &token,
+        };
+        crate::retry::with_retries(self.config(), &stop, &mut read).0
+    }
+
     /// What the operations need: settings, signer, base URL and the shared agent.
     pub(crate) fn api(&self) -> Api<'_> {
         let i = &self.inner;
@@ -181,9 +192,10 @@ impl Client {
         self.stat_path(bucket, cos_path)
     }
 
-    /// Stat of a file, or of a folder when `cos_path` ends in `/` (multi signature).
+    /// Stat of a file, or of a folder when `cos_path` ends in `/` (multi signature); retried
+    /// within the retry window.
     pub fn stat_path(&self, bucket: &str, cos_path: &str) -> Result<ObjectStat> {
-        objects::stat(self.api(), bucket, cos_path, None)
+        self.retried(|| objects::stat(self.api(), bucket, cos_path, None))
     }
 
     /// Stat of a folder (`folder` ends in `/`; "/" is the bucket's root).
@@ -220,7 +232,7 @@ impl Client {
     /// An answer with `listover` false must carry a context other than `opts.context`; one
     /// without a context, or with the same, is a protocol error.
     pub fn list(&self, bucket: &str, folder: &str, opts: &ListOptions) -> Result<ListPage> {
-        list::page(self.api(), bucket, folder, opts, None)
+        self.retried(|| list::page(self.api(), bucket, folder, opts, None))
     }
 
     /// All pages of the listing of `folder`, fetched lazily (starting at `opts.context`); see
@@ -288,6 +300,29 @@ impl ListCursor {
     /// error the listing is over too (a clone taken before the call can try the same page
     /// again).
     pub fn next_page(&mut self, client: &Client) -> Option<Result<ListPage>> {
-        self.next_with(client.api(), None)
+        if self.is_done() {
+            return None;
+        }
+        // Each attempt from the same place: the cursor moves on only with a page.
+        let page = client.retried(|| {
+            let mut next = self.clone();
+            let page = next.next_with(client.api(), None).unwrap_or_else(|| {
+                Err(crate::Error::new(
+                    crate::ErrorKind::Internal,
+                    "the listing ended",
+                ))
+            })?;
+            Ok((next, page))
+        });
+        match page {
+            Ok((next, page)) => {
+                *self = next;
+                Some(Ok(page))
+            }
+            Err(e) => {
+                self.next_with_error();
+                Some(Err(e))
+            }
+        }
     }
 }

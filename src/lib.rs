@@ -44,6 +44,7 @@ pub mod log;
 pub mod objects;
 pub mod path;
 pub mod progress;
+mod retry;
 pub mod sign;
 mod transport;
 pub mod upload;

@@ -673,3 +673,46 @@ fn sixteen_threads_share_one_client_with_bounded_connections() {
         stats.max_open_connections
     );
 }
+
+#[test]
+fn a_download_rides_out_a_server_restart() {
+    within(Duration::from_secs(90), "the download restart test", || {
+        let dir = TempDir::new();
+        let data_dir = dir.0.join("emulator-data");
+        let start = |listen: Option<SocketAddr>| {
+            emulator_with(|c| {
+                c.data_dir = Some(data_dir.clone());
+                if let Some(addr) = listen {
+                    c.listen = addr;
+                }
+            })
+        };
+        let first = start(None);
+        let addr = first.addr();
+        let data = content(24 * MIB, 77);
+        first.put_object("/restart/down.bin", &data);
+        // The library's retry settings; the bandwidth limit makes the download last ~3 s.
+        let defaults = Config::new(Credentials::new(APPID, SECRET_ID, SECRET_KEY).unwrap());
+        let client = client_with(&first, |c| {
+            c.retries = defaults.retries;
+            c.retry_window = defaults.retry_window;
+            c.retry_base_delay = defaults.retry_base_delay;
+            c.limit_rate = Some(8 * MIB);
+        });
+        let local = dir.0.join("down.bin");
+        let (got, _second) = std::thread::scope(|s| {
+            let download = s.spawn(|| {
+                let opts = cosv4::DownloadOptions::default();
+                client.download_file(BUCKET, "/restart/down.bin", &local, &opts, None)
+            });
+            std::thread::sleep(Duration::from_millis(800));
+            first.stop();
+            std::thread::sleep(Duration::from_millis(1500)); // connections refused
+            let second = start(Some(addr));
+            (download.join().unwrap(), second)
+        });
+        let out = got.expect("a 1.5 s outage fails the download");
+        assert!(out.bytes_resumed == 0 && out.bytes_total == data.len() as u64);
+        assert!(std::fs::read(&local).unwrap() == data);
+    });
+}

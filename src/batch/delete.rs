@@ -14,8 +14,9 @@ use super::remote;
 use super::FileStatus;
 use crate::cancel::CancelToken;
 use crate::error::{codes, Error, Result};
+use crate::retry::{with_retries, Stop};
 use crate::transport::Api;
-use crate::upload::{with_retries, RequestLimit, Stop};
+use crate::upload::RequestLimit;
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -9,8 +9,9 @@
 
 use crate::cancel::CancelToken;
 use crate::error::Result;
+use crate::retry::{with_retries, Stop};
 use crate::transport::Api;
-use crate::upload::{folders_of, with_retries, RequestLimit, Stop};
+use crate::upload::{folders_of, RequestLimit};
 use std::collections::HashSet;
 use std::sync::Mutex;
 

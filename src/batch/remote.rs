@@ -6,8 +6,9 @@
 use crate::cancel::CancelToken;
 use crate::error::{codes, Result};
 use crate::objects::list::{ListCursor, ListOptions, DEFAULT_LIST_NUM};
+use crate::retry::{with_retries, Stop};
 use crate::transport::Api;
-use crate::upload::{with_retries, RequestLimit, Stop};
+use crate::upload::RequestLimit;
 use std::collections::HashMap;
 
 /// What a folder listing says of one entry.

@@ -183,7 +183,21 @@ pub(crate) fn download_file(
             e
         }
     };
-    let stat = crate::objects::stat(api, bucket, cos_path, Some(&cancel)).map_err(interrupted)?;
+    // Retried as an upload's requests are (within the retry window: an outage is ridden out).
+    let stop = crate::retry::Stop {
+        cancel: &cancel,
+        halt: &cancel,
+    };
+    let retried = |attempt: &mut dyn FnMut() -> Result<()>| {
+        crate::retry::with_retries(api.cfg, &stop, attempt).0
+    };
+    let mut stat = None;
+    retried(&mut || {
+        stat = Some(crate::objects::stat(api, bucket, cos_path, Some(&cancel))?);
+        Ok(())
+    })
+    .map_err(interrupted)?;
+    let stat = stat.expect("set by the successful attempt");
     let total = stat.filesize;
     let part = work_file(local, opts)?;
     let (mut file, mut record, mut have) = open_work(&part, Record::of(&stat), total)?;
@@ -215,8 +229,11 @@ pub(crate) fn download_file(
             have: &mut have,
             record: &mut record,
         };
-        crate::transport::with_cancel(&cancel, || {
-            fetch::fetch(api.agent, &url, total, &mut sink, &cancel, &mut reporter)
+        // Each attempt goes on from the bytes already written (a ranged GET with If-Range).
+        retried(&mut || {
+            crate::transport::with_cancel(&cancel, || {
+                fetch::fetch(api.agent, &url, total, &mut sink, &cancel, &mut reporter)
+            })
         })
         .map_err(interrupted)?;
     }

@@ -127,6 +127,11 @@ impl ListCursor {
         Some(page)
     }
 
+    /// Ends the listing after an error that [`ListCursor::next_with`] did not see.
+    pub(crate) fn next_with_error(&mut self) {
+        self.done = true;
+    }
+
     fn advance(&mut self, page: ListPage) -> Result<ListPage> {
         if page.listover {
             return Ok(page);

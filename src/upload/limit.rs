@@ -1,8 +1,8 @@
 //! A bound on requests in flight shared by several uploads (a batch): a counting semaphore
 //! whose wait ends early when the upload is stopped.
 
-use super::retry::Stop;
 use crate::error::Result;
+use crate::retry::Stop;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 

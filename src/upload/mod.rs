@@ -10,7 +10,6 @@ mod limit;
 mod parents;
 mod plan;
 mod progress;
-mod retry;
 mod session;
 mod settle;
 mod simple;
@@ -18,12 +17,12 @@ mod source;
 mod window;
 
 pub use crate::cancel::CancelToken;
+pub(crate) use crate::retry::Stop;
 pub(crate) use digest::{compute, digest_slice_size, Prepared};
 pub(crate) use limit::RequestLimit;
 pub(crate) use parents::folders_of;
 pub use plan::Plan;
 pub use progress::{Handler, Phase, Progress, MIN_INTERVAL};
-pub(crate) use retry::{with_retries, Stop};
 pub use source::{FileSource, MemSource, Source};
 
 use crate::config::Config;
@@ -326,7 +325,7 @@ impl<'a> Job<'a> {
     /// `op=stat` of `cos_path` (a file, or a folder ending in `/`), with retries (their
     /// number is returned too); `halt` interrupts it.
     pub fn stat_path(&self, cos_path: &str) -> (Result<crate::objects::ObjectStat>, u32) {
-        retry::with_retries(self.cfg, &self.stop(), || {
+        crate::retry::with_retries(self.cfg, &self.stop(), || {
             let _permit = self.permit()?;
             self.requests.fetch_add(1, Ordering::Relaxed);
             crate::objects::stat(self.api, self.bucket, cos_path, Some(&self.halt))

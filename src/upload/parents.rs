@@ -18,9 +18,9 @@
 //! caller's cancel token trips), with the upload's retry rules, and counts in
 //! [`super::Outcome::requests`] and `retries`.
 
-use super::retry::with_retries;
 use super::{Job, UploadOptions};
 use crate::error::{codes, Error, Result};
+use crate::retry::with_retries;
 use std::sync::atomic::Ordering;
 
 /// Folders holding `cos_path`, outermost first, without the root: `/a/`, `/a/b/` for

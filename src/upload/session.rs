@@ -3,11 +3,11 @@
 
 use super::plan::Plan;
 use super::progress::{Phase, Reporter};
-use super::retry::with_retries;
 use super::{settle, window, Job, Method, Outcome};
 use crate::config::{KIB, MIB};
 use crate::error::{codes, Error, ErrorKind, Result};
 use crate::hash::FileDigest;
+use crate::retry::with_retries;
 use crate::transport::Sign;
 use crate::wire::envelope::{int_field, opt_str, required_str};
 use crate::wire::Form;

@@ -1,10 +1,10 @@
 //! `op=upload`: the whole file in one request (files up to the simple-upload threshold).
 
 use super::progress::{Phase, Reporter};
-use super::retry::with_retries;
 use super::source::RangeReader;
 use super::{settle, Job, Method, Outcome};
 use crate::error::{codes, Result};
+use crate::retry::with_retries;
 use crate::wire::Form;
 
 pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outcome> {

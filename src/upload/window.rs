@@ -9,10 +9,10 @@
 
 use super::plan::Plan;
 use super::progress::Reporter;
-use super::retry::with_retries;
 use super::source::RangeReader;
 use super::Job;
 use crate::error::{Error, ErrorKind, Result};
+use crate::retry::with_retries;
 use crate::wire::envelope::int_field;
 use crate::wire::Form;
 use std::panic::AssertUnwindSafe;

@@ -1,4 +1,5 @@
-//! Retrying one request: exponential backoff with jitter, never on non-retryable errors, at most
+//! Retrying one request of any operation (upload steps, a batch's folders, listings and
+//! deletions, downloads, stat and list): exponential backoff with jitter, never on non-retryable errors, at most
 //! `retries` times and only within `retry_window` of the first attempt (so an outage that long
 //! — refused or reset connections, 5xx, timeouts — is ridden out, and every file of a batch
 //! waiting on the same outage rides it out too), and waits that end early when the upload is
@@ -13,9 +14,9 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Stop conditions a retry loop watches.
 pub struct Stop<'a> {
-    pub cancel: &'a super::CancelToken,
+    pub cancel: &'a crate::cancel::CancelToken,
     /// Cancelled when another part of the upload failed or the handler aborted.
-    pub halt: &'a super::CancelToken,
+    pub halt: &'a crate::cancel::CancelToken,
 }
 
 impl Stop<'_> {
@@ -118,8 +119,8 @@ mod tests {
         let mut cfg = Config::new(crate::Credentials::new(1, "a", "b").unwrap());
         cfg.retry_base_delay = Duration::from_millis(1);
         cfg.retries = 3;
-        let cancel = super::super::CancelToken::new();
-        let halt = super::super::CancelToken::new();
+        let cancel = crate::cancel::CancelToken::new();
+        let halt = crate::cancel::CancelToken::new();
         let stop = Stop {
             cancel: &cancel,
             halt: &halt,
@@ -146,7 +147,7 @@ mod tests {
         cfg.retry_base_delay = Duration::from_millis(10);
         cfg.retries = 100;
         cfg.retry_window = Duration::from_millis(300);
-        let token = super::super::CancelToken::new();
+        let token = crate::cancel::CancelToken::new();
         let stop = Stop {
             cancel: &token,
             halt: &token,
