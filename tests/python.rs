@@ -122,10 +122,17 @@ fn pip_installs_the_module() {
     }
     let target = c_harness::out_dir().join("pip-target");
     let _ = std::fs::remove_dir_all(&target);
+    // From a copy: setuptools builds in the source folder (build/, *.egg-info).
+    let source = c_harness::out_dir().join("pip-source");
+    let _ = std::fs::remove_dir_all(&source);
+    std::fs::create_dir_all(&source).unwrap();
+    for name in ["pyproject.toml", "cosv4.py"] {
+        std::fs::copy(c_harness::root().join("python").join(name), source.join(name)).unwrap();
+    }
     let out = Command::new("python3")
         .args(["-m", "pip", "install", "--quiet", "--no-deps", "--target"])
         .arg(&target)
-        .arg(c_harness::root().join("python"))
+        .arg(&source)
         .output()
         .expect("run python3 -m pip");
     assert!(
