@@ -234,10 +234,36 @@ pub fn command(exe: &Path, variant: Variant) -> Command {
     } else {
         Command::new(exe)
     };
+    // The CLIs honour the proxy variables as curl does: a test's requests go to 127.0.0.1
+    // directly unless the test sets one.
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
     cmd.env("LD_LIBRARY_PATH", &libs().so_dir)
+        .env("HOME", empty_home())
         .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
     cmd
+}
+
+/// The proxy variables the CLIs read (examples-c/cli_config.h).
+pub const PROXY_VARS: [&str; 8] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
+/// An empty directory for HOME: the CLIs read `~/.cos.conf`, and a developer's own must not
+/// change what a test sees.
+pub fn empty_home() -> PathBuf {
+    let home = out_dir().join("empty-home");
+    std::fs::create_dir_all(&home).unwrap();
+    home
 }
 
 /// Builds and runs `src` for `variant` with `env`; returns the output.
