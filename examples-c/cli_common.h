@@ -218,29 +218,6 @@ static int wants_json(int argc, char **argv) {
     return 0;
 }
 
-/* The sentence of the last cli_vfail. */
-static char cli_text[8192];
-
-/* A usage or set-up error: "<prog>: <message>" on stderr (one line), and with `json` the
- * error object on stdout. Returns the exit status for `rc`. */
-static int cli_vfail(const char *prog, int json, cosv4_result rc, const char *fmt, va_list ap) {
-    vsnprintf(cli_text, sizeof cli_text, fmt, ap);
-    fprintf(stderr, "%s: ", prog);
-    escaped(stderr, cli_text, 0);
-    fputc('\n', stderr);
-    if (json) json_error(rc, NULL, cli_text);
-    return exit_code(rc);
-}
-
-static int cli_fail(const char *prog, int json, cosv4_result rc, const char *fmt, ...) {
-    va_list ap;
-    int code;
-    va_start(ap, fmt);
-    code = cli_vfail(prog, json, rc, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 /* ---- the options both CLIs take ---- */
 
 #define COMMON_HELP                                                                          \
@@ -279,6 +256,25 @@ typedef struct {
     const char *bucket_name; /* set by cli_config: the bucket to use */
 } cli_common;
 
+/* A usage or set-up error: "<prog>: <message>" on stderr (one line), and with --json the
+ * error object on stdout. Returns the exit status for `rc`. */
+static int cli_fail(const cli_common *c, cosv4_result rc, const char *fmt, ...) {
+    static char text[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s: ", c->prog);
+    escaped(stderr, text, 0);
+    fputc('\n', stderr);
+    if (c->json) json_error(rc, NULL, text);
+    return exit_code(rc);
+}
+
+/* What --retries and the seconds options take (their usage errors say it). */
+#define RETRIES_RULE "a number from 0 to 100 (digits only)"
+#define SECONDS_RULE "seconds in digits (at most 3 decimals, e.g. 2.5)"
+
 /* Handles argv[*i] when it is one of the options above (advancing *i past its value): -1 when
  * it is not one, 0 when handled, else the exit status of a usage error (already reported). */
 static int cli_option(cli_common *c, int argc, char **argv, int *i) {
@@ -297,28 +293,27 @@ static int cli_option(cli_common *c, int argc, char **argv, int *i) {
              strcmp(a, "--retry-window") && strcmp(a, "--limit-rate"))
         return -1;
     if (*i + 1 >= argc)
-        return cli_fail(c->prog, c->json, COSV4_RESULT_INVALID_ARGUMENT, "%s needs a value", a);
+        return cli_fail(c, COSV4_RESULT_INVALID_ARGUMENT, "%s needs a value", a);
     v = argv[++*i];
     if (text) {
         *text = v;
         return 0;
     }
     if (!strcmp(a, "--retries")) {
-        want = "a number from 0 to 100 (digits only)";
+        want = RETRIES_RULE;
         if (parse_number(v, 0, 100, &c->retries) == 0) return c->has_retries = 1, 0;
     } else if (!strcmp(a, "--limit-rate")) {
         want = "bytes per second in digits, with an optional K, M or G suffix";
         if (parse_rate(v, &c->limit_rate) == 0) return c->has_limit_rate = 1, 0;
     } else {
         int window = !strcmp(a, "--retry-window");
-        want = "seconds in digits (at most 3 decimals, e.g. 2.5)";
+        want = SECONDS_RULE;
         if (parse_seconds(v, window ? &c->retry_window_ms : &c->connect_timeout_ms) == 0) {
             *(window ? &c->has_retry_window : &c->has_connect_timeout) = 1;
             return 0;
         }
     }
-    return cli_fail(c->prog, c->json, COSV4_RESULT_INVALID_ARGUMENT, "%s needs %s, not \"%s\"",
-                    a, want, v);
+    return cli_fail(c, COSV4_RESULT_INVALID_ARGUMENT, "%s needs %s, not \"%s\"", a, want, v);
 }
 
 #include "cli_config.h" /* cli_config: the config built from all of the above */

@@ -358,38 +358,47 @@ static void set_endpoint(const cli_common *c, cosv4_config *cfg, cosv4_result *r
     }
 }
 
+/* cosv4_config_set_retries for a number checked to be at most 100. */
+static cosv4_result set_retries(cosv4_config *cfg, uint64_t n) {
+    return cosv4_config_set_retries(cfg, (uint32_t)n);
+}
+
+/* A retry setting from its flag (`given`: `value`) or else its variable `var`: retries, or
+ * with `seconds` a time in milliseconds; `set` applies it. */
+static void retry_setting(cosv4_config *cfg, cosv4_result *rc, const char **what, int given,
+                          uint64_t value, const char *flag, const char *var, int seconds,
+                          cosv4_result (*set)(cosv4_config *, uint64_t)) {
+    static char text[512];
+    const char *v = env(var);
+    if (!given && !v) return;
+    if (!given && (seconds ? parse_seconds(v, &value) : parse_number(v, 0, 100, &value)) != 0) {
+        snprintf(text, sizeof text, "%s must be %s, not \"%.100s\"", var,
+                 seconds ? SECONDS_RULE : RETRIES_RULE, v);
+        step(cfg, rc, what, COSV4_RESULT_INVALID_CONFIG, text);
+        return;
+    }
+    snprintf(text, sizeof text, "bad %s", given ? flag : var);
+    step(cfg, rc, what, set(cfg, value), text);
+}
+
 /* Retries, timeouts, bandwidth limit and the log from the flags (and COS_RETRIES,
  * COS_RETRY_WINDOW when the flag is not given). */
 static void set_tuning(const cli_common *c, cosv4_config *cfg, cosv4_result *rc,
                        const char **what) {
-    static char text[512], bad[512];
-    const char *retries = env("COS_RETRIES"), *window = env("COS_RETRY_WINDOW");
-    uint64_t n;
+    static char prog[64];
     if (c->has_connect_timeout)
         step(cfg, rc, what, cosv4_config_set_connect_timeout_ms(cfg, c->connect_timeout_ms),
              "bad --connect-timeout");
-    if (c->has_retries)
-        step(cfg, rc, what, cosv4_config_set_retries(cfg, (uint32_t)c->retries),
-             "bad --retries");
-    else if (retries && parse_number(retries, 0, 100, &n) == 0)
-        step(cfg, rc, what, cosv4_config_set_retries(cfg, (uint32_t)n), "bad COS_RETRIES");
-    else if (retries && snprintf(bad, sizeof bad, "COS_RETRIES must be a number from 0 to 100 "
-                                 "(digits only), not \"%.100s\"", retries))
-        step(cfg, rc, what, COSV4_RESULT_INVALID_CONFIG, bad);
-    if (c->has_retry_window)
-        step(cfg, rc, what, cosv4_config_set_retry_window_ms(cfg, c->retry_window_ms),
-             "bad --retry-window");
-    else if (window && parse_seconds(window, &n) == 0)
-        step(cfg, rc, what, cosv4_config_set_retry_window_ms(cfg, n), "bad COS_RETRY_WINDOW");
-    else if (window && snprintf(bad, sizeof bad, "COS_RETRY_WINDOW must be seconds in digits "
-                                "(at most 3 decimals, e.g. 2.5), not \"%.100s\"", window))
-        step(cfg, rc, what, COSV4_RESULT_INVALID_CONFIG, bad);
+    retry_setting(cfg, rc, what, c->has_retries, c->retries, "--retries", "COS_RETRIES", 0,
+                  set_retries);
+    retry_setting(cfg, rc, what, c->has_retry_window, c->retry_window_ms, "--retry-window",
+                  "COS_RETRY_WINDOW", 1, cosv4_config_set_retry_window_ms);
     if (c->has_limit_rate)
         step(cfg, rc, what, cosv4_config_set_limit_rate(cfg, c->limit_rate),
              "bad --limit-rate");
     if (c->verbose) {
-        snprintf(text, sizeof text, "%s", c->prog);
-        step(cfg, rc, what, cosv4_config_set_log(cfg, cli_log, text, COSV4_LOG_LEVEL_DEBUG),
+        snprintf(prog, sizeof prog, "%s", c->prog);
+        step(cfg, rc, what, cosv4_config_set_log(cfg, cli_log, prog, COSV4_LOG_LEVEL_DEBUG),
              "cannot turn on the log");
     }
 }

@@ -258,16 +258,8 @@ static void usage(FILE *f) {
             COMMON_HELP);
 }
 
-/* A usage error: on stderr, and with --json as the error object on stdout. Returns
- * EXIT_USAGE. */
-static int usage_error(const options *o, const char *fmt, ...) {
-    va_list ap;
-    int code;
-    va_start(ap, fmt);
-    code = cli_vfail("cosv4-upload", o->json, COSV4_RESULT_INVALID_ARGUMENT, fmt, ap);
-    va_end(ap);
-    return code;
-}
+/* A usage error: on stderr, and with --json as the error object on stdout; EXIT_USAGE. */
+#define usage_error(o, ...) cli_fail(&(o)->common, COSV4_RESULT_INVALID_ARGUMENT, __VA_ARGS__)
 
 /* Refuses options that do not apply to the mode (-r or not). */
 static int check_mode(const options *o) {
@@ -448,7 +440,7 @@ static int spool_stdin(const options *o, char *path, size_t len) {
     else if ((fd = mkstemp(name)) >= 0 && unlink(name) != 0)
         close(fd), fd = -1;
     if (fd < 0) {
-        cli_fail("cosv4-upload", o->json, COSV4_RESULT_LOCAL_IO,
+        cli_fail(&o->common, COSV4_RESULT_LOCAL_IO,
                  "cannot make a temporary file in %s for standard input: %s", dir, strerror(errno));
         return -1;
     }
@@ -461,7 +453,7 @@ static int spool_stdin(const options *o, char *path, size_t len) {
         if (n <= 0 || failed) break;
     }
     if (failed) {
-        cli_fail("cosv4-upload", o->json, COSV4_RESULT_LOCAL_IO, "%s: %s", failed,
+        cli_fail(&o->common, COSV4_RESULT_LOCAL_IO, "%s: %s", failed,
                  strerror(errno));
         close(fd);
         return -1;
@@ -482,7 +474,7 @@ int main(int argc, char **argv) {
 
     if (parsed) return parsed < 0 ? 0 : parsed;
     rc = make_config(&o, &cfg, &what);
-    if (rc) return cli_fail("cosv4-upload", o.json, rc, "%s: %s", cosv4_result_name(rc), what);
+    if (rc) return cli_fail(&o.common, rc, "%s: %s", cosv4_result_name(rc), what);
     rc = cosv4_client_new(cfg, &client, &err); /* consumes cfg */
     if (rc) {
         print_error(&o, rc, err);

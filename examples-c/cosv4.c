@@ -83,14 +83,7 @@ static void print_error(const options *o, cosv4_result rc, const cosv4_error *er
 
 /* A usage or set-up error, before any request: "cosv4: <message>" on stderr, and with --json
  * the error object on stdout. Returns the exit status. */
-static int early_error(const options *o, cosv4_result rc, const char *fmt, ...) {
-    va_list ap;
-    int code;
-    va_start(ap, fmt);
-    code = cli_vfail("cosv4", o->json, rc, fmt, ap);
-    va_end(ap);
-    return code;
-}
+#define early_error(o, ...) cli_fail(&(o)->common, __VA_ARGS__)
 
 /* {"ok":true,"cmd":...,"path":... (then the caller's fields) */
 static void json_head(const options *o, const char *path) {

@@ -26,18 +26,6 @@ const BOTH: [&str; 2] = [UPLOAD, COSV4];
 /// window (60 s) fails the test.
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// Every variable the CLIs read besides the proxies (cleared before each run).
-const COS_VARS: [&str; 8] = [
-    "COS_APPID",
-    "COS_SECRET_ID",
-    "COS_SECRET_KEY",
-    "COS_BUCKET",
-    "COS_ENDPOINT",
-    "COS_REGION",
-    "COS_RETRIES",
-    "COS_RETRY_WINDOW",
-];
-
 type Env = Vec<(&'static str, String)>;
 /// Variables to add, as literals.
 type Vars = Vec<(&'static str, &'static str)>;
@@ -50,7 +38,8 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-/// The CLI built from `src`, with HOME `home` and `env` as its whole COS_*/proxy environment.
+/// The CLI built from `src`, with HOME `home` and `env` as its whole COS_*/proxy environment
+/// (c_harness::command clears the others).
 fn command(src: &str, home: &Path, env: &[(&str, String)], args: &[&str]) -> Command {
     command_for(Variant::Static, src, home, env, args)
 }
@@ -65,9 +54,6 @@ fn command_for(
 ) -> Command {
     let exe = c_harness::build(src, v);
     let mut cmd = c_harness::command(&exe, v);
-    for var in COS_VARS {
-        cmd.env_remove(var);
-    }
     cmd.env("HOME", home)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(args);
@@ -137,24 +123,11 @@ struct Proxy {
 impl Proxy {
     fn start() -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
-        std::thread::spawn(move || {
-            let end = Instant::now() + Duration::from_secs(120);
-            while Instant::now() < end {
-                match listener.accept() {
-                    Ok((conn, _)) => {
-                        let log = log.clone();
-                        std::thread::spawn(move || tunnel(conn, &log));
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5))
-                    }
-                    Err(_) => break,
-                }
-            }
+        c_harness::serve_for(listener, Duration::from_secs(120), move |conn| {
+            tunnel(conn, &log)
         });
         Proxy { url, seen }
     }
@@ -168,7 +141,6 @@ impl Proxy {
 /// One client of the proxy: `CONNECT host:port`, then bytes both ways.
 fn tunnel(mut conn: TcpStream, seen: &Mutex<Vec<String>>) {
     let timeout = Some(Duration::from_secs(30));
-    let _ = conn.set_nonblocking(false);
     let _ = conn.set_read_timeout(timeout);
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
@@ -494,76 +466,55 @@ fn proxies_are_picked_like_curl() {
     base.push(("COS_ENDPOINT", endpoint.clone()));
     base.push(("COS_RETRY_WINDOW", "0".into()));
     let stat = ["stat", "/via.txt"];
-    // (extra environment, extra flags, whether the proxy is used)
-    let cases: Vec<(Env, Vec<String>, bool)> = vec![
-        (vec![("HTTP_PROXY", proxy.url.clone())], vec![], true),
-        (vec![("http_proxy", proxy.url.clone())], vec![], true),
-        (vec![("ALL_PROXY", proxy.url.clone())], vec![], true),
+    // (variables, flags, whether the proxy is used); PROXY stands for its URL, HOSTPORT for
+    // the URL without its scheme.
+    type Case<'a> = (&'a [(&'static str, &'a str)], &'a [&'a str], bool);
+    let cases: [Case; 12] = [
+        (&[("HTTP_PROXY", "PROXY")], &[], true),
+        (&[("http_proxy", "PROXY")], &[], true),
+        (&[("ALL_PROXY", "PROXY")], &[], true),
         // A proxy for https endpoints is not used for an http one.
-        (vec![("HTTPS_PROXY", proxy.url.clone())], vec![], false),
+        (&[("HTTPS_PROXY", "PROXY")], &[], false),
         (
-            vec![
-                ("HTTP_PROXY", proxy.url.clone()),
-                ("NO_PROXY", "example.com, 127.0.0.1".into()),
+            &[
+                ("HTTP_PROXY", "PROXY"),
+                ("NO_PROXY", "example.com, 127.0.0.1"),
             ],
-            vec![],
+            &[],
             false,
         ),
-        (
-            vec![("HTTP_PROXY", proxy.url.clone()), ("no_proxy", "*".into())],
-            vec![],
-            false,
-        ),
+        (&[("HTTP_PROXY", "PROXY"), ("no_proxy", "*")], &[], false),
         // An address is named by itself (or its network), not by a tail as a name is.
+        (&[("HTTP_PROXY", "PROXY"), ("NO_PROXY", "0.0.1")], &[], true),
         (
-            vec![
-                ("HTTP_PROXY", proxy.url.clone()),
-                ("NO_PROXY", "0.0.1".into()),
-            ],
-            vec![],
-            true,
-        ),
-        (
-            vec![
-                ("HTTP_PROXY", proxy.url.clone()),
-                ("NO_PROXY", ".127.0.0.0/8".into()),
-            ],
-            vec![],
+            &[("HTTP_PROXY", "PROXY"), ("NO_PROXY", ".127.0.0.0/8")],
+            &[],
             false,
         ),
         (
-            vec![
-                ("HTTP_PROXY", proxy.url.clone()),
-                ("NO_PROXY", "127.0.1.0/24".into()),
-            ],
-            vec![],
+            &[("HTTP_PROXY", "PROXY"), ("NO_PROXY", "127.0.1.0/24")],
+            &[],
             true,
         ),
-        (vec![], vec!["--proxy".into(), proxy.url.clone()], true),
-        // Without a scheme: http://.
-        (
-            vec![],
-            vec![
-                "--proxy".into(),
-                proxy.url.trim_start_matches("http://").into(),
-            ],
-            true,
-        ),
+        (&[], &["--proxy", "PROXY"], true),
+        (&[], &["--proxy", "HOSTPORT"], true),
         // An empty --proxy: none, whatever the environment says.
-        (
-            vec![("HTTP_PROXY", proxy.url.clone())],
-            vec!["--proxy".into(), String::new()],
-            false,
-        ),
+        (&[("HTTP_PROXY", "PROXY")], &["--proxy", ""], false),
     ];
-    for (extra, flags, used) in &cases {
+    let fill = |s: &str| match s {
+        "PROXY" => proxy.url.clone(),
+        "HOSTPORT" => proxy.url.trim_start_matches("http://").to_string(),
+        s => s.to_string(),
+    };
+    for (vars, flags, used) in cases {
         let mut env = base.clone();
-        env.extend(extra.iter().cloned());
+        env.extend(vars.iter().map(|(k, v)| (*k, fill(v))));
+        let flags: Vec<String> = flags.iter().map(|f| fill(f)).collect();
         let mut args: Vec<&str> = flags.iter().map(String::as_str).collect();
         args.extend(stat);
-        let what = format!("{extra:?} {flags:?}");
+        let what = format!("{vars:?} {flags:?}");
         expect(&run(COSV4, &home, &env, &args), 0, &what);
-        let expected = if *used { vec![target.clone()] } else { vec![] };
+        let expected = if used { vec![target.clone()] } else { vec![] };
         assert_eq!(proxy.take(), expected, "{what}");
     }
     // An upload through it.
@@ -819,6 +770,23 @@ fn holds_deleted_file_in(pid: u32, tmp: &Path) -> bool {
         })
 }
 
+/// cosv4-upload started with `args`, its standard input a pipe (returned), stderr discarded.
+fn upload_from_a_pipe(
+    home: &Path,
+    env: &[(&str, String)],
+    args: &[&str],
+    stdout: Stdio,
+) -> (std::process::Child, std::process::ChildStdin) {
+    let mut child = command(UPLOAD, home, env, args)
+        .stdin(Stdio::piped())
+        .stdout(stdout)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    (child, stdin)
+}
+
 #[test]
 fn upload_from_stdin_spools_to_a_file_that_never_outlives_the_run() {
     let emu = Emu::start();
@@ -831,13 +799,7 @@ fn upload_from_stdin_spools_to_a_file_that_never_outlives_the_run() {
     let sliced = ["--simple-threshold", "1048576", "--slice-size", "524288"];
     let mut args = sliced.to_vec();
     args.extend(["--json", "-", "/in/stdin.bin"]);
-    let mut child = command(UPLOAD, &home, &env, &args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
+    let (mut child, mut stdin) = upload_from_a_pipe(&home, &env, &args, Stdio::piped());
     let feed = {
         let data = data.clone();
         std::thread::spawn(move || stdin.write_all(&data))
@@ -866,13 +828,8 @@ fn upload_from_stdin_spools_to_a_file_that_never_outlives_the_run() {
     assert_eq!(emu.emu.object("/in/empty.bin").unwrap(), b"");
 
     // While it reads, the copy is already unlinked; SIGTERM then leaves nothing either.
-    let mut child = command(UPLOAD, &home, &env, &["-", "/in/never.bin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
+    let args = ["-", "/in/never.bin"];
+    let (mut child, mut stdin) = upload_from_a_pipe(&home, &env, &args, Stdio::null());
     stdin.write_all(&data[..100_000]).unwrap();
     let start = Instant::now();
     while !holds_deleted_file_in(child.id(), &tmp) {
