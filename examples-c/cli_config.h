@@ -51,16 +51,18 @@ static char *trimmed(char *s) {
 static int config_line(char *raw, int lineno, int *section, int *after_key, char *why,
                        size_t len) {
     int indented = raw[0] == ' ' || raw[0] == '\t', was_key = *after_key;
-    char *p = trimmed(raw), *sep, *name, *value;
-    size_t k, n = strlen(p);
+    char *p, *sep, *name, *value;
+    size_t k;
+    if (lineno == 1 && !strncmp(raw, "\xef\xbb\xbf", 3)) raw += 3; /* a UTF-8 byte order mark */
+    p = trimmed(raw);
     *after_key = 0;
     if (!*p || *p == '#' || *p == ';') return 0;
-    if (*p == '[') {
-        if (p[n - 1] != ']') {
+    if (*p == '[') { /* [name], anything after the ']' ignored (as Python's configparser) */
+        if (!(sep = strchr(p, ']'))) {
             snprintf(why, len, "%s line %d: a section header must be [name]", cfile.path, lineno);
             return -1;
         }
-        p[n - 1] = '\0';
+        *sep = '\0';
         *section = !strcmp(trimmed(p + 1), "common") ? 1 : 2;
         return 0;
     }

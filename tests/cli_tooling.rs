@@ -223,7 +223,8 @@ fn refused_credentials_are_explained_by_the_library() {
 
 const EARLY: &str = "[common]\naccess_id = AKIDcapitest\nsecret_key = capi-secret-key\n\
                      appid = 1250000000\nbucket = testbucket\nregion = cn-south\npart_size = 1\n";
-const LATER: &str = "# written by coscmd config\n[common]\nsecret_id = AKIDcapitest\n\
+/// With a byte order mark and a comment after the header, as an editor may leave them.
+const LATER: &str = "\u{feff}[common] ; written by coscmd config\nsecret_id = AKIDcapitest\n\
                      secret_key: capi-secret-key\nbucket = testbucket-1250000000\n\
                      region = ap-guangzhou\nmax_thread = 5\npart_size = 1\nschema = https\n\
                      \n[other]\nsecret_key = not this one\n";
