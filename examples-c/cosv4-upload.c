@@ -5,9 +5,12 @@
  *   cosv4-upload [options] LOCAL_FILE COS_PATH
  *   cosv4-upload -r [options] LOCAL_DIR COS_FOLDER/      (cosv4-upload-batch.h)
  *
- * Credentials and target come from the environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY,
- * COS_BUCKET, and COS_ENDPOINT (a base URL such as http://127.0.0.1:8080) or COS_REGION (gz, sh,
- * ...). Ctrl-C cancels cleanly (exit 130); running the same command again resumes the upload.
+ * Credentials and target come from flags, the environment (COS_APPID, COS_SECRET_ID,
+ * COS_SECRET_KEY, COS_BUCKET, and COS_ENDPOINT, a base URL such as http://127.0.0.1:8080, or
+ * COS_REGION: gz, sh, ...) or coscmd's ~/.cos.conf (cli_common.h, shared with cosv4.c).
+ * LOCAL_FILE "-" is standard input, spooled to a temporary file first (the protocol needs the
+ * size and the SHA-1 before the first byte). Ctrl-C cancels cleanly (exit 130); running the
+ * same command again resumes the upload.
  * Missing folders of COS_PATH are created first (the service refuses an upload into a folder
  * that does not exist); --no-create-parents turns that off.
  *
@@ -17,20 +20,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "cosv4.h"
+#include "cli_common.h" /* exit codes, signals, numbers, JSON, the config (cli_config) */
 
-#include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#define EXIT_USAGE 2
-#define EXIT_INTERRUPTED 130
 
 typedef struct {
     uint64_t slice_size;       /* 0: library default */
@@ -49,22 +42,10 @@ typedef struct {
     int nfilters;
     const char *biz_attr;
     const char *local, *cos_path; /* with -r: LOCAL_DIR and COS_FOLDER */
+    cli_common common;            /* the options shared with cosv4 */
 } options;
 
-/* ---- signals: the handler only writes to a pipe; a watcher thread cancels ---- */
-
-static int wake_pipe[2] = {-1, -1};
-static volatile sig_atomic_t interrupted = 0;
-
-static void on_signal(int sig) {
-    int saved = errno;
-    char c = 'c';
-    (void)sig;
-    interrupted = 1;
-    if (write(wake_pipe[1], &c, 1) < 0) { /* nothing else is async-signal-safe to do */
-    }
-    errno = saved;
-}
+/* ---- signals (cli_common.h): a watcher thread cancels ---- */
 
 /* Waits for a byte: 'c' (a signal) cancels the token, 'q' ends the watcher. */
 static void *watcher(void *arg) {
@@ -76,17 +57,6 @@ static void *watcher(void *arg) {
         if (n <= 0 || c == 'q') return NULL;
         cosv4_cancel_token_cancel(token);
     }
-}
-
-static int install_signals(void) {
-    struct sigaction sa;
-    if (pipe(wake_pipe) != 0) return -1;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) return -1;
-    return 0;
 }
 
 /* SIGINT and SIGTERM cancel `token` from now on; -1 (said on stderr) when that cannot be set
@@ -188,73 +158,6 @@ static int32_t on_progress(void *userdata, const cosv4_progress *p) {
 
 /* ---- output ---- */
 
-/* The length of the valid UTF-8 sequence at `p` (1 to 4), or 0 when `p` does not start one
- * (overlong forms, surrogates and code points above U+10FFFF are not valid). Never reads past
- * the string's NUL: a check that fails stops the reading. */
-static int utf8_len(const unsigned char *p) {
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) return (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4
-                                                                                        : 0;
-    }
-    return 0;
-}
-
-/* Writes `s` whatever its bytes (a local file name need not be UTF-8): valid UTF-8 as it is,
- * control characters escaped (\n, \t, \u001b, ...), and each byte that is not part of valid
- * UTF-8 as the replacement character U+FFFD. `json`: as the inside of a JSON string (quotes
- * and backslashes escaped too, U+FFFD written \ufffd); otherwise as one line of text. */
-static void escaped(FILE *f, const char *s, int json) {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = utf8_len(p);
-        if (n != 1) {
-            if (n) fwrite(p, 1, (size_t)n, f);
-            else fputs(json ? "\\ufffd" : "\xef\xbf\xbd", f);
-            p += n ? n : 1;
-            continue;
-        }
-        switch (*p) {
-        case '"': fputs(json ? "\\\"" : "\"", f); break;
-        case '\\': fputs(json ? "\\\\" : "\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f);
-        }
-        p++;
-    }
-}
-
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    escaped(f, s, 1);
-    fputc('"', f);
-}
-
-/* "result":N,"result_name":"...","http_status":N,"cos_code":N or null */
-static void json_error_fields(FILE *f, cosv4_result rc, uint32_t http_status, int has_cos_code,
-                              int64_t cos_code) {
-    fprintf(f, "\"result\":%u,\"result_name\":", (unsigned)rc);
-    json_string(f, cosv4_result_name(rc));
-    fprintf(f, ",\"http_status\":%u,\"cos_code\":", http_status);
-    if (has_cos_code) fprintf(f, "%" PRId64, cos_code);
-    else fputs("null", f);
-}
-
 /* NAME (COS code C, HTTP status H): message -- the message on one line (see escaped). */
 static void error_text(FILE *f, cosv4_result rc, uint32_t http_status, int has_cos_code,
                        int64_t cos_code, const char *message) {
@@ -317,20 +220,8 @@ static void error_line(cosv4_result rc, const cosv4_error *err) {
 
 /* One stderr line always; with --json also an object on stdout. */
 static void print_error(const options *o, cosv4_result rc, const cosv4_error *err) {
-    const char *message = error_message(rc, err);
     error_line(rc, err);
-    if (o->json) {
-        printf("{\"ok\":false,");
-        json_error_fields(stdout, rc, cosv4_error_http_status(err),
-                          cosv4_error_has_cos_code(err), cosv4_error_cos_code(err));
-        printf(",\"cos_message\":");
-        json_string(stdout, cosv4_error_cos_message(err));
-        printf(",\"request_id\":");
-        json_string(stdout, cosv4_error_request_id(err));
-        printf(",\"message\":");
-        json_string(stdout, message);
-        printf("}\n");
-    }
+    if (o->json) json_error(rc, err, error_message(rc, err));
 }
 
 /* ---- command line ---- */
@@ -340,11 +231,12 @@ static void usage(FILE *f) {
             "usage: cosv4-upload [options] LOCAL_FILE COS_PATH\n"
             "       cosv4-upload -r [options] LOCAL_DIR COS_FOLDER/\n"
             "\n"
-            "Uploads LOCAL_FILE to COS_PATH (e.g. /dir/name.bin) in $COS_BUCKET; with -r,\n"
+            "Uploads LOCAL_FILE to COS_PATH (e.g. /dir/name.bin) in the bucket; with -r,\n"
             "every file under LOCAL_DIR to the same relative path under COS_FOLDER/ (empty\n"
-            "directories become empty folders).\n"
-            "Environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
-            "COS_ENDPOINT (base URL) or COS_REGION (gz, sh, tj, sgp, ...).\n"
+            "directories become empty folders). LOCAL_FILE - is standard input: it is copied\n"
+            "to a temporary file in $TMPDIR (default /tmp) first, because the protocol needs\n"
+            "the size and the SHA-1 before the first byte (that much free space is needed;\n"
+            "the copy is removed whatever happens). A file named - is ./-.\n"
             "\n"
             "  -r, --recursive     upload the tree LOCAL_DIR to the folder COS_FOLDER/\n"
             "  --jobs N            -r: files uploaded at once, 1 to 32 (default 4)\n"
@@ -380,22 +272,16 @@ static void usage(FILE *f) {
             "  --json              print the outcome or the error as one JSON object; with\n"
             "                      -r one object per line per item, then a summary line\n"
             "  --help, --version\n"
+            "\n%s"
             "\n"
             "Ctrl-C cancels (exit 130); running the same command again resumes.\n"
             "Exit status: 0 success (with -r: no item failed), 1 failure, 2 usage error,\n"
-            "130 interrupted.\n");
+            "130 interrupted.\n",
+            COMMON_HELP);
 }
 
-static int parse_u64(const char *s, uint64_t *out) {
-    char *end;
-    unsigned long long v;
-    if (!s || !*s || *s == '-') return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
+/* A usage error: on stderr, and with --json as the error object on stdout; EXIT_USAGE. */
+#define usage_error(o, ...) cli_fail(&(o)->common, COSV4_RESULT_INVALID_ARGUMENT, __VA_ARGS__)
 
 /* Refuses options that do not apply to the mode (-r or not). */
 static int check_mode(const options *o) {
@@ -406,19 +292,14 @@ static int check_mode(const options *o) {
             opt = "--replace-stale", why = "a batch never deletes an unfinished upload";
         else if (o->no_create_parents)
             opt = "--no-create-parents", why = "a batch always creates the folders it needs";
-        if (opt) {
-            fprintf(stderr, "cosv4-upload: %s does not apply to -r (%s)\n", opt, why);
-            return EXIT_USAGE;
-        }
-        if (o->delete_extra && !o->sync_mode) {
-            fprintf(stderr, "cosv4-upload: --delete needs --sync or --size-only (the remote "
-                            "side is compared only then)\n");
-            return EXIT_USAGE;
-        }
-        if (o->force && !o->delete_extra) {
-            fprintf(stderr, "cosv4-upload: --force applies only with --delete\n");
-            return EXIT_USAGE;
-        }
+        else if (!strcmp(o->local, "-"))
+            opt = "LOCAL_DIR \"-\"", why = "standard input is one file; ./- names a directory -";
+        if (opt) return usage_error(o, "%s does not apply to -r (%s)", opt, why);
+        if (o->delete_extra && !o->sync_mode)
+            return usage_error(o, "--delete needs --sync or --size-only (the remote side is "
+                                  "compared only then)");
+        if (o->force && !o->delete_extra)
+            return usage_error(o, "--force applies only with --delete");
         return 0;
     }
     if (o->jobs) opt = "--jobs";
@@ -429,21 +310,23 @@ static int check_mode(const options *o) {
     else if (o->force) opt = "--force";
     else if (o->dry_run) opt = "--dry-run";
     else if (o->nfilters) opt = o->filters[0];
-    if (opt) {
-        fprintf(stderr, "cosv4-upload: %s applies only to -r (a directory tree)\n", opt);
-        return EXIT_USAGE;
-    }
+    if (opt) return usage_error(o, "%s applies only to -r (a directory tree)", opt);
     return 0;
 }
 
 /* Returns -1 to exit with 0 (help/version), 0 to go on, EXIT_USAGE on an error. */
 static int parse_args(int argc, char **argv, options *o) {
-    int i, positional = 0, only_positional = 0;
+    int i, r, positional = 0, only_positional = 0;
     memset(o, 0, sizeof *o);
+    o->common.prog = "cosv4-upload";
+    o->json = o->common.json = wants_json(argc, argv);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         uint64_t n;
-        if (!only_positional && (!strcmp(a, "-r") || !strcmp(a, "--recursive"))) o->recursive = 1;
+        if (!only_positional && (r = cli_option(&o->common, argc, argv, &i)) >= 0) {
+            if (r) return r;
+        } else if (!only_positional && (!strcmp(a, "-r") || !strcmp(a, "--recursive")))
+            o->recursive = 1;
         else if (!only_positional && a[0] == '-' && a[1] == '-') {
             if (!strcmp(a, "--")) only_positional = 1;
             else if (!strcmp(a, "--help")) { usage(stdout); return -1; }
@@ -468,10 +351,7 @@ static int parse_args(int argc, char **argv, options *o) {
                      !strcmp(a, "--exclude-from")) {
                 char *opt = argv[i], *value;
                 int front = 1 + o->nfilters;
-                if (i + 1 >= argc) {
-                    fprintf(stderr, "cosv4-upload: %s needs a value\n", a);
-                    return EXIT_USAGE;
-                }
+                if (i + 1 >= argc) return usage_error(o, "%s needs a value", a);
                 value = argv[++i];
                 /* argv[front..i-2] (already parsed) move up by 2; the pair goes to front. */
                 memmove(argv + front + 2, argv + front, (size_t)(i - 1 - front) * sizeof *argv);
@@ -484,84 +364,31 @@ static int parse_args(int argc, char **argv, options *o) {
                      !strcmp(a, "--jobs") || !strcmp(a, "--simple-threshold") ||
                      !strcmp(a, "--biz-attr")) {
                 int small = !strcmp(a, "--threads") || !strcmp(a, "--jobs");
-                if (i + 1 >= argc) {
-                    fprintf(stderr, "cosv4-upload: %s needs a value\n", a);
-                    return EXIT_USAGE;
-                }
+                if (i + 1 >= argc) return usage_error(o, "%s needs a value", a);
                 if (!strcmp(a, "--biz-attr")) { o->biz_attr = argv[++i]; continue; }
-                if (parse_u64(argv[++i], &n) != 0 || n == 0 || (small && n > UINT32_MAX)) {
-                    fprintf(stderr, "cosv4-upload: %s: not a positive number: %s\n", a, argv[i]);
-                    return EXIT_USAGE;
-                }
+                if (parse_number(argv[++i], 1, small ? UINT32_MAX : UINT64_MAX, &n) != 0)
+                    return usage_error(o, "%s needs a positive number in decimal digits (no "
+                                          "sign or spaces), not \"%s\"", a, argv[i]);
                 if (!strcmp(a, "--threads")) o->threads = (uint32_t)n;
                 else if (!strcmp(a, "--jobs")) o->jobs = (uint32_t)n;
                 else if (!strcmp(a, "--simple-threshold")) o->simple_threshold = n;
                 else o->slice_size = n;
-            } else {
-                fprintf(stderr, "cosv4-upload: unknown option %s (see --help)\n", a);
-                return EXIT_USAGE;
-            }
+            } else return usage_error(o, "unknown option %s (see --help)", a);
         } else if (positional == 0) { o->local = a; positional++; }
         else if (positional == 1) { o->cos_path = a; positional++; }
-        else {
-            fprintf(stderr, "cosv4-upload: too many arguments (see --help)\n");
-            return EXIT_USAGE;
-        }
+        else return usage_error(o, "too many arguments (see --help)");
     }
-    if (positional != 2) {
-        fprintf(stderr, "cosv4-upload: need %s (see --help)\n",
-                o->recursive ? "LOCAL_DIR and COS_FOLDER/" : "LOCAL_FILE and COS_PATH");
-        return EXIT_USAGE;
-    }
+    if (positional != 2)
+        return usage_error(o, "need %s (see --help)",
+                           o->recursive ? "LOCAL_DIR and COS_FOLDER/" : "LOCAL_FILE and COS_PATH");
     return check_mode(o);
 }
 
-/* Usage-band codes (1xx) exit with 2, the rest with 1. */
-static int exit_code(cosv4_result rc) {
-    if (rc == COSV4_RESULT_CANCELLED && interrupted) return EXIT_INTERRUPTED;
-    return rc >= 100 && rc < 200 ? EXIT_USAGE : 1;
-}
-
-static const char *env(const char *name) {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
-/* Records the first failing step of a setup sequence and what it was about, with the
- * library's reason (cosv4_config_last_error) when a setter gave one. */
-static void step(const cosv4_config *cfg, cosv4_result *rc, const char **what, cosv4_result r,
-                 const char *text) {
-    static char buf[1024];
-    const char *why = cosv4_config_last_error(cfg);
-    if (*rc == COSV4_RESULT_OK && r != COSV4_RESULT_OK) {
-        *rc = r;
-        if (*why) {
-            snprintf(buf, sizeof buf, "%s: %s", text, why);
-            *what = buf;
-        } else {
-            *what = text;
-        }
-    }
-}
-
-/* A config from the environment and the options; fails with a code and a message. */
-static cosv4_result make_config(const options *o, cosv4_config **out, const char **what) {
+/* A config from the shared settings and the options; fails with a code and a message. */
+static cosv4_result make_config(options *o, cosv4_config **out, const char **what) {
     cosv4_config *cfg = NULL;
-    uint64_t appid = 0;
-    cosv4_result rc;
-    *what = "COS_APPID, COS_SECRET_ID and COS_SECRET_KEY must be set (COS_APPID a number)";
-    if (!env("COS_APPID") || parse_u64(env("COS_APPID"), &appid) != 0 ||
-        !env("COS_SECRET_ID") || !env("COS_SECRET_KEY"))
-        return COSV4_RESULT_INVALID_CONFIG;
-    rc = cosv4_config_new(appid, env("COS_SECRET_ID"), env("COS_SECRET_KEY"), &cfg);
+    cosv4_result rc = cli_config(&o->common, &cfg, what);
     if (rc) return rc;
-    if (env("COS_ENDPOINT"))
-        step(cfg, &rc, what, cosv4_config_set_endpoint(cfg, env("COS_ENDPOINT")), "bad COS_ENDPOINT");
-    else if (env("COS_REGION"))
-        step(cfg, &rc, what, cosv4_config_set_region(cfg, env("COS_REGION")), "bad COS_REGION");
-    else
-        step(cfg, &rc, what, COSV4_RESULT_INVALID_CONFIG,
-             "COS_ENDPOINT (a base URL) or COS_REGION must be set");
     if (o->slice_size)
         step(cfg, &rc, what, cosv4_config_set_slice_size(cfg, o->slice_size),
              "bad --slice-size (524288, 1048576, 2097152 or 3145728)");
@@ -638,32 +465,84 @@ done:
     return code;
 }
 
+/* Writes all `n` bytes of `p` to `fd`: 0, else -1 (errno set). */
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* LOCAL_FILE "-": standard input copied into a temporary file in $TMPDIR (default /tmp),
+ * which is unlinked at once -- so it is gone on every exit, a signal or a crash included --
+ * and read back as /dev/fd/N (written to `path`). Returns the descriptor, or -1 when the copy
+ * failed (reported). */
+static int spool_stdin(const options *o, char *path, size_t len) {
+    const char *dir = env("TMPDIR") ? env("TMPDIR") : "/tmp", *failed = NULL;
+    static char buf[1 << 16];
+    char name[4096];
+    ssize_t n;
+    int fd = -1;
+    if ((size_t)snprintf(name, sizeof name, "%s/cosv4-upload-stdin-XXXXXX", dir) >= sizeof name)
+        errno = ENAMETOOLONG;
+    else if ((fd = mkstemp(name)) >= 0 && unlink(name) != 0)
+        close(fd), fd = -1;
+    if (fd < 0) {
+        cli_fail(&o->common, COSV4_RESULT_LOCAL_IO,
+                 "cannot make a temporary file in %s for standard input: %s", dir, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        n = read(STDIN_FILENO, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) failed = "cannot read standard input";
+        else if (n > 0 && write_all(fd, buf, (size_t)n) != 0)
+            failed = "cannot copy standard input to a temporary file in $TMPDIR";
+        if (n <= 0 || failed) break;
+    }
+    if (failed) {
+        cli_fail(&o->common, COSV4_RESULT_LOCAL_IO, "%s: %s", failed,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    snprintf(path, len, "/dev/fd/%d", fd);
+    return fd;
+}
+
 int main(int argc, char **argv) {
     options o;
     cosv4_config *cfg = NULL;
     cosv4_client *client = NULL;
     cosv4_error *err = NULL;
-    const char *what = NULL, *bucket = env("COS_BUCKET");
+    const char *what = NULL;
+    char stdin_path[32];
     cosv4_result rc;
-    int parsed = parse_args(argc, argv, &o), code;
+    int parsed = parse_args(argc, argv, &o), code, fd = -1;
 
     if (parsed) return parsed < 0 ? 0 : parsed;
-    if (!bucket) {
-        fprintf(stderr, "cosv4-upload: COS_BUCKET must be set\n");
-        return EXIT_USAGE;
-    }
     rc = make_config(&o, &cfg, &what);
-    if (rc) {
-        fprintf(stderr, "cosv4-upload: %s: %s\n", cosv4_result_name(rc), what);
-        return exit_code(rc);
-    }
+    if (rc) return cli_fail(&o.common, rc, "%s: %s", cosv4_result_name(rc), what);
     rc = cosv4_client_new(cfg, &client, &err); /* consumes cfg */
     if (rc) {
         print_error(&o, rc, err);
         cosv4_error_free(err);
         return exit_code(rc);
     }
-    code = o.recursive ? upload_tree(&o, client, bucket) : upload_one_file(&o, client, bucket);
+    if (!o.recursive && !strcmp(o.local, "-")) {
+        if ((fd = spool_stdin(&o, stdin_path, sizeof stdin_path)) < 0) {
+            cosv4_client_free(client);
+            return 1;
+        }
+        o.local = stdin_path;
+    }
+    code = o.recursive ? upload_tree(&o, client, o.common.bucket_name)
+                       : upload_one_file(&o, client, o.common.bucket_name);
+    if (fd >= 0) close(fd);
     cosv4_client_free(client);
     return code;
 }

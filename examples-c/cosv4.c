@@ -8,9 +8,10 @@
  *   cosv4 [--json] mv [--overwrite] SRC DST
  *   cosv4 [--json] get [--quiet] [--overwrite] COS_PATH LOCAL
  *
- * Options may also follow the subcommand. Credentials and target come from the environment, as
- * for cosv4-upload: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and COS_ENDPOINT (a
- * base URL) or COS_REGION. `get` shows progress; running the same command again after an
+ * Options may also follow the subcommand. Credentials and target come from flags, the
+ * environment or coscmd's ~/.cos.conf, as for cosv4-upload (cli_common.h, shared with it:
+ * COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and COS_ENDPOINT, a base URL, or
+ * COS_REGION; proxies, retries, timeouts, -v). `get` shows progress; running the same command again after an
  * interruption resumes from the partial LOCAL.part file. A LOCAL that is a directory (or ends
  * in '/') means the file of that name in it, as for cp. An existing file is replaced only with
  * --overwrite (atomically, once the download is complete and checked).
@@ -29,21 +30,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "cosv4.h"
+#include "cli_common.h" /* exit codes, signals, numbers, JSON, the config (cli_config) */
 
-#include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#define EXIT_USAGE 2
-#define EXIT_INTERRUPTED 130
 
 typedef struct {
     int json, quiet, overwrite;
@@ -51,56 +41,10 @@ typedef struct {
     const char *cmd;
     const char *args[3];
     int nargs;
+    cli_common common; /* the options shared with cosv4-upload */
 } options;
 
 /* ---- output ---- */
-
-/* Length of the valid UTF-8 sequence at p (1 to 4 bytes), 0 when the bytes there are not one
- * (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, cut short). */
-static int utf8_length(const unsigned char *p) {
-    unsigned lo, hi;
-    if (p[0] < 0x80) return 1;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        lo = p[0] == 0xe0 ? 0xa0 : 0x80;
-        hi = p[0] == 0xed ? 0x9f : 0xbf;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
-    }
-    if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        lo = p[0] == 0xf0 ? 0x90 : 0x80;
-        hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-        return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4
-                                                                                          : 0;
-    }
-    return 0;
-}
-
-/* A JSON string: always valid JSON, whatever the bytes; each byte that is not part of valid
- * UTF-8 becomes U+FFFD. */
-static void json_string(FILE *f, const char *s) {
-    const unsigned char *p = (const unsigned char *)s;
-    fputc('"', f);
-    while (*p) {
-        int n = utf8_length(p);
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
-            else if (n == 0) fputs("\xef\xbf\xbd", f); /* U+FFFD */
-            else fwrite(p, 1, (size_t)n, f);
-        }
-        p += n ? n : 1;
-    }
-    fputc('"', f);
-}
-
-static volatile sig_atomic_t interrupted = 0; /* the signal that came, 0 before */
 
 /* What a failure says: set by fail_with for failures found here (no cosv4_error). */
 static char failure_text[8192];
@@ -126,23 +70,6 @@ static const char *failure_message(cosv4_result rc, const cosv4_error *err) {
     return buf;
 }
 
-/* The error as one JSON object, one line. */
-static void json_error(cosv4_result rc, const cosv4_error *err, const char *message) {
-    printf("{\"ok\":false,\"result\":%u,\"result_name\":", (unsigned)rc);
-    json_string(stdout, cosv4_result_name(rc));
-    printf(",\"http_status\":%u,\"cos_code\":", cosv4_error_http_status(err));
-    if (cosv4_error_has_cos_code(err)) printf("%" PRId64, cosv4_error_cos_code(err));
-    else printf("null");
-    printf(",\"cos_message\":");
-    json_string(stdout, cosv4_error_cos_message(err));
-    printf(",\"request_id\":");
-    json_string(stdout, cosv4_error_request_id(err));
-    printf(",\"message\":");
-    json_string(stdout, message);
-    printf("}\n");
-    fflush(stdout);
-}
-
 /* A failure of a subcommand: one stderr line always; with --json also the object on stdout. */
 static void print_error(const options *o, cosv4_result rc, const cosv4_error *err) {
     const char *message = failure_message(rc, err);
@@ -154,23 +81,9 @@ static void print_error(const options *o, cosv4_result rc, const cosv4_error *er
     if (o->json) json_error(rc, err, message);
 }
 
-/* Usage-band codes (1xx) exit with 2, an interruption with 130, the rest with 1. */
-static int exit_code(cosv4_result rc) {
-    if (rc == COSV4_RESULT_CANCELLED && interrupted) return EXIT_INTERRUPTED;
-    return rc >= 100 && rc < 200 ? EXIT_USAGE : 1;
-}
-
 /* A usage or set-up error, before any request: "cosv4: <message>" on stderr, and with --json
  * the error object on stdout. Returns the exit status. */
-static int early_error(const options *o, cosv4_result rc, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(failure_text, sizeof failure_text, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "cosv4: %s\n", failure_text);
-    if (o->json) json_error(rc, NULL, failure_text);
-    return exit_code(rc);
-}
+#define early_error(o, ...) cli_fail(&(o)->common, __VA_ARGS__)
 
 /* {"ok":true,"cmd":...,"path":... (then the caller's fields) */
 static void json_head(const options *o, const char *path) {
@@ -203,7 +116,6 @@ static void end_listing(int complete) {
  * watcher closes the listing, reports the interruption and exits. Between calls the main
  * thread sees `interrupted` at its next begin_call. */
 
-static int wake_pipe[2] = {-1, -1};
 static pthread_t watch_thread;
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -212,15 +124,6 @@ static struct {
     const options *o;
     const char *abandoned; /* what abandoning it means */
 } call;
-
-static void on_signal(int sig) {
-    int saved = errno;
-    char c = 'c';
-    interrupted = sig;
-    if (write(wake_pipe[1], &c, 1) < 0) { /* nothing else is async-signal-safe to do */
-    }
-    errno = saved;
-}
 
 static void *watcher(void *arg) {
     (void)arg;
@@ -245,13 +148,7 @@ static void *watcher(void *arg) {
 }
 
 static int start_watcher(void) {
-    struct sigaction sa;
-    if (pipe(wake_pipe) != 0) return -1;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) return -1;
+    if (install_signals() != 0) return -1;
     return pthread_create(&watch_thread, NULL, watcher, NULL) != 0 ? -1 : 0;
 }
 
@@ -576,37 +473,29 @@ static const char USAGE[] =
     "                                     LOCAL a directory: into it; an existing\n"
     "                                     file needs --overwrite)\n"
     "\n"
-    "Environment: COS_APPID, COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, and\n"
-    "COS_ENDPOINT (base URL) or COS_REGION (gz, sh, tj, sgp, ...).\n"
     "--json prints the outcome or the error as one JSON object (a listing cut\n"
     "short: the listing, \"complete\":false, then the error object).\n"
     "Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted (SIGINT,\n"
-    "SIGTERM).\n";
+    "SIGTERM).\n"
+    "\n" COMMON_HELP;
 
-/* A number in decimal digits only (no sign, no spaces), from 1 to max: 0, else -1. Shared in
- * spirit with cosv4-upload, whose own parser is kept there. */
-static int parse_number(const char *s, uint64_t max, uint64_t *out) {
-    uint64_t v = 0;
-    if (!s || !*s) return -1;
-    for (; *s; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (*s < '0' || *s > '9' || v > (max - d) / 10) return -1;
-        v = v * 10 + d;
+/* --help (the usage) or --version (the library's), as text or with --json as an object. */
+static void help_or_version(const options *o, int help) {
+    char version[128];
+    snprintf(version, sizeof version, "cosv4 (libcosv4 %s, header %s)", cosv4_version(),
+             COSV4_VERSION_STRING);
+    if (!o->json) {
+        fputs(help ? USAGE : version, stdout);
+        if (!help) putchar('\n');
+        return;
     }
-    if (v == 0) return -1;
-    *out = v;
-    return 0;
+    printf("{\"ok\":true,\"cmd\":\"%s\",\"%s\":", help ? "help" : "version",
+           help ? "usage" : "version");
+    json_string(stdout, help ? USAGE : version);
+    printf("}\n");
 }
 
-/* Whether --json is among the options (before a "--"): usage errors are then JSON too. */
-static int wants_json(int argc, char **argv) {
-    int i;
-    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (!strcmp(argv[i], "--json")) return 1;
-    return 0;
-}
-
-/* Returns -1 to exit with 0 (help), 0 to go on, else the exit status of a usage error. */
+/* Returns -1 to exit with 0 (help, version), 0 to go on, else the exit status of a usage error. */
 static int parse_args(int argc, char **argv, options *o) {
     static const struct {
         const char *name;
@@ -614,21 +503,18 @@ static int parse_args(int argc, char **argv, options *o) {
     } cmds[] = {{"stat", 1, 1}, {"ls", 1, 2},  {"rm", 1, 1},
                 {"mkdir", 1, 1}, {"mv", 2, 2}, {"get", 2, 2}};
     const cosv4_result bad = COSV4_RESULT_INVALID_ARGUMENT;
-    int i, k, only_positional = 0;
+    int i, k, r, only_positional = 0;
     memset(o, 0, sizeof *o);
-    o->json = wants_json(argc, argv);
+    o->common.prog = "cosv4";
+    o->json = o->common.json = wants_json(argc, argv);
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!only_positional && a[0] == '-' && a[1] == '-') {
+        if (!only_positional && (r = cli_option(&o->common, argc, argv, &i)) >= 0) {
+            if (r) return r;
+        } else if (!only_positional && a[0] == '-' && a[1] == '-') {
             if (!strcmp(a, "--")) only_positional = 1;
-            else if (!strcmp(a, "--help")) {
-                if (o->json) {
-                    printf("{\"ok\":true,\"cmd\":\"help\",\"usage\":");
-                    json_string(stdout, USAGE);
-                    printf("}\n");
-                } else {
-                    fputs(USAGE, stdout);
-                }
+            else if (!strcmp(a, "--help") || !strcmp(a, "--version")) {
+                help_or_version(o, !strcmp(a, "--help"));
                 return -1;
             } else if (!strcmp(a, "--json")) o->json = 1;
             else if (!strcmp(a, "--quiet")) o->quiet = 1;
@@ -637,7 +523,7 @@ static int parse_args(int argc, char **argv, options *o) {
                 uint64_t n;
                 if (i + 1 >= argc)
                     return early_error(o, bad, "--num needs a number from 1 to 1000");
-                if (parse_number(argv[++i], 1000, &n) != 0)
+                if (parse_number(argv[++i], 1, 1000, &n) != 0)
                     return early_error(o, bad,
                                        "--num needs a number from 1 to 1000 (digits only), "
                                        "not \"%s\"",
@@ -663,46 +549,13 @@ static int parse_args(int argc, char **argv, options *o) {
     return early_error(o, bad, "unknown command %s (see --help)", o->cmd);
 }
 
-static const char *env(const char *name) {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
-/* A client from the environment. A set-up mistake sets *what (a sentence); a failure of
+/* A client from the shared settings. A set-up mistake sets *what (a sentence); a failure of
  * cosv4_client_new sets *err instead. */
-static cosv4_result make_client(cosv4_client **out, cosv4_error **err, const char **what) {
-    static char buf[512];
+static cosv4_result make_client(options *o, cosv4_client **out, cosv4_error **err,
+                                const char **what) {
     cosv4_config *cfg = NULL;
-    uint64_t appid;
-    cosv4_result rc;
-    *what = "COS_APPID, COS_SECRET_ID and COS_SECRET_KEY must be set";
-    if (!env("COS_APPID") || !env("COS_SECRET_ID") || !env("COS_SECRET_KEY"))
-        return COSV4_RESULT_INVALID_CONFIG;
-    if (parse_number(env("COS_APPID"), UINT64_MAX, &appid) != 0) {
-        snprintf(buf, sizeof buf,
-                 "COS_APPID must be a positive number in decimal digits (no sign or spaces), "
-                 "not \"%.200s\"",
-                 env("COS_APPID"));
-        *what = buf;
-        return COSV4_RESULT_INVALID_CONFIG;
-    }
-    *what = "COS_SECRET_ID or COS_SECRET_KEY is not accepted";
-    rc = cosv4_config_new(appid, env("COS_SECRET_ID"), env("COS_SECRET_KEY"), &cfg);
+    cosv4_result rc = cli_config(&o->common, &cfg, what);
     if (rc) return rc;
-    if (env("COS_ENDPOINT")) {
-        *what = "bad COS_ENDPOINT";
-        rc = cosv4_config_set_endpoint(cfg, env("COS_ENDPOINT"));
-    } else if (env("COS_REGION")) {
-        *what = "bad COS_REGION";
-        rc = cosv4_config_set_region(cfg, env("COS_REGION"));
-    } else {
-        *what = "COS_ENDPOINT (a base URL) or COS_REGION must be set";
-        rc = COSV4_RESULT_INVALID_CONFIG;
-    }
-    if (rc) {
-        cosv4_config_free(cfg);
-        return rc;
-    }
     *what = NULL;
     return cosv4_client_new(cfg, out, err); /* consumes cfg */
 }
@@ -711,21 +564,21 @@ int main(int argc, char **argv) {
     options o;
     cosv4_client *client = NULL;
     cosv4_error *err = NULL;
-    const char *what = NULL, *bucket = env("COS_BUCKET");
+    const char *what = NULL, *bucket;
     cosv4_result rc;
     int parsed = parse_args(argc, argv, &o), code = 0;
 
     if (parsed) return parsed < 0 ? 0 : parsed;
-    if (!bucket) return early_error(&o, COSV4_RESULT_INVALID_CONFIG, "COS_BUCKET must be set");
     if (start_watcher() != 0)
         return early_error(&o, COSV4_RESULT_INTERNAL, "cannot set up signal handling: %s",
                            strerror(errno));
-    rc = make_client(&client, &err, &what);
+    rc = make_client(&o, &client, &err, &what);
     if (rc && what) {
         code = early_error(&o, rc, "%s: %s", cosv4_result_name(rc), what);
         stop_watcher();
         return code;
     }
+    bucket = o.common.bucket_name;
     if (rc == COSV4_RESULT_OK) {
         if (!strcmp(o.cmd, "stat")) rc = cmd_stat(&o, client, bucket, &err);
         else if (!strcmp(o.cmd, "ls")) rc = cmd_ls(&o, client, bucket, &err);

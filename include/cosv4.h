@@ -6,8 +6,9 @@
  *   Every function returns a result code (cosv4_result, COSV4_RESULT_OK == 0) unless it is an
  *   accessor; cosv4_strerror() turns a code into static text. Constructors write their handle
  *   through an out-parameter, and only on success. Operations that can fail for reasons worth
- *   explaining also take `cosv4_error **err_out` (may be NULL): cosv4_client_new, the uploads
- *   (cosv4_client_upload_file, _buffer, _dir, _list), cosv4_batch_list_add, the downloads
+ *   explaining also take `cosv4_error **err_out` (may be NULL): cosv4_config_new_with_error,
+ *   cosv4_client_new, the uploads (cosv4_client_upload_file, _buffer, _dir, _list),
+ *   cosv4_batch_list_add, the downloads
  *   (cosv4_client_download_url, _download_file) and the object calls (cosv4_client_stat,
  *   _list, _list_next, _create_folder, _delete, _move, _copy, _update); the signing functions
  *   and the setters return a code only. When `err_out` is not NULL it is always written, NULL
@@ -844,12 +845,23 @@ void cosv4_error_free(struct cosv4_error *err);
  * `secret_id` and `secret_key` are copied. On success writes a new config to `*out`;
  * COSV4_RESULT_INVALID_CONFIG when appid is 0, a secret is empty, or the secret id contains a
  * control character or '&' (it travels in the signature's plaintext; the key may hold any
- * bytes).
+ * bytes). cosv4_config_new_with_error says which.
  */
 cosv4_result cosv4_config_new(uint64_t appid,
                               const char *secret_id,
                               const char *secret_key,
                               struct cosv4_config **out);
+
+/**
+ * As cosv4_config_new, and `*err_out` (may be NULL) is always written: NULL on success, on
+ * failure a new cosv4_error whose message names the problem (e.g. what is wrong with the
+ * secret id; never the secret key itself).
+ */
+cosv4_result cosv4_config_new_with_error(uint64_t appid,
+                                         const char *secret_id,
+                                         const char *secret_key,
+                                         struct cosv4_config **out,
+                                         struct cosv4_error **err_out);
 
 /**
  * Frees a configuration that was not passed to cosv4_client_new. NULL does nothing.

@@ -364,6 +364,7 @@ _PROTOTYPES = {
 _OPTIONAL_PROTOTYPES = {
     "cosv4_config_set_log": (_RC, [_P, _LOG_CB, _P, _U32]),
     "cosv4_config_last_error": (_STR, [_P]),
+    "cosv4_config_new_with_error": (_RC, [_U64, _STR, _STR, _PP, _PP]),
     "cosv4_upload_result_requests": (_U64, [_P]),
     "cosv4_upload_result_bytes_resent": (_U64, [_P]),
     "cosv4_upload_result_hashing_ms": (_U64, [_P]),
@@ -1295,9 +1296,16 @@ class Client(_SharedHandle):
         self.appid = _check_uint(appid, 64, "appid")
 
         cfg = ctypes.c_void_p()
-        _check(lib.cosv4_config_new(self.appid, _cstr(secret_id, "secret_id"),
-                                    _cstr(secret_key, "secret_key"), ctypes.byref(cfg)),
-               "credentials")
+        c_id, c_key = _cstr(secret_id, "secret_id"), _cstr(secret_key, "secret_key")
+        if hasattr(lib, "cosv4_config_new_with_error"):  # says what is wrong with them
+            err = ctypes.c_void_p()
+            rc = lib.cosv4_config_new_with_error(self.appid, c_id, c_key, ctypes.byref(cfg),
+                                                 ctypes.byref(err))
+            if rc != Result.OK:
+                raise _take_error(rc, err)
+        else:
+            _check(lib.cosv4_config_new(self.appid, c_id, c_key, ctypes.byref(cfg)),
+                   "credentials")
         try:
             def ms(seconds, what):
                 # Seconds (float) to whole milliseconds, at least 1 for a positive value.

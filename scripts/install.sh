@@ -4,12 +4,15 @@
 #   PREFIX/include/cosv4.h
 #   PREFIX/lib/pkgconfig/cosv4.pc     (Libs.private = rustc's native-static-libs)
 #   PREFIX/lib/cmake/cosv4/           (cosv4::cosv4 shared, cosv4::cosv4_static)
+#   PREFIX/bin/cosv4-upload, cosv4    (the CLIs of examples-c/, linked with libcosv4.a:
+#                                      they need no libcosv4 at run time)
 #
 # usage: scripts/install.sh PREFIX
 # environment:
 #   CARGO_TARGET_DIR  where cargo builds (default: ./target)
 #   COSV4_LIB_DIR     install libcosv4.a/libcosv4.so from this directory instead of building
 #                     (tests use the libraries cargo test just built)
+#   CC, CFLAGS        the C compiler for the CLIs (default cc, -O2)
 set -eu
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then
@@ -67,5 +70,15 @@ subst() {
 subst "$root/cosv4.pc.in" "$prefix/lib/pkgconfig/cosv4.pc"
 subst "$root/cmake/cosv4Config.cmake.in" "$prefix/lib/cmake/cosv4/cosv4Config.cmake"
 subst "$root/cmake/cosv4ConfigVersion.cmake.in" "$prefix/lib/cmake/cosv4/cosv4ConfigVersion.cmake"
+
+# The CLIs, each from its one .c file (the headers beside it come along), stripped.
+install -d "$prefix/bin"
+for cli in cosv4-upload cosv4; do
+    # shellcheck disable=SC2086 # CFLAGS and the library list are word lists
+    ${CC:-cc} ${CFLAGS:--O2} -s -I"$prefix/include" "$root/examples-c/$cli.c" \
+        "$prefix/lib/libcosv4.a" $native_libs -o "$prefix/bin/$cli.new"
+    mv -f "$prefix/bin/$cli.new" "$prefix/bin/$cli"
+    chmod 755 "$prefix/bin/$cli"
+done
 
 echo "installed cosv4 $version into $prefix (static link needs: $native_libs)"

@@ -335,7 +335,7 @@ fn usage_errors_exit_2_with_a_sentence() {
         ),
         (
             &["-r", "--jobs", "0", &dir, "/d/"],
-            "--jobs: not a positive number: 0",
+            "--jobs needs a positive number in decimal digits (no sign or spaces), not \"0\"",
         ),
         (&["-r", "--jobs", "33", &dir, "/d/"], "bad --jobs (1 to 32)"),
         (

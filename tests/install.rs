@@ -1,7 +1,8 @@
-//! scripts/install.sh into a temporary prefix, then examples-c/sign.c built from the installed
-//! tree: with pkg-config (or the .pc file read by hand when pkg-config is missing), shared and
-//! static, and with CMake when `cmake` is installed. The script installs the libraries this
-//! test run built (COSV4_LIB_DIR) instead of building a release.
+//! scripts/install.sh into a temporary prefix, its CLIs (`bin/cosv4-upload`, `bin/cosv4`) run
+//! with `--version`, then examples-c/sign.c built from the installed tree: with pkg-config (or
+//! the .pc file read by hand when pkg-config is missing), shared and static, and with CMake
+//! when `cmake` is installed. The script installs the libraries this test run built
+//! (COSV4_LIB_DIR) instead of building a release.
 
 mod c_harness;
 
@@ -27,6 +28,8 @@ fn install() -> PathBuf {
         "lib/pkgconfig/cosv4.pc",
         "lib/cmake/cosv4/cosv4Config.cmake",
         "lib/cmake/cosv4/cosv4ConfigVersion.cmake",
+        "bin/cosv4-upload",
+        "bin/cosv4",
     ] {
         assert!(prefix.join(f).exists(), "{f} was not installed");
     }
@@ -124,9 +127,27 @@ fn run_sign(exe: &Path, emu: &Emu, libdir: Option<&Path>) -> String {
     out
 }
 
+/// The installed CLIs answer `--version` with the library's version, without libcosv4 on the
+/// library path (they are linked statically).
+fn installed_clis_run(prefix: &Path) {
+    for name in ["cosv4-upload", "cosv4"] {
+        let exe = prefix.join("bin").join(name);
+        let out = command_ok(
+            Command::new(&exe)
+                .arg("--version")
+                .env_remove("LD_LIBRARY_PATH"),
+        );
+        let want = format!("{name} (libcosv4 {}, ", env!("CARGO_PKG_VERSION"));
+        assert!(out.starts_with(&want), "{name} --version: {out}");
+        let needed = command_ok(Command::new("readelf").arg("-d").arg(&exe));
+        assert!(!needed.contains("libcosv4"), "{needed}");
+    }
+}
+
 #[test]
 fn installed_tree_builds_with_pkg_config_and_cmake() {
     let prefix = install();
+    installed_clis_run(&prefix);
     let lib = prefix.join("lib");
     let sign = c_harness::root().join("examples-c/sign.c");
     let out = c_harness::out_dir().join("installed");
@@ -190,7 +211,10 @@ fn cmake_build(prefix: &Path, sign: &Path, out: &Path, emu: &Emu) {
              add_executable(sign_shared \"{s}\")\n\
              target_link_libraries(sign_shared PRIVATE cosv4::cosv4)\n\
              add_executable(sign_static \"{s}\")\n\
-             target_link_libraries(sign_static PRIVATE cosv4::cosv4_static)\n",
+             target_link_libraries(sign_static PRIVATE cosv4::cosv4_static)\n\
+             add_custom_target(cli_versions ALL\n\
+               COMMAND $<TARGET_FILE:cosv4::cli_cosv4_upload> --version\n\
+               COMMAND $<TARGET_FILE:cosv4::cli_cosv4> --version)\n",
             env!("CARGO_PKG_VERSION"),
             s = sign.display()
         ),

@@ -184,6 +184,8 @@ fn cli_output_never_shows_the_key() {
     let wrong = emulator("the-emulators-own-key");
     let right = emulator(LEAK_KEY);
     let closed = c_harness::closed_endpoint();
+    // A closed endpoint with two quick retries (not the library's default window of 60 s);
+    // -v adds the library's log of requests and retries to what is checked.
     let runs: Vec<(&str, String, Vec<&str>, i32)> = vec![
         (
             "wrong key, json",
@@ -191,9 +193,19 @@ fn cli_output_never_shows_the_key() {
             vec!["--json", "--quiet"],
             1,
         ),
-        ("wrong key, text", wrong.base_url(), vec![], 1),
-        ("closed endpoint, json", closed.clone(), vec!["--json"], 1),
-        ("closed endpoint, text", closed, vec![], 1),
+        ("wrong key, text, log", wrong.base_url(), vec!["-v"], 1),
+        (
+            "closed endpoint, json",
+            closed.clone(),
+            vec!["--json", "--retries", "2"],
+            1,
+        ),
+        (
+            "closed endpoint, text, log",
+            closed,
+            vec!["-v", "--retries", "2"],
+            1,
+        ),
         ("success, json", right.base_url(), vec!["--json"], 0),
         ("success, text", right.base_url(), vec!["--overwrite"], 0),
     ];

@@ -1,7 +1,7 @@
 //! `cosv4_config`: the settings a client is built from.
 
-use super::{arg_bool, arg_mut, arg_opt_str, arg_str, non_null, run, write_out};
-use super::{cosv4_result, BoxHandle, Failure, FfiResult};
+use super::{arg_bool, arg_mut, arg_opt_str, arg_str, non_null, run, run_with_error, write_out};
+use super::{cosv4_error, cosv4_result, BoxHandle, Failure, FfiResult};
 use crate::{Config, Credentials, Endpoint};
 use std::ffi::{c_char, CString};
 use std::time::Duration;
@@ -22,7 +22,7 @@ impl BoxHandle for cosv4_config {}
 /// `secret_id` and `secret_key` are copied. On success writes a new config to `*out`;
 /// COSV4_RESULT_INVALID_CONFIG when appid is 0, a secret is empty, or the secret id contains a
 /// control character or '&' (it travels in the signature's plaintext; the key may hold any
-/// bytes).
+/// bytes). cosv4_config_new_with_error says which.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_config_new(
     appid: u64,
@@ -30,24 +30,46 @@ pub unsafe extern "C" fn cosv4_config_new(
     secret_key: *const c_char,
     out: *mut *mut cosv4_config,
 ) -> cosv4_result {
-    run(|| {
-        let id = unsafe { arg_str(secret_id, "secret_id") }?;
-        let key = unsafe { arg_str(secret_key, "secret_key") }?;
-        non_null(out, "out")?;
-        let creds = Credentials::new(appid, id, key)
-            .map_err(|e| Failure::core_as(cosv4_result::InvalidConfig, e))?;
-        unsafe {
-            write_out(
-                out,
-                cosv4_config {
-                    cfg: Config::new(creds),
-                    last_error: CString::default(),
-                }
-                .into_raw(),
-            )
-        };
-        Ok(())
-    })
+    run(|| unsafe { new_config(appid, secret_id, secret_key, out) })
+}
+
+/// As cosv4_config_new, and `*err_out` (may be NULL) is always written: NULL on success, on
+/// failure a new cosv4_error whose message names the problem (e.g. what is wrong with the
+/// secret id; never the secret key itself).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cosv4_config_new_with_error(
+    appid: u64,
+    secret_id: *const c_char,
+    secret_key: *const c_char,
+    out: *mut *mut cosv4_config,
+    err_out: *mut *mut cosv4_error,
+) -> cosv4_result {
+    unsafe { run_with_error(err_out, || new_config(appid, secret_id, secret_key, out)) }
+}
+
+/// The body of cosv4_config_new and cosv4_config_new_with_error.
+unsafe fn new_config(
+    appid: u64,
+    secret_id: *const c_char,
+    secret_key: *const c_char,
+    out: *mut *mut cosv4_config,
+) -> FfiResult {
+    let id = unsafe { arg_str(secret_id, "secret_id") }?;
+    let key = unsafe { arg_str(secret_key, "secret_key") }?;
+    non_null(out, "out")?;
+    let creds = Credentials::new(appid, id, key)
+        .map_err(|e| Failure::core_as(cosv4_result::InvalidConfig, e))?;
+    unsafe {
+        write_out(
+            out,
+            cosv4_config {
+                cfg: Config::new(creds),
+                last_error: CString::default(),
+            }
+            .into_raw(),
+        )
+    };
+    Ok(())
 }
 
 /// Frees a configuration that was not passed to cosv4_client_new. NULL does nothing.

@@ -234,10 +234,41 @@ pub fn command(exe: &Path, variant: Variant) -> Command {
     } else {
         Command::new(exe)
     };
+    // The CLIs honour the proxy variables as curl does: a test's requests go to 127.0.0.1
+    // directly unless the test sets one.
+    for var in CLI_VARS {
+        cmd.env_remove(var);
+    }
+    for var in PROXY_VARS {
+        cmd.env_remove(var).env_remove(var.to_uppercase());
+    }
     cmd.env("LD_LIBRARY_PATH", &libs().so_dir)
+        .env("HOME", empty_home())
         .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
     cmd
+}
+
+/// The variables the CLIs read (examples-c/cli_config.h): cleared in [`command`], so that a
+/// test sees only what it sets. The proxy variables count in lower and upper case.
+pub const CLI_VARS: [&str; 8] = [
+    "COS_APPID",
+    "COS_SECRET_ID",
+    "COS_SECRET_KEY",
+    "COS_BUCKET",
+    "COS_ENDPOINT",
+    "COS_REGION",
+    "COS_RETRIES",
+    "COS_RETRY_WINDOW",
+];
+pub const PROXY_VARS: [&str; 4] = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"];
+
+/// An empty directory for HOME: the CLIs read `~/.cos.conf`, and a developer's own must not
+/// change what a test sees.
+pub fn empty_home() -> PathBuf {
+    let home = out_dir().join("empty-home");
+    std::fs::create_dir_all(&home).unwrap();
+    home
 }
 
 /// Builds and runs `src` for `variant` with `env`; returns the output.
@@ -314,6 +345,33 @@ pub fn credentials_env() -> Vec<(&'static str, String)> {
 pub fn closed_endpoint() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     format!("http://{}", l.local_addr().unwrap())
+}
+
+/// A test server's loop: accepts connections on `listener` for at most `limit`, each served by
+/// `serve` on a thread of its own (the connection is blocking).
+pub fn serve_for(
+    listener: std::net::TcpListener,
+    limit: std::time::Duration,
+    serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static,
+) {
+    let serve = std::sync::Arc::new(serve);
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let end = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < end {
+            match listener.accept() {
+                Ok((conn, _)) => {
+                    let _ = conn.set_nonblocking(false);
+                    let serve = serve.clone();
+                    std::thread::spawn(move || serve(conn));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(5))
+                }
+                Err(_) => break,
+            }
+        }
+    });
 }
 
 /// Deterministic test content.
