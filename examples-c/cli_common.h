@@ -234,8 +234,8 @@ static int wants_json(int argc, char **argv) {
     "                       endpoint, all_proxy/ALL_PROXY; no_proxy/NO_PROXY as curl)\n"      \
     "  --connect-timeout SECONDS\n"                                                           \
     "                       connect time limit (default 10)\n"                                \
-    "  --retries N          retries per upload request, 0 to 100 (COS_RETRIES; default\n"   \
-    "                       30; the library does not retry the other calls)\n"               \
+    "  --retries N          retries per request, 0 to 100 (COS_RETRIES; default 30;\n"      \
+    "                       uploads, downloads, stat, ls; not rm/mkdir/mv)\n"                \
     "  --retry-window SECONDS\n"                                                              \
     "                       retry a request only this long after its first try, so an\n"     \
     "                       outage this long is ridden out (COS_RETRY_WINDOW; default 60;\n"  \
