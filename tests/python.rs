@@ -127,7 +127,11 @@ fn pip_installs_the_module() {
     let _ = std::fs::remove_dir_all(&source);
     std::fs::create_dir_all(&source).unwrap();
     for name in ["pyproject.toml", "cosv4.py"] {
-        std::fs::copy(c_harness::root().join("python").join(name), source.join(name)).unwrap();
+        std::fs::copy(
+            c_harness::root().join("python").join(name),
+            source.join(name),
+        )
+        .unwrap();
     }
     let out = Command::new("python3")
         .args(["-m", "pip", "install", "--quiet", "--no-deps", "--target"])
