@@ -66,10 +66,12 @@ fn one_object(out: &Output, what: &str) -> serde_json::Value {
 /// COS_* variables for the CLI.
 type Env = Vec<(&'static str, String)>;
 
-/// The credentials and an endpoint where nothing listens.
+/// The credentials and an endpoint where nothing listens (no retries: the refused connection
+/// is the answer, not an outage to ride out for a minute).
 fn closed_env() -> Env {
     let mut env = c_harness::credentials_env();
     env.push(("COS_ENDPOINT", c_harness::closed_endpoint()));
+    env.push(("COS_RETRY_WINDOW", "0".to_string()));
     env
 }
 
