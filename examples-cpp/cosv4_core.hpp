@@ -210,9 +210,12 @@ class Config {
 
     Config(uint64_t appid, const std::string &secret_id, const std::string &secret_key) {
         cosv4_config *cfg = NULL;
-        detail::check(cosv4_config_new(appid, detail::c_str(secret_id, "secret_id"),
-                                       detail::c_str(secret_key, "secret_key"), &cfg),
-                      "credentials");
+        cosv4_error *err = NULL;
+        // The _with_error form: a refusal says what is wrong (e.g. with the secret id).
+        detail::check_detail(cosv4_config_new_with_error(
+                                 appid, detail::c_str(secret_id, "secret_id"),
+                                 detail::c_str(secret_key, "secret_key"), &cfg, &err),
+                             err);
         cfg_.reset(cfg);
     }
     Config(Config &&) = default;
