@@ -373,3 +373,23 @@ fn list_prefixes_dot_and_dot_dot() {
     assert_eq!(names(".h", 199), [".hidden"]);
     assert_eq!(names("", 199).len(), 4);
 }
+
+#[test]
+fn paging_one_entry_at_a_time_sees_every_name_once_whatever_sorts_between() {
+    // "a" (a folder: its path a/x sorts after "a b" and "a-c"), files around it.
+    let emu = emulator();
+    for p in ["/p/a/x", "/p/a b", "/p/a-c", "/p/Z", "/p/b", "/p/a!"] {
+        emu.put_object(p, b"1");
+    }
+    let c = client(&emu);
+    let opts = cosv4::ListOptions {
+        num: 1,
+        ..Default::default()
+    };
+    let names: Vec<String> = c
+        .list_iter(BUCKET, "/p/", &opts)
+        .entries()
+        .map(|e| e.unwrap().name)
+        .collect();
+    assert_eq!(names, ["Z", "a", "a b", "a!", "a-c", "b"], "{names:?}");
+}

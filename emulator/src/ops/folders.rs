@@ -186,7 +186,9 @@ pub fn list(cx: &Ctx) -> OpResult {
     let below = |p: &&String| p.starts_with(folder);
     // Per key: the object path of a file, or the (ctime, mtime) span of a folder's contents.
     let mut keys: BTreeMap<Key, Source> = BTreeMap::new();
-    let objects = idx.objects.range(folder.to_string()..);
+    // Every path of a name at or after the context's sorts at or after `folder` + that name.
+    let start = format!("{folder}{}", after.as_ref().map_or("", |a| a.name.as_str()));
+    let objects = idx.objects.range(start.clone()..);
     for (p, m) in objects.take_while(|(p, _)| below(p)) {
         let Some((name, is_file)) = child(p) else {
             continue;
