@@ -7,13 +7,23 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# The C tests run under valgrind, and the C++ example and header checks need a C++ compiler;
-# a fresh machine (Rust, gcc, git, python3) may lack either.
+# The C tests run under valgrind, the C++ example and header checks need a C++ compiler, and
+# tests/install.rs builds against the installed CMake package; a fresh machine (Rust, gcc,
+# git, python3) may lack any of them.
 missing=""
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 command -v c++ >/dev/null 2>&1 || missing="$missing g++"
+command -v cmake >/dev/null 2>&1 || missing="$missing cmake"
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+
+# tests/python.rs installs the module with pip (`pip install ./python`): bring pip from the
+# standard library's bundle when this python3 has none, else from the distribution.
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    python3 -m ensurepip --upgrade >/dev/null 2>&1 ||
+        { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 &&
+          DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null; } || true
 fi
 
 echo "== cargo fmt --check"
