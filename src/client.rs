@@ -80,12 +80,7 @@ impl Client {
     /// `read` (a request that changes nothing: stat, a list page) retried as uploads are: an
     /// outage within the retry window is ridden out.
     fn retried<T>(&self, mut read: impl FnMut() -> Result<T>) -> Result<T> {
-        let token = crate::CancelToken::new();
-        let stop = crate::retry::Stop {
-            cancel: &token,
-            halt: &token,
-        };
-        crate::retry::with_retries(self.config(), &stop, &mut read).0
+        crate::retry::retry_until(self.config(), &crate::CancelToken::new(), |_| read())
     }
 
     /// What the operations need: settings, signer, base URL and the shared agent.
@@ -300,29 +295,7 @@ impl ListCursor {
     /// error the listing is over too (a clone taken before the call can try the same page
     /// again).
     pub fn next_page(&mut self, client: &Client) -> Option<Result<ListPage>> {
-        if self.is_done() {
-            return None;
-        }
-        // Each attempt from the same place: the cursor moves on only with a page.
-        let page = client.retried(|| {
-            let mut next = self.clone();
-            let page = next.next_with(client.api(), None).unwrap_or_else(|| {
-                Err(crate::Error::new(
-                    crate::ErrorKind::Internal,
-                    "the listing ended",
-                ))
-            })?;
-            Ok((next, page))
-        });
-        match page {
-            Ok((next, page)) => {
-                *self = next;
-                Some(Ok(page))
-            }
-            Err(e) => {
-                self.next_with_error();
-                Some(Err(e))
-            }
-        }
+        let token = crate::CancelToken::new();
+        self.next_retried(client.api(), &token, |_| Ok(()))
     }
 }

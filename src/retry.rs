@@ -34,6 +34,21 @@ impl Stop<'_> {
     }
 }
 
+/// [`with_retries`] for an operation stopped by one token (not an upload's cancel and halt
+/// pair): a batch's folders, listings and deletions, downloads, the client's reads. `attempt`
+/// gets the stop conditions (to wait for a request permit, say).
+pub fn retry_until<T>(
+    cfg: &Config,
+    token: &crate::cancel::CancelToken,
+    mut attempt: impl FnMut(&Stop<'_>) -> Result<T>,
+) -> Result<T> {
+    let stop = Stop {
+        cancel: token,
+        halt: token,
+    };
+    with_retries(cfg, &stop, || attempt(&stop)).0
+}
+
 /// Runs `attempt` until it succeeds, fails for good, or runs out of retries. Returns the result
 /// and the number of retries made.
 pub fn with_retries<T>(

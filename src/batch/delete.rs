@@ -14,7 +14,7 @@ use super::remote;
 use super::FileStatus;
 use crate::cancel::CancelToken;
 use crate::error::{codes, Error, Result};
-use crate::retry::{with_retries, Stop};
+use crate::retry::retry_until;
 use crate::transport::Api;
 use crate::upload::RequestLimit;
 use std::path::PathBuf;
@@ -130,20 +130,15 @@ impl Deleter<'_> {
     }
 
     fn delete(&self, cos_path: &str) -> Result<()> {
-        let stop = Stop {
-            cancel: self.halt,
-            halt: self.halt,
-        };
         let mut attempts = 0;
-        let (answer, _) = with_retries(self.api.cfg, &stop, || {
+        retry_until(self.api.cfg, self.halt, |stop| {
             attempts += 1;
-            let _permit = self.limit.acquire(&stop)?;
+            let _permit = self.limit.acquire(stop)?;
             match crate::objects::delete(self.api, self.bucket, cos_path, Some(self.halt)) {
                 Err(e) if attempts > 1 && e.cos_code() == Some(codes::NOT_FOUND) => Ok(()),
                 other => other,
             }
-        });
-        answer
+        })
     }
 
     fn report(&self, cos_path: String, status: FileStatus, bytes: u64, started: Instant) {

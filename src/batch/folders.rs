@@ -9,7 +9,7 @@
 
 use crate::cancel::CancelToken;
 use crate::error::Result;
-use crate::retry::{with_retries, Stop};
+use crate::retry::retry_until;
 use crate::transport::Api;
 use crate::upload::{folders_of, RequestLimit};
 use std::collections::HashSet;
@@ -62,12 +62,8 @@ impl<'a> Folders<'a> {
     }
 
     fn create(&self, folder: &str) -> Result<()> {
-        let stop = Stop {
-            cancel: self.halt,
-            halt: self.halt,
-        };
-        let (answer, _) = with_retries(self.api.cfg, &stop, || {
-            let _permit = self.limit.acquire(&stop)?;
+        let answer = retry_until(self.api.cfg, self.halt, |stop| {
+            let _permit = self.limit.acquire(stop)?;
             crate::objects::ensure_folder(self.api, self.bucket, folder, Some(self.halt))
         });
         answer.map_err(|e| e.context(format!("creating the folder {folder}")))

@@ -6,7 +6,6 @@
 use crate::cancel::CancelToken;
 use crate::error::{codes, Result};
 use crate::objects::list::{ListCursor, ListOptions, DEFAULT_LIST_NUM};
-use crate::retry::{with_retries, Stop};
 use crate::transport::Api;
 use crate::upload::RequestLimit;
 use std::collections::HashMap;
@@ -40,7 +39,6 @@ pub(crate) fn list_folder(
     halt: &CancelToken,
     limit: &RequestLimit,
 ) -> Result<RemoteFolder> {
-    let stop = Stop { cancel: halt, halt };
     let opts = ListOptions {
         num: DEFAULT_LIST_NUM,
         ..ListOptions::default()
@@ -50,23 +48,14 @@ pub(crate) fn list_folder(
         exists: true,
         entries: HashMap::new(),
     };
-    while !cursor.is_done() {
-        let (answer, _) = with_retries(api.cfg, &stop, || {
-            let _permit = limit.acquire(&stop)?;
-            let mut next = cursor.clone();
-            match next.next_with(api, Some(halt)) {
-                Some(page) => page.map(|p| (next, p)),
-                None => unreachable!("the cursor is not done"),
-            }
-        });
-        let (next, page) = match answer {
-            Ok(v) => v,
+    while let Some(answer) = cursor.next_retried(api, halt, |stop| limit.acquire(stop)) {
+        let page = match answer {
+            Ok(page) => page,
             Err(e) if e.cos_code() == Some(codes::NOT_FOUND) => {
                 return Ok(RemoteFolder::default());
             }
             Err(e) => return Err(e.context(format!("listing the folder {folder}"))),
         };
-        cursor = next;
         for e in page.entries {
             let entry = RemoteEntry {
                 is_folder: e.is_folder,

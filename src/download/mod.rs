@@ -184,12 +184,8 @@ pub(crate) fn download_file(
         }
     };
     // Retried as an upload's requests are (within the retry window: an outage is ridden out).
-    let stop = crate::retry::Stop {
-        cancel: &cancel,
-        halt: &cancel,
-    };
     let retried = |attempt: &mut dyn FnMut() -> Result<()>| {
-        crate::retry::with_retries(api.cfg, &stop, attempt).0
+        crate::retry::retry_until(api.cfg, &cancel, |_| attempt())
     };
     let mut stat = None;
     retried(&mut || {

@@ -5,6 +5,7 @@
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::path::{validate_bucket, validate_list_folder};
+use crate::retry::{retry_until, Stop};
 use crate::transport::{Api, Target};
 use crate::wire::envelope::{int_field, opt_str};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -127,9 +128,36 @@ impl ListCursor {
         Some(page)
     }
 
-    /// Ends the listing after an error that [`ListCursor::next_with`] did not see.
-    pub(crate) fn next_with_error(&mut self) {
-        self.done = true;
+    /// [`ListCursor::next_with`] retried within the retry window, each attempt from where the
+    /// cursor stands (it moves on only with a page); `gate` runs before each attempt (a batch
+    /// takes a request permit there) and is held through it. `cancel` stops the whole.
+    pub(crate) fn next_retried<G>(
+        &mut self,
+        api: Api<'_>,
+        cancel: &CancelToken,
+        mut gate: impl FnMut(&Stop<'_>) -> Result<G>,
+    ) -> Option<Result<ListPage>> {
+        if self.done {
+            return None;
+        }
+        let page = retry_until(api.cfg, cancel, |stop| {
+            let _held = gate(stop)?;
+            let mut next = self.clone();
+            let page = next
+                .next_with(api, Some(cancel))
+                .expect("the cursor is not done")?;
+            Ok((next, page))
+        });
+        Some(match page {
+            Ok((next, page)) => {
+                *self = next;
+                Ok(page)
+            }
+            Err(e) => {
+                self.done = true; // as after an error of next_with
+                Err(e)
+            }
+        })
     }
 
     fn advance(&mut self, page: ListPage) -> Result<ListPage> {
