@@ -177,8 +177,9 @@ impl ListCursor {
 }
 
 /// The pages of a folder listing, fetched one request at a time as the iterator advances
-/// (a [`ListCursor`]). Ends after the page marked `listover`, or after an error, such as the
-/// protocol error of a server that repeats a context or gives none.
+/// (a [`ListCursor`]; each page retried within the retry window). Ends after the page marked
+/// `listover`, or after an error, such as the protocol error of a server that repeats a
+/// context or gives none.
 pub struct ListIter<'c> {
     api: Api<'c>,
     cursor: ListCursor,
@@ -188,7 +189,8 @@ impl Iterator for ListIter<'_> {
     type Item = Result<ListPage>;
 
     fn next(&mut self) -> Option<Result<ListPage>> {
-        self.cursor.next_with(self.api, None)
+        self.cursor
+            .next_retried(self.api, &CancelToken::new(), |_| Ok(()))
     }
 }
 
