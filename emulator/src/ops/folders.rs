@@ -129,6 +129,11 @@ struct Key {
 }
 
 impl Key {
+    /// Whether (`name`, `is_file`) sorts after this key (as `Key`'s order, without a copy).
+    fn before(&self, name: &str, is_file: bool) -> bool {
+        (self.name.as_str(), self.is_file) < (name, is_file)
+    }
+
     /// The opaque `context` that continues after this entry.
     fn context(&self) -> String {
         format!("{}:{}", if self.is_file { 'f' } else { 'd' }, self.name)
@@ -193,15 +198,7 @@ pub fn list(cx: &Ctx) -> OpResult {
         let Some((name, is_file)) = child(p) else {
             continue;
         };
-        if !name.starts_with(prefix)
-            || after.as_ref().is_some_and(|a| {
-                let k = Key {
-                    name: name.clone(),
-                    is_file,
-                };
-                &k <= a
-            })
-        {
+        if !name.starts_with(prefix) || after.as_ref().is_some_and(|a| !a.before(&name, is_file)) {
             continue;
         }
         let key = Key { name, is_file };
@@ -225,7 +222,9 @@ pub fn list(cx: &Ctx) -> OpResult {
             name,
             is_file: false,
         };
-        if !key.name.starts_with(prefix) || after.as_ref().is_some_and(|a| &key <= a) {
+        if !key.name.starts_with(prefix)
+            || after.as_ref().is_some_and(|a| !a.before(&key.name, false))
+        {
             continue;
         }
         let explicit = p.len() == folder.len() + key.name.len() + 1;
