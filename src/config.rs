@@ -11,12 +11,12 @@
 //! | retry window | 60 s | retries of a request start only within this time from its first attempt: an outage (refused or reset connections, 5xx, timeouts) this long is ridden out |
 //! | retry base delay | 200 ms | doubled each attempt, capped at 5 s, ±50 % jitter |
 //! | connect timeout | 10 s | |
-//! | stall timeout | 30 s | longest wait for any single read or write on the socket |
+//! | stall timeout | 30 s | sending: no byte taken by the socket for this long; receiving: no byte received for this long (a slow but moving peer is never cut off) |
 //! | request timeout | 300 s | cap on one whole request |
 //! | signature lifetime | 300 s | a fresh signature per request, so a long upload never sends an expired one |
 //! | user agent | `cosv4/<version>` | |
 //! | bandwidth limit | none | `limit_rate`: bytes per second shared by every request of the client (at least 1024) |
-//! | proxy | none | `http://host:port` (CONNECT) or `socks5://...`; environment proxies only on request |
+//! | proxy | none | `http://host:port` (CONNECT) or `socks4://`, `socks4a://`, `socks5://host:port`; environment proxies only on request |
 //! | TLS trust roots | Mozilla's (webpki-roots, built in) | `tls_ca_file`: a PEM file whose certificates are trusted *instead* |
 //! | TLS verification | on | `tls_insecure_skip_verify` turns it off (testing only) |
 //! | logger | none | a callback per client with a level (error, warn, info, debug) |

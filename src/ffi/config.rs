@@ -306,8 +306,10 @@ pub unsafe extern "C" fn cosv4_config_set_connect_timeout_ms(
     unsafe { set(cfg, ms, millis, |c, v| c.connect_timeout = v) }
 }
 
-/// Longest wait for any single read or write on a connection, in milliseconds (default
-/// 30000; 0 is rejected).
+/// Stall timeout in milliseconds (default 30000; 0 is rejected): a request fails when, while
+/// sending, the socket takes no byte for this long, or, while receiving, no byte arrives for
+/// this long. A slow peer that keeps taking bytes is never cut off (the request timeout still
+/// bounds the whole request).
 /// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_config_set_stall_timeout_ms(

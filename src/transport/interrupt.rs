@@ -15,7 +15,8 @@ use crate::cancel::CancelToken;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, Weak};
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, ShutdownHandle, Transport,
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, ShutdownHandle,
+    SocksConnector, Transport,
 };
 
 thread_local! {
@@ -31,11 +32,44 @@ pub fn with_cancel<T>(token: &CancelToken, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// The default connector chain, with interruptible (and, with a bandwidth limit, throttled)
+/// The connector chain every connection is made by.
+type Chain = Box<dyn Connector<(), Out = Box<dyn Transport>>>;
+
+/// ureq's default chain with our TCP transport ([`super::tcp`]) in place of ureq's: a SOCKS
+/// proxy, else an HTTP CONNECT proxy's tunnel, else a direct connection; then TLS when the URL
+/// asks for it. (Without the `https` feature an `https` URL is refused by ureq: the connection
+/// is not TLS.)
+fn chain() -> Chain {
+    let c =
+        ().chain(SocksConnector::default())
+            .chain(ConnectProxyConnector::default())
+            .chain(super::tcp::TcpConnector);
+    #[cfg(feature = "https")]
+    let c = c.chain(ureq::unversioned::transport::RustlsConnector::default());
+    Box::new(c.chain(Boxed))
+}
+
+/// The end of the chain: whatever transport it made, boxed.
+#[derive(Debug)]
+struct Boxed;
+
+impl<In: Transport> Connector<In> for Boxed {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|t| Box::new(t) as Box<dyn Transport>))
+    }
+}
+
+/// Our connector chain ([`chain`]), with interruptible (and, with a bandwidth limit, throttled)
 /// transports.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct InterruptibleConnector {
-    inner: DefaultConnector,
+    inner: Chain,
     /// The client's bandwidth limit, shared by every connection.
     throttle: Option<Arc<Throttle>>,
 }
@@ -44,7 +78,7 @@ impl InterruptibleConnector {
     /// The default chain; every connection takes its bytes from `throttle` when given.
     pub fn new(throttle: Option<Arc<Throttle>>) -> Self {
         InterruptibleConnector {
-            inner: DefaultConnector::default(),
+            inner: chain(),
             throttle,
         }
     }

@@ -16,6 +16,7 @@ use ureq::Agent;
 mod api;
 mod interrupt;
 mod resolve;
+mod tcp;
 mod throttle;
 pub(crate) use api::{Api, Sign, Target};
 pub use interrupt::with_cancel;
