@@ -205,10 +205,12 @@ fn an_unfinished_upload_without_sha_is_not_resumed_with_integrity_on() {
 
 // Case 8: a cancel that lands during finish, while the service goes on to complete the
 // object; the rerun resumes the session and its finish meets "unknown session" (-94). The
-// object is there with our content: success.
+// object is there with our content: success. The finish waits long enough for the rerun's
+// hashing and init to arrive before it completes, even on a loaded machine (with 600 ms, a
+// rerun that arrived later found the finished object instead: -4018, another path).
 #[test]
 fn rerun_after_a_cancel_during_finish_succeeds() {
-    let emu = emulator_with(|c| c.finish_delay_ms = 600);
+    let emu = emulator_with(|c| c.finish_delay_ms = 2000);
     let client = client(&emu);
     let dir = TempDir::new();
     let data = content(10 * MIB, 8);
