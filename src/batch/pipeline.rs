@@ -6,8 +6,10 @@
 use super::delete::{Deleter, Withheld};
 use super::events::{collect, Msg, Outbox};
 use super::folders::Folders;
-use super::stage::{HashJob, Slot, Stage, Work};
-use super::{BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus};
+use super::stage::{Found, HashJob, Slot, Stage, Work};
+use super::{
+    BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus, SyncOptions,
+};
 use crate::cancel::CancelToken;
 use crate::config::MAX_WORKERS;
 use crate::error::{Error, ErrorKind, Result};
@@ -86,6 +88,7 @@ pub(crate) fn run(
     let outbox = |tx: &Sender<Msg>| Outbox {
         tx: tx.clone(),
         failed: &failed,
+        collector: std::thread::current(),
     };
     let collected = std::thread::scope(|scope| {
         // Shared by the walk and the hashers; its sender of messages goes with the last one.
@@ -132,20 +135,17 @@ pub(crate) fn run(
             dry_run: opts.dry_run,
         };
         let (sync, failed) = (opts.sync, &failed);
+        let end = outbox(&msg_tx);
         scope.spawn(move || {
             let found = walk.join().unwrap_or_default();
             hashing.into_iter().for_each(|h| drop(h.join()));
             sending.into_iter().for_each(|s| drop(s.join()));
-            let Some(sync) = sync.filter(|s| s.delete) else {
-                return;
-            };
-            let withheld = match failed.load(Ordering::SeqCst) {
-                _ if !found.complete => return, // stopped: the extras are not all known
-                0 if found.selected == 0 && !sync.force => Some(Withheld::EmptySource),
-                0 => None,
-                n => Some(Withheld::Failures(n)),
-            };
-            deleter.run(found.extras, withheld);
+            if let Some(sync) = sync.filter(|s| s.delete) {
+                delete_extras(&deleter, found, sync, failed);
+            }
+            // The last messages are in: the collector stops gathering and sees the end.
+            drop(deleter);
+            end.wake();
         });
         drop(msg_tx);
         collect(msg_rx, handler, &halt, opts.fail_fast, opts.keep, started)
@@ -160,6 +160,18 @@ pub(crate) fn run(
         elapsed: started.elapsed(),
         ..collected.outcome
     })
+}
+
+/// A sync's deletions, once every upload is over: withheld after failures or for an empty
+/// source, skipped when the walk was stopped (the extras are not all known).
+fn delete_extras(deleter: &Deleter<'_>, found: Found, sync: SyncOptions, failed: &AtomicU64) {
+    let withheld = match failed.load(Ordering::SeqCst) {
+        _ if !found.complete => return,
+        0 if found.selected == 0 && !sync.force => Some(Withheld::EmptySource),
+        0 => None,
+        n => Some(Withheld::Failures(n)),
+    };
+    deleter.run(found.extras, withheld);
 }
 
 fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> {
