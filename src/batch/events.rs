@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 /// While messages keep coming, the calling thread handles them in gathers at most this often:
 /// an event reaches the handler at most this late.
-const GATHER: Duration = Duration::from_millis(1);
+const GATHER: Duration = Duration::from_millis(5);
 
 /// What the stages tell the calling thread.
 pub(super) enum Msg {
