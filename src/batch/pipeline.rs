@@ -6,6 +6,7 @@
 use super::delete::{Deleter, Withheld};
 use super::events::{collect, Msg, Outbox};
 use super::folders::Folders;
+use super::queue::{queue, Taker};
 use super::stage::{Found, HashJob, Slot, Stage, Work};
 use super::{
     BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus, SyncOptions,
@@ -19,7 +20,7 @@ use crate::upload::{self, FileSource, Handoff, Prepared, Progress, RequestLimit,
 use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -82,7 +83,7 @@ pub(crate) fn run(
     };
     let items = source.items(opts.follow_symlinks, opts.filter.clone());
     let (hash_tx, hash_rx) = mpsc::sync_channel::<HashJob>(opts.lookahead);
-    let (order_tx, order_rx) = mpsc::sync_channel::<Slot>(opts.lookahead);
+    let (order_tx, order_rx) = queue::<Slot>(opts.lookahead);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let failed = AtomicU64::new(0);
     let outbox = |tx: &Sender<Msg>| Outbox {
@@ -113,16 +114,15 @@ pub(crate) fn run(
             .collect();
         drop(hash_rx);
         let walk = scope.spawn(move || stage.run(items, hash_tx, order_tx));
-        // The senders own the receiver: when the last one ends, the walk's next hand-over
+        // The senders own the takers: when the last one ends, the walk's next hand-over
         // fails and it stops (and the hashers run out of files).
-        let work_rx = Arc::new(Mutex::new(order_rx));
         let sending: Vec<_> = (0..opts.jobs)
             .map(|_| {
-                let (rx, out, s) = (work_rx.clone(), outbox(&msg_tx), &senders);
+                let (rx, out, s) = (order_rx.clone(), outbox(&msg_tx), &senders);
                 scope.spawn(move || send_all(s, rx, out))
             })
             .collect();
-        drop(work_rx);
+        drop(order_rx);
         // After every upload: the sync's deletions.
         let deleter = Deleter {
             api,
@@ -224,16 +224,15 @@ fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> 
 }
 
 /// A sender: takes prepared items until there are none, or the batch stops.
-/// Slots are taken in walk order (one at a time, under the lock) and waited for outside it: the
+/// Slots are taken in walk order (one at a time, from the queue) and waited for after: the
 /// files start in the order the walk found them (strictly, with one job) however the hashers
 /// finish.
-fn send_all(s: &Senders<'_>, slots: Arc<Mutex<Receiver<Slot>>>, out: Outbox<'_>) {
+fn send_all(s: &Senders<'_>, slots: Taker<Slot>, out: Outbox<'_>) {
     loop {
         if s.halt.is_cancelled() {
             return;
         }
-        let next = slots.lock().unwrap_or_else(|p| p.into_inner()).recv();
-        let Ok(slot) = next else { return };
+        let Some(slot) = slots.recv() else { return };
         // None, or a hasher gone: the item ended without work (identical, failed, stopping).
         let Ok(Some(item)) = slot.recv() else {
             continue;
