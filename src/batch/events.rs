@@ -4,8 +4,8 @@
 //! The calling thread wakes at most once per [`GATHER`] while messages stream in: it handles
 //! what has come, then sleeps without waiting on the channel, so the stages' sends in the
 //! meantime wake nobody (a wake-up per message was several futex calls and context switches
-//! per file, the largest cost of a batch of small files). A failed item and the end of the
-//! batch wake it at once ([`Outbox::ended`], [`Outbox::wake`]).
+//! per file, the largest cost of a batch of small files). A failed item ([`Outbox::ended`])
+//! and the end of the batch wake it at once.
 
 use super::{BatchEvent, BatchHandler, BatchOutcome, BatchProgress, FileResult, FileStatus, Keep};
 use crate::cancel::CancelToken;
@@ -71,13 +71,8 @@ impl Outbox<'_> {
         let result = Box::new(result);
         self.send(Msg::Ended { result, counted });
         if failed {
-            self.wake(); // fail_fast stops the batch without waiting for the gather
+            self.collector.unpark(); // fail_fast stops the batch without waiting for the gather
         }
-    }
-
-    /// Ends the collector's gather now (a failure, the end of the batch).
-    pub fn wake(&self) {
-        self.collector.unpark();
     }
 
     /// An item found that ends at once (never sent).

@@ -135,7 +135,7 @@ pub(crate) fn run(
             dry_run: opts.dry_run,
         };
         let (sync, failed) = (opts.sync, &failed);
-        let end = outbox(&msg_tx);
+        let collector = std::thread::current();
         scope.spawn(move || {
             let found = walk.join().unwrap_or_default();
             hashing.into_iter().for_each(|h| drop(h.join()));
@@ -143,9 +143,9 @@ pub(crate) fn run(
             if let Some(sync) = sync.filter(|s| s.delete) {
                 delete_extras(&deleter, found, sync, failed);
             }
-            // The last messages are in: the collector stops gathering and sees the end.
+            // The last sender of messages is gone: the collector stops gathering, sees the end.
             drop(deleter);
-            end.wake();
+            collector.unpark();
         });
         drop(msg_tx);
         collect(msg_rx, handler, &halt, opts.fail_fast, opts.keep, started)
