@@ -57,6 +57,8 @@ options:
   --batch         run the batch rows instead (1000 x 16 KiB files, 4 x 128 MiB, many
                   small files, sync of an unchanged tree, connections per 1000 requests;
                   runs default 3, about a minute); writes batch.md and batch.csv
+  --small-only    with --batch: only the 1000 x 16 KiB row (raw sender, upload_batch,
+                  cosv4-upload -r, the loop); writes batch-small.md and batch-small.csv
   --many N        files of 256 B in the --batch many-files row (default 100000;
                   --quick: 10000; 0 skips the row)
   --help          this text";
@@ -70,6 +72,7 @@ struct Args {
     cli: Option<PathBuf>,
     skip_table: bool,
     batch: bool,
+    small_only: bool,
     many: Option<usize>,
 }
 
@@ -101,6 +104,7 @@ fn parse_args() -> Args {
         cli: None,
         skip_table: false,
         batch: false,
+        small_only: false,
         many: None,
     };
     let mut with_5g = false;
@@ -139,6 +143,7 @@ fn parse_args() -> Args {
             "--cli" => a.cli = Some(value().into()),
             "--skip-table" => a.skip_table = true,
             "--batch" => a.batch = true,
+            "--small-only" => a.small_only = true,
             "--many" => {
                 let v = value();
                 a.many = Some(
@@ -442,6 +447,12 @@ fn run_batch(
     }
     busy_note(&mut ctx.notes, "the batch rows");
     batch::small_files(&mut ctx);
+    if args.small_only {
+        let (rows, notes) = (ctx.rows, ctx.notes);
+        drop(emu);
+        let md = batch_report::markdown(facts, &args_line(args), &rows, &notes);
+        return report::publish(&args.out, "batch-small", &md, &batch_report::csv(&rows));
+    }
     batch::large_files(&mut ctx);
     match args.many {
         Some(n) if n > 0 => batch_many::many_files(&mut ctx, n),
@@ -474,6 +485,9 @@ fn args_line(a: &Args) -> String {
     if a.batch {
         let many = a.many.unwrap_or(0);
         let quick = if a.quick { ", quick" } else { "" };
+        if a.small_only {
+            return format!("--batch --small-only, runs {}{quick}", a.runs);
+        }
         return format!("--batch, runs {}, many {many}{quick}", a.runs);
     }
     let sizes: Vec<String> = a.sizes.iter().map(|&s| report::size_label(s)).collect();

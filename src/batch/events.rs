@@ -1,5 +1,11 @@
 //! The caller's side of a batch: messages from the stages become the result list, per-file
 //! events, and the aggregate progress (throttled by [`Reporter`]), all on the calling thread.
+//!
+//! The calling thread wakes at most once per [`GATHER`] while messages stream in: it handles
+//! what has come, then sleeps without waiting on the channel, so the stages' sends in the
+//! meantime wake nobody (a wake-up per message was several futex calls and context switches
+//! per file, the largest cost of a batch of small files). A failed item ([`Outbox::ended`])
+//! and the end of the batch wake it at once.
 
 use super::{BatchEvent, BatchHandler, BatchOutcome, BatchProgress, FileResult, FileStatus, Keep};
 use crate::cancel::CancelToken;
@@ -9,8 +15,13 @@ use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
+
+/// While messages keep coming, the calling thread handles them in gathers at most this often:
+/// an event reaches the handler at most this late.
+const GATHER: Duration = Duration::from_millis(5);
 
 /// What the stages tell the calling thread.
 pub(super) enum Msg {
@@ -37,6 +48,8 @@ pub(super) enum Msg {
 pub(super) struct Outbox<'a> {
     pub tx: Sender<Msg>,
     pub failed: &'a AtomicU64,
+    /// The calling thread (the collector), woken at once by a failure.
+    pub collector: Thread,
 }
 
 impl Outbox<'_> {
@@ -51,11 +64,15 @@ impl Outbox<'_> {
 
     /// An item ends; `counted` is what `Sent` reported of it.
     pub fn ended(&self, result: FileResult, counted: u64) {
-        if matches!(result.status, FileStatus::Failed(_)) {
+        let failed = matches!(result.status, FileStatus::Failed(_));
+        if failed {
             self.failed.fetch_add(1, Ordering::SeqCst);
         }
         let result = Box::new(result);
         self.send(Msg::Ended { result, counted });
+        if failed {
+            self.collector.unpark(); // fail_fast stops the batch without waiting for the gather
+        }
     }
 
     /// An item found that ends at once (never sent).
@@ -80,6 +97,61 @@ impl Outbox<'_> {
             elapsed: Duration::ZERO,
         };
         self.ended(result, 0);
+    }
+}
+
+/// The calling thread's end of the channel: wakes at most once per [`GATHER`] while messages
+/// stream in.
+struct Inbox {
+    rx: Receiver<Msg>,
+    /// The last wake-up that found messages.
+    woke: Option<Instant>,
+    /// The thread has just slept after one.
+    gathered: bool,
+}
+
+enum Next {
+    Msg(Msg),
+    /// The progress report is due.
+    Due,
+    /// Every stage is over.
+    Over,
+}
+
+impl Inbox {
+    /// The next message; waits until `due` at most.
+    fn next(&mut self, due: Option<Instant>) -> Next {
+        loop {
+            match self.rx.try_recv() {
+                Ok(msg) => {
+                    if std::mem::take(&mut self.gathered) {
+                        self.woke = Some(Instant::now());
+                    }
+                    return Next::Msg(msg);
+                }
+                Err(TryRecvError::Disconnected) => return Next::Over,
+                Err(TryRecvError::Empty) => {}
+            }
+            // Messages came less than GATHER ago: sleep off the rest without listening.
+            let since = self.woke.map_or(GATHER, |t| t.elapsed());
+            if !self.gathered && since < GATHER {
+                std::thread::park_timeout(GATHER - since);
+                self.gathered = true;
+                continue;
+            }
+            self.gathered = false;
+            let wait = due.map_or(Duration::from_secs(3600), |at| {
+                at.saturating_duration_since(Instant::now())
+            });
+            return match self.rx.recv_timeout(wait) {
+                Ok(msg) => {
+                    self.woke = Some(Instant::now());
+                    Next::Msg(msg)
+                }
+                Err(RecvTimeoutError::Timeout) => Next::Due,
+                Err(RecvTimeoutError::Disconnected) => Next::Over,
+            };
+        }
     }
 }
 
@@ -124,14 +196,15 @@ pub(super) fn collect(
             halt.cancel();
         }
     };
+    let mut inbox = Inbox {
+        rx,
+        woke: None,
+        gathered: false,
+    };
     loop {
-        let wait = reporter
-            .due()
-            .map(|at| at.saturating_duration_since(Instant::now()))
-            .unwrap_or(Duration::from_secs(3600));
-        let msg = match rx.recv_timeout(wait) {
-            Ok(msg) => msg,
-            Err(RecvTimeoutError::Timeout) => {
+        let msg = match inbox.next(reporter.due()) {
+            Next::Msg(msg) => msg,
+            Next::Due => {
                 if out.stopped.is_none() {
                     if let Err(e) = reporter.tick() {
                         stop(&mut out, e);
@@ -139,7 +212,7 @@ pub(super) fn collect(
                 }
                 continue;
             }
-            Err(RecvTimeoutError::Disconnected) => break,
+            Next::Over => break,
         };
         let quiet = out.stopped.is_some() || halt.is_cancelled();
         let flow = match msg {

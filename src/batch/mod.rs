@@ -23,6 +23,7 @@ mod events;
 mod filter;
 mod folders;
 mod pipeline;
+mod queue;
 mod remote;
 mod stage;
 mod walk;

@@ -6,8 +6,11 @@
 use super::delete::{Deleter, Withheld};
 use super::events::{collect, Msg, Outbox};
 use super::folders::Folders;
-use super::stage::{HashJob, Slot, Stage, Work};
-use super::{BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus};
+use super::queue::{queue, Taker};
+use super::stage::{Found, HashJob, Slot, Stage, Work};
+use super::{
+    BatchHandler, BatchOptions, BatchOutcome, BatchSource, FileResult, FileStatus, SyncOptions,
+};
 use crate::cancel::CancelToken;
 use crate::config::MAX_WORKERS;
 use crate::error::{Error, ErrorKind, Result};
@@ -17,7 +20,7 @@ use crate::upload::{self, FileSource, Handoff, Prepared, Progress, RequestLimit,
 use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -80,12 +83,13 @@ pub(crate) fn run(
     };
     let items = source.items(opts.follow_symlinks, opts.filter.clone());
     let (hash_tx, hash_rx) = mpsc::sync_channel::<HashJob>(opts.lookahead);
-    let (order_tx, order_rx) = mpsc::sync_channel::<Slot>(opts.lookahead);
+    let (order_tx, order_rx) = queue::<Slot>(opts.lookahead);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
     let failed = AtomicU64::new(0);
     let outbox = |tx: &Sender<Msg>| Outbox {
         tx: tx.clone(),
         failed: &failed,
+        collector: std::thread::current(),
     };
     let collected = std::thread::scope(|scope| {
         // Shared by the walk and the hashers; its sender of messages goes with the last one.
@@ -110,16 +114,15 @@ pub(crate) fn run(
             .collect();
         drop(hash_rx);
         let walk = scope.spawn(move || stage.run(items, hash_tx, order_tx));
-        // The senders own the receiver: when the last one ends, the walk's next hand-over
+        // The senders own the takers: when the last one ends, the walk's next hand-over
         // fails and it stops (and the hashers run out of files).
-        let work_rx = Arc::new(Mutex::new(order_rx));
         let sending: Vec<_> = (0..opts.jobs)
             .map(|_| {
-                let (rx, out, s) = (work_rx.clone(), outbox(&msg_tx), &senders);
+                let (rx, out, s) = (order_rx.clone(), outbox(&msg_tx), &senders);
                 scope.spawn(move || send_all(s, rx, out))
             })
             .collect();
-        drop(work_rx);
+        drop(order_rx);
         // After every upload: the sync's deletions.
         let deleter = Deleter {
             api,
@@ -132,20 +135,17 @@ pub(crate) fn run(
             dry_run: opts.dry_run,
         };
         let (sync, failed) = (opts.sync, &failed);
+        let collector = std::thread::current();
         scope.spawn(move || {
             let found = walk.join().unwrap_or_default();
             hashing.into_iter().for_each(|h| drop(h.join()));
             sending.into_iter().for_each(|s| drop(s.join()));
-            let Some(sync) = sync.filter(|s| s.delete) else {
-                return;
-            };
-            let withheld = match failed.load(Ordering::SeqCst) {
-                _ if !found.complete => return, // stopped: the extras are not all known
-                0 if found.selected == 0 && !sync.force => Some(Withheld::EmptySource),
-                0 => None,
-                n => Some(Withheld::Failures(n)),
-            };
-            deleter.run(found.extras, withheld);
+            if let Some(sync) = sync.filter(|s| s.delete) {
+                delete_extras(&deleter, found, sync, failed);
+            }
+            // The last sender of messages is gone: the collector stops gathering, sees the end.
+            drop(deleter);
+            collector.unpark();
         });
         drop(msg_tx);
         collect(msg_rx, handler, &halt, opts.fail_fast, opts.keep, started)
@@ -160,6 +160,18 @@ pub(crate) fn run(
         elapsed: started.elapsed(),
         ..collected.outcome
     })
+}
+
+/// A sync's deletions, once every upload is over: withheld after failures or for an empty
+/// source, skipped when the walk was stopped (the extras are not all known).
+fn delete_extras(deleter: &Deleter<'_>, found: Found, sync: SyncOptions, failed: &AtomicU64) {
+    let withheld = match failed.load(Ordering::SeqCst) {
+        _ if !found.complete => return,
+        0 if found.selected == 0 && !sync.force => Some(Withheld::EmptySource),
+        0 => None,
+        n => Some(Withheld::Failures(n)),
+    };
+    deleter.run(found.extras, withheld);
 }
 
 fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> {
@@ -212,16 +224,15 @@ fn check(bucket: &str, source: &BatchSource, opts: &BatchOptions) -> Result<()> 
 }
 
 /// A sender: takes prepared items until there are none, or the batch stops.
-/// Slots are taken in walk order (one at a time, under the lock) and waited for outside it: the
+/// Slots are taken in walk order (one at a time, from the queue) and waited for after: the
 /// files start in the order the walk found them (strictly, with one job) however the hashers
 /// finish.
-fn send_all(s: &Senders<'_>, slots: Arc<Mutex<Receiver<Slot>>>, out: Outbox<'_>) {
+fn send_all(s: &Senders<'_>, slots: Taker<Slot>, out: Outbox<'_>) {
     loop {
         if s.halt.is_cancelled() {
             return;
         }
-        let next = slots.lock().unwrap_or_else(|p| p.into_inner()).recv();
-        let Ok(slot) = next else { return };
+        let Some(slot) = slots.recv() else { return };
         // None, or a hasher gone: the item ended without work (identical, failed, stopping).
         let Ok(Some(item)) = slot.recv() else {
             continue;

@@ -13,6 +13,7 @@ use super::delete::Extra;
 use super::events::Outbox;
 use super::filter::Filter;
 use super::folders::Folders;
+use super::queue::Giver;
 use super::remote::{self, RemoteEntry, RemoteFolder};
 use super::walk::{Item, Items};
 use super::{Compare, FileStatus, SyncOptions};
@@ -109,7 +110,7 @@ fn ready(w: Work) -> Slot {
 impl Stage<'_> {
     /// Runs the stage over `items`; stops early when the batch halts or no hasher or sender
     /// is left.
-    pub fn run(&self, items: Items, hash: SyncSender<HashJob>, work: SyncSender<Slot>) -> Found {
+    pub fn run(&self, items: Items, hash: SyncSender<HashJob>, work: Giver<Slot>) -> Found {
         let mut found = Found::default();
         // The listings of the remote folders on the walk's current path (a sync only).
         let mut open: Vec<(String, RemoteFolder)> = Vec::new();
@@ -200,13 +201,7 @@ impl Stage<'_> {
     }
 
     /// An empty directory to mirror; false when no sender is left.
-    fn mirror(
-        &self,
-        local: PathBuf,
-        cos_folder: String,
-        exists: bool,
-        work: &SyncSender<Slot>,
-    ) -> bool {
+    fn mirror(&self, local: PathBuf, cos_folder: String, exists: bool, work: &Giver<Slot>) -> bool {
         let status = if exists {
             FileStatus::Unchanged
         } else if self.dry_run {
@@ -251,7 +246,7 @@ impl Stage<'_> {
         local: PathBuf,
         cos_path: String,
         remote: Option<Option<RemoteEntry>>,
-        (hash, work): (&SyncSender<HashJob>, &SyncSender<Slot>),
+        (hash, work): (&SyncSender<HashJob>, &Giver<Slot>),
     ) -> bool {
         let source = match FileSource::open(&local) {
             Ok(source) => source,

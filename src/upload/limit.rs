@@ -11,8 +11,15 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// At most `max` permits out at once.
 pub(crate) struct RequestLimit {
-    free: Mutex<usize>,
+    state: Mutex<State>,
     freed: Condvar,
+}
+
+struct State {
+    free: usize,
+    /// Requests waiting for a permit: a permit returned wakes one only when there are some
+    /// (a notify is a system call even when nobody waits, one per request of a batch).
+    waiting: usize,
 }
 
 /// One request's permit; returned when dropped.
@@ -22,37 +29,47 @@ impl RequestLimit {
     /// `max` is at least 1.
     pub fn new(max: usize) -> RequestLimit {
         RequestLimit {
-            free: Mutex::new(max.max(1)),
+            state: Mutex::new(State {
+                free: max.max(1),
+                waiting: 0,
+            }),
             freed: Condvar::new(),
         }
     }
 
     /// Waits for a permit; fails when `stop` trips meanwhile.
     pub fn acquire(&self, stop: &Stop<'_>) -> Result<Permit<'_>> {
-        let mut free = self.lock();
+        let mut state = self.lock();
         loop {
             stop.check()?;
-            if *free > 0 {
-                *free -= 1;
+            if state.free > 0 {
+                state.free -= 1;
                 return Ok(Permit(self));
             }
-            free = self
+            state.waiting += 1;
+            state = self
                 .freed
-                .wait_timeout(free, POLL)
+                .wait_timeout(state, POLL)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
+            state.waiting -= 1;
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, usize> {
-        self.free.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        *self.0.lock() += 1;
-        self.0.freed.notify_one();
+        let mut state = self.0.lock();
+        state.free += 1;
+        let wake = state.waiting > 0;
+        drop(state);
+        if wake {
+            self.0.freed.notify_one();
+        }
     }
 }
 

@@ -190,6 +190,8 @@ pub(crate) struct Job<'a> {
     early_retries: AtomicU32,
     /// The digest computed ahead, until [`Job::digest`] takes it.
     prepared: Mutex<Option<FileDigest>>,
+    /// The bytes that digest was computed from (a small file): sent instead of the source's.
+    content: Option<Vec<u8>>,
     /// Shared bound on requests in flight (a batch's).
     limit: Option<Arc<RequestLimit>>,
 }
@@ -223,6 +225,7 @@ impl<'a> Job<'a> {
             hashing: AtomicU64::new(0),
             early_retries: AtomicU32::new(0),
             prepared: Mutex::new(None),
+            content: None,
             limit: None,
         }
     }
@@ -246,6 +249,7 @@ impl<'a> Job<'a> {
             let nanos = u64::try_from(p.hashing.as_nanos()).unwrap_or(u64::MAX);
             self.hashing = AtomicU64::new(nanos);
             self.prepared = Mutex::new(Some(p.digest));
+            self.content = p.content;
         }
         self.limit = handoff.limit;
         self
@@ -269,6 +273,11 @@ impl<'a> Job<'a> {
                 self.hash(slice_size, reporter).map(Some)
             }
         }
+    }
+
+    /// The bytes of a small file read when its digest was computed ahead, if kept.
+    pub fn content(&self) -> Option<&[u8]> {
+        self.content.as_deref()
     }
 
     /// A permit of the shared request bound, if any (held while a request is in flight).

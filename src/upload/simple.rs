@@ -1,7 +1,7 @@
 //! `op=upload`: the whole file in one request (files up to the simple-upload threshold).
 
 use super::progress::{Phase, Reporter};
-use super::source::RangeReader;
+use super::source::{MemSource, RangeReader, Source};
 use super::{settle, Job, Method, Outcome};
 use crate::error::{codes, Result};
 use crate::retry::with_retries;
@@ -16,6 +16,10 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
         p.slices_total = 1;
     });
     reporter.emit()?;
+    // The bytes hashed ahead when the batch kept them (the file is still checked for changes
+    // before and after), else the file.
+    let kept = job.content().map(MemSource);
+    let body: &dyn Source = kept.as_ref().map_or(job.source, |m| m as &dyn Source);
     let mut bytes_sent = 0;
     let mut lost = false;
     let (answer, retries) = with_retries(job.cfg, &job.stop(), || {
@@ -28,7 +32,7 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
             .text("biz_attr", &job.opts.biz_attr)
             .text("insertOnly", if job.opts.insert_only { "1" } else { "0" });
         bytes_sent += size;
-        let reader = RangeReader::new(job.source, 0, size, &job.halt);
+        let reader = RangeReader::new(body, 0, size, &job.halt);
         let answer = job.post(form.with_content("filecontent", size, reader));
         lost |= answer.as_ref().is_err_and(settle::maybe_processed);
         answer
