@@ -5,7 +5,8 @@
 //!
 //! A directory's entries come with their type as the directory read gives it (no `stat` of a
 //! regular file: opening it checks it again); only directories, symbolic links and entries of
-//! unknown type are looked up.
+//! unknown type are looked up. Entering a directory also names the sub-directories the walk
+//! will enter next (a sync lists their remote folders ahead, [`super::ahead`]).
 
 use super::filter::Filter;
 use super::BatchSource;
@@ -24,11 +25,14 @@ pub(crate) enum Item {
     },
     /// A directory entered (the batch's folder first): its items follow, then [`Item::Leave`].
     /// `mirror`: it is empty, to mirror as a folder (not the root `/`, and the filter selects
-    /// it).
+    /// it). `subfolders`: the names of its sub-directories the walk expects to enter, in walk
+    /// order (real directories the filter does not prune and whose cos folder is valid; a
+    /// link to a directory is entered but not named here).
     Enter {
         local: PathBuf,
         cos_folder: String,
         mirror: bool,
+        subfolders: Vec<String>,
     },
     /// The directory entered last is over.
     Leave,
@@ -124,6 +128,7 @@ impl Walk {
         let empty = names.is_empty();
         // The root folder `/` always exists: nothing to mirror.
         let mirror = empty && cos != "/" && self.filter.selects(self.rel(&cos), true);
+        let subfolders = self.subfolders(&names, &cos);
         if empty {
             self.leave_due = true;
         } else {
@@ -138,7 +143,22 @@ impl Walk {
             local: dir,
             cos_folder: cos,
             mirror,
+            subfolders,
         })
+    }
+
+    /// The names of the directories among `names` (entries of the folder `cos`) that the walk
+    /// will enter, as far as their type from the directory read tells.
+    fn subfolders(&self, names: &[Entry], cos: &str) -> Vec<String> {
+        let dirs = names.iter().filter(|(_, t)| t.is_some_and(|t| t.is_dir()));
+        dirs.filter_map(|(name, _)| {
+            let name = name.to_str()?;
+            let folder = format!("{cos}{name}/");
+            let entered =
+                validate_folder(&folder).is_ok() && !self.filter.prunes(self.rel(&folder));
+            entered.then(|| name.to_string())
+        })
+        .collect()
     }
 
     /// The item of one directory entry (of type `known`, when the directory read gave it), or
