@@ -6,6 +6,10 @@
 //! bound was reached, or the walk did not expect it) is listed on the walk's thread, as
 //! before.
 //!
+//! The bound starts at one and grows by one with each listing the walk takes (a slow start):
+//! the first listing the walk waits for does not share the server, nor the client's cores,
+//! with listings it will only need later.
+//!
 //! Memory stays bounded: at most [`LISTINGS_AHEAD`] listings are requested and not taken, on
 //! top of those of the folders on the walk's path. A listing requested for a folder the walk
 //! then does not enter (it could not be read) is dropped when the walk leaves the parent.
@@ -57,6 +61,9 @@ pub(super) struct Ahead<'scope, 'env> {
     requested: VecDeque<(String, Receiver<Answer>)>,
     /// To the fetchers; `None` until the first request starts them.
     jobs: Option<Sender<Job>>,
+    /// Listings requested and not taken, at most: 1, then one more with each listing taken,
+    /// up to [`LISTINGS_AHEAD`].
+    bound: usize,
 }
 
 impl<'scope, 'env> Ahead<'scope, 'env> {
@@ -79,6 +86,7 @@ impl<'scope, 'env> Ahead<'scope, 'env> {
             plan: Vec::new(),
             requested: VecDeque::new(),
             jobs: None,
+            bound: 1,
         }
     }
 
@@ -93,6 +101,7 @@ impl<'scope, 'env> Ahead<'scope, 'env> {
         }
         let at = self.requested.iter().position(|(f, _)| f == folder)?;
         let (_, answer) = self.requested.remove(at)?;
+        self.bound = (self.bound + 1).min(LISTINGS_AHEAD);
         Some(answer.recv().unwrap_or_else(|_| {
             Err(Error::new(
                 ErrorKind::Internal,
@@ -121,7 +130,7 @@ impl<'scope, 'env> Ahead<'scope, 'env> {
     /// Requests the next planned listings (the innermost folder's first: the walk enters
     /// them before its outer folders' next ones) until the bound is reached.
     fn fill(&mut self) {
-        while self.requested.len() < LISTINGS_AHEAD && !self.stop.is_cancelled() {
+        while self.requested.len() < self.bound && !self.stop.is_cancelled() {
             let Some(folder) = self.plan.iter_mut().rev().find_map(VecDeque::pop_front) else {
                 return;
             };
