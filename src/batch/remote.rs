@@ -58,11 +58,13 @@ pub(crate) fn list_folder(
             Err(e) => return Err(e.context(format!("listing the folder {folder}"))),
         };
         for e in page.entries {
+            let mut sha = e.sha;
+            sha.make_ascii_lowercase();
             let entry = RemoteEntry {
                 is_folder: e.is_folder,
                 size: e.filesize,
                 complete: e.filelen == e.filesize,
-                sha: e.sha.to_ascii_lowercase(),
+                sha,
             };
             out.entries.insert(e.name, entry);
         }

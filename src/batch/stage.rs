@@ -299,7 +299,7 @@ impl Stage<'_> {
         };
         let bytes = upload::Source::len(&source);
         self.out.found(bytes);
-        let (replace, same_if) = match remote.map(|r| self.compare(bytes, r.as_ref())) {
+        let (replace, same_if) = match remote.map(|r| self.compare(bytes, r)) {
             Some(Verdict::Unchanged) => {
                 self.out
                     .ended_now(local, cos_path, FileStatus::Unchanged, bytes);
@@ -342,7 +342,7 @@ impl Stage<'_> {
 
     /// A sync's comparison of a `len`-byte file with the remote entry at its path, as far as
     /// sizes go.
-    fn compare(&self, len: u64, remote: Option<&RemoteEntry>) -> Verdict {
+    fn compare(&self, len: u64, remote: Option<RemoteEntry>) -> Verdict {
         let upload = |replace| Verdict::Upload {
             replace,
             same_if: None,
@@ -365,7 +365,7 @@ impl Stage<'_> {
         }
         Verdict::Upload {
             replace: true,
-            same_if: Some(remote.sha.clone()),
+            same_if: Some(remote.sha),
         }
     }
 
