@@ -183,8 +183,11 @@ fn opt(x: Option<u64>) -> String {
     x.map_or("–".into(), |v| v.to_string())
 }
 
-/// One section's table: its rows that were measured.
+/// One section's table: its rows that were measured (none: no table, as after `--only`).
 fn table(out: &mut String, rows: &[Row], (title, names): &Section) {
+    if names.iter().all(|(name, _)| stat(rows, name).is_none()) {
+        return;
+    }
     let _ = writeln!(out, "\n## {title}\n");
     out.push_str(
         "| measurement | runs | items | median s | items/s | client CPU s | emulator CPU s | peak RSS | requests | upload requests | connections | detail (last run) |\n\
@@ -324,6 +327,12 @@ fn ratios(out: &mut String, rows: &[Row]) {
         }
         let what = format!("10 000 unchanged files: full upload / sync rerun ({who})");
         check(out, &what, ratio(secs(full), secs(rerun)), 5.0, false);
+        if let Some(r) = ratio(secs(rerun), secs("sync_list")) {
+            let _ = writeln!(
+                out,
+                "| (info) 10 000 unchanged files: sync rerun ({who}) / listing alone | {r:.3} | | |"
+            );
+        }
         let ups = stat(rows, rerun).and_then(|s| s.last.upload_requests);
         let what = format!("10 000 unchanged files: upload requests of the rerun ({who})");
         check(out, &what, ups.map(|u| u as f64), 0.0, true);

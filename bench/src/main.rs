@@ -57,10 +57,11 @@ options:
   --batch         run the batch rows instead (1000 x 16 KiB files, 4 x 128 MiB, many
                   small files, sync of an unchanged tree, connections per 1000 requests;
                   runs default 3, about a minute); writes batch.md and batch.csv
-  --small-only    with --batch: only the 1000 x 16 KiB row (raw sender, upload_batch,
-                  cosv4-upload -r, the loop); writes batch-small.md and batch-small.csv
   --many N        files of 256 B in the --batch many-files row (default 100000;
                   --quick: 10000; 0 skips the row)
+  --only ROWS     with --batch: only these rows, comma-separated, of small, large, many,
+                  sync, conns, bandwidth; the report goes to batch-only.md and .csv (the
+                  full run's batch.md is kept)
   --help          this text";
 
 struct Args {
@@ -72,9 +73,13 @@ struct Args {
     cli: Option<PathBuf>,
     skip_table: bool,
     batch: bool,
-    small_only: bool,
     many: Option<usize>,
+    /// `--only`: the batch rows to run (`None`: every row).
+    only: Option<Vec<String>>,
 }
+
+/// The batch rows `--only` may name, in the order they run.
+const BATCH_ROWS: [&str; 6] = ["small", "large", "many", "sync", "conns", "bandwidth"];
 
 fn fail(msg: &str) -> ! {
     eprintln!("cosv4-bench: {msg}\n(try --help)");
@@ -104,8 +109,8 @@ fn parse_args() -> Args {
         cli: None,
         skip_table: false,
         batch: false,
-        small_only: false,
         many: None,
+        only: None,
     };
     let mut with_5g = false;
     let mut sizes_given = false;
@@ -143,7 +148,6 @@ fn parse_args() -> Args {
             "--cli" => a.cli = Some(value().into()),
             "--skip-table" => a.skip_table = true,
             "--batch" => a.batch = true,
-            "--small-only" => a.small_only = true,
             "--many" => {
                 let v = value();
                 a.many = Some(
@@ -151,8 +155,22 @@ fn parse_args() -> Args {
                         .unwrap_or_else(|_| fail(&format!("bad file count {v:?}"))),
                 );
             }
+            "--only" => {
+                let v = value();
+                let rows: Vec<String> = v.split(',').map(|r| r.trim().to_string()).collect();
+                if let Some(bad) = rows.iter().find(|r| !BATCH_ROWS.contains(&r.as_str())) {
+                    fail(&format!(
+                        "--only: unknown row {bad:?}; use {}",
+                        BATCH_ROWS.join(", ")
+                    ));
+                }
+                a.only = Some(rows);
+            }
             other => fail(&format!("unknown argument {other:?}")),
         }
+    }
+    if a.only.is_some() && !a.batch {
+        fail("--only selects batch rows; give --batch too");
     }
     if a.quick {
         if !sizes_given {
@@ -446,26 +464,37 @@ fn run_batch(
         ));
     }
     busy_note(&mut ctx.notes, "the batch rows");
-    batch::small_files(&mut ctx);
-    if args.small_only {
-        let (rows, notes) = (ctx.rows, ctx.notes);
-        drop(emu);
-        let md = batch_report::markdown(facts, &args_line(args), &rows, &notes);
-        return report::publish(&args.out, "batch-small", &md, &batch_report::csv(&rows));
-    }
-    batch::large_files(&mut ctx);
-    match args.many {
-        Some(n) if n > 0 => batch_many::many_files(&mut ctx, n),
+    let many = |ctx: &mut batch::Ctx<'_>| match args.many {
+        Some(n) if n > 0 => batch_many::many_files(ctx, n),
         _ => ctx.note("many-files row skipped (--many 0)".into()),
+    };
+    let rows: [&dyn Fn(&mut batch::Ctx<'_>); BATCH_ROWS.len()] = [
+        &batch::small_files,
+        &batch::large_files,
+        &many,
+        &batch_sync::sync,
+        &conns::connections,
+        &bandwidth::bandwidth,
+    ];
+    for (name, row) in BATCH_ROWS.iter().zip(rows) {
+        if args
+            .only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|r| r == name))
+        {
+            row(&mut ctx);
+        }
     }
-    batch_sync::sync(&mut ctx);
-    conns::connections(&mut ctx);
-    bandwidth::bandwidth(&mut ctx);
     let (rows, notes) = (ctx.rows, ctx.notes);
     drop(emu);
 
     let md = batch_report::markdown(facts, &args_line(args), &rows, &notes);
-    report::publish(&args.out, "batch", &md, &batch_report::csv(&rows))
+    let stem = if args.only.is_some() {
+        "batch-only"
+    } else {
+        "batch"
+    };
+    report::publish(&args.out, stem, &md, &batch_report::csv(&rows))
 }
 
 /// Notes (and prints) other processes' CPU use above 10 % before a round.
@@ -485,10 +514,11 @@ fn args_line(a: &Args) -> String {
     if a.batch {
         let many = a.many.unwrap_or(0);
         let quick = if a.quick { ", quick" } else { "" };
-        if a.small_only {
-            return format!("--batch --small-only, runs {}{quick}", a.runs);
-        }
-        return format!("--batch, runs {}, many {many}{quick}", a.runs);
+        let only = a
+            .only
+            .as_ref()
+            .map_or(String::new(), |o| format!(", only {}", o.join(",")));
+        return format!("--batch, runs {}, many {many}{quick}{only}", a.runs);
     }
     let sizes: Vec<String> = a.sizes.iter().map(|&s| report::size_label(s)).collect();
     format!(

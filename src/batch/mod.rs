@@ -3,8 +3,10 @@
 //!
 //! The pipeline ([`pipeline`]): a walk ([`walk`]) streams the items (one directory's sorted
 //! names in memory per level, never the whole tree) to a stage ([`stage`]) that opens each
-//! file, compares it with the remote side when syncing, and hands it to `hashers` threads that
-//! compute the digest its upload sends, a bounded look-ahead of files ahead of the senders; `jobs` worker threads upload the prepared files through the upload engine (with
+//! file, compares it with the remote side when syncing (folder listings fetched a few ahead
+//! of the walk, [`ahead`]), and hands it to `hashers` threads that compute the digest its
+//! upload sends, a bounded look-ahead of files ahead of the senders; `jobs` worker threads
+//! upload the prepared files through the upload engine (with
 //! the digest handed over, so no file is read twice for hashing) on the client's shared agent,
 //! after creating the file's folders once per batch ([`folders`]); every request of every file
 //! holds a permit of one bound shared by the batch ([`BatchOptions::max_requests`]). Events
@@ -18,6 +20,7 @@
 //! already stored costs no data (instant upload, or -4018 confirmed), and an interrupted slice
 //! upload resumes (-4019).
 
+mod ahead;
 mod delete;
 mod events;
 mod filter;
@@ -124,9 +127,10 @@ pub enum Compare {
     SizeOnly,
 }
 
-/// A sync: the destination folder is listed (every page of every folder, as the walk enters
-/// the matching directory), files identical remotely are not sent ([`FileStatus::Unchanged`]),
-/// changed files replace their object (`insertOnly=0`), new files are uploaded.
+/// A sync: the destination folder is listed (every page of every folder the walk enters that
+/// exists remotely; a few folders at once, ahead of the walk, never the whole tree held),
+/// files identical remotely are not sent ([`FileStatus::Unchanged`]), changed files replace
+/// their object (`insertOnly=0`), new files are uploaded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SyncOptions {
     pub compare: Compare,

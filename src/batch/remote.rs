@@ -1,7 +1,8 @@
 //! The remote side of a sync: one folder's listing (every page, `op=list` with
-//! [`DEFAULT_LIST_NUM`] = 199 entries each: some service versions refuse more, -165), as a map from name to what a comparison needs. The sync
-//! lists a folder when its walk enters the matching local directory, so only the folders on
-//! the current path are held, never the whole tree.
+//! [`DEFAULT_LIST_NUM`] = 199 entries each: some service versions refuse more, -165), as a
+//! map from name to what a comparison needs. The sync lists the folders its walk enters, a
+//! few ahead of it ([`super::ahead`]), so only the folders on the current path and those few
+//! are held, never the whole tree.
 
 use crate::cancel::CancelToken;
 use crate::error::{codes, Result};
@@ -57,11 +58,13 @@ pub(crate) fn list_folder(
             Err(e) => return Err(e.context(format!("listing the folder {folder}"))),
         };
         for e in page.entries {
+            let mut sha = e.sha;
+            sha.make_ascii_lowercase();
             let entry = RemoteEntry {
                 is_folder: e.is_folder,
                 size: e.filesize,
                 complete: e.filelen == e.filesize,
-                sha: e.sha.to_ascii_lowercase(),
+                sha,
             };
             out.entries.insert(e.name, entry);
         }

@@ -4,11 +4,13 @@
 //! look-ahead), which hash several files at once and hand them to the senders; the rest end
 //! here.
 //!
-//! A sync lists each remote folder when the walk enters the matching local directory
-//! ([`remote::list_folder`]) and takes each local item's entry out of it; what is left when
-//! the walk leaves the directory is remote only: an extra, deleted after the uploads
-//! ([`super::delete`]) when asked and the filter selects it.
+//! A sync takes each remote folder's listing ([`remote::list_folder`]) when the walk enters
+//! the matching local directory — fetched ahead of the walk ([`Ahead`]), or listed then — and
+//! takes each local item's entry out of it; what is left when the walk leaves the directory
+//! is remote only: an extra, deleted after the uploads ([`super::delete`]) when asked and the
+//! filter selects it.
 
+use super::ahead::{Ahead, Lister};
 use super::delete::Extra;
 use super::events::Outbox;
 use super::filter::Filter;
@@ -109,8 +111,26 @@ fn ready(w: Work) -> Slot {
 
 impl Stage<'_> {
     /// Runs the stage over `items`; stops early when the batch halts or no hasher or sender
-    /// is left.
+    /// is left. A sync's fetchers of listings ahead are joined before it returns.
     pub fn run(&self, items: Items, hash: SyncSender<HashJob>, work: Giver<Slot>) -> Found {
+        std::thread::scope(|scope| {
+            let lister = Lister {
+                api: self.api,
+                bucket: self.bucket,
+                limit: self.limit,
+            };
+            let mut ahead = Ahead::new(scope, lister, self.halt);
+            self.walk(items, &mut ahead, (&hash, &work))
+        })
+    }
+
+    /// The walk's items, one after the other.
+    fn walk(
+        &self,
+        items: Items,
+        ahead: &mut Ahead<'_, '_>,
+        (hash, work): (&SyncSender<HashJob>, &Giver<Slot>),
+    ) -> Found {
         let mut found = Found::default();
         // The listings of the remote folders on the walk's current path (a sync only).
         let mut open: Vec<(String, RemoteFolder)> = Vec::new();
@@ -123,13 +143,16 @@ impl Stage<'_> {
                     local,
                     cos_folder,
                     mirror,
+                    subfolders,
                 } => {
-                    let exists = self.sync.is_some() && self.open(&mut open, &cos_folder);
+                    let exists = self.sync.is_some()
+                        && self.open((&mut open, &mut *ahead), &cos_folder, subfolders);
                     found.selected += u64::from(mirror);
-                    !mirror || self.mirror(local, cos_folder, exists, &work)
+                    !mirror || self.mirror(local, cos_folder, exists, work)
                 }
                 Item::Leave => {
                     if let Some((folder, listing)) = open.pop() {
+                        ahead.left(&folder);
                         self.extras_of(&folder, listing, &mut found.extras);
                     }
                     true
@@ -137,7 +160,7 @@ impl Stage<'_> {
                 Item::File { local, cos_path } => {
                     found.selected += 1;
                     let remote = self.sync.map(|_| take(&mut open, &cos_path));
-                    self.file(local, cos_path, remote, (&hash, &work))
+                    self.file(local, cos_path, remote, (hash, work))
                 }
                 Item::Skip {
                     local,
@@ -169,19 +192,30 @@ impl Stage<'_> {
         found
     }
 
-    /// Lists the remote folder the walk enters (unless its parent's listing shows it does not
-    /// exist) and pushes the listing; true when the folder exists remotely. A listing that
-    /// fails is reported (the folder's item fails: deletions are then withheld) and counts as
-    /// empty: its files are uploaded without replacing anything.
-    fn open(&self, open: &mut Vec<(String, RemoteFolder)>, cos_folder: &str) -> bool {
+    /// Takes the listing of the remote folder the walk enters (fetched ahead, or listed now;
+    /// none when its parent's listing shows it does not exist) and pushes it; plans the
+    /// listings of the `subfolders` the walk will enter next that exist remotely. True when
+    /// the folder exists remotely. A listing that fails is reported (the folder's item fails:
+    /// deletions are then withheld) and counts as empty: its files are uploaded without
+    /// replacing anything.
+    fn open(
+        &self,
+        (open, ahead): (&mut Vec<(String, RemoteFolder)>, &mut Ahead<'_, '_>),
+        cos_folder: &str,
+        subfolders: Vec<String>,
+    ) -> bool {
         let in_parent = match open.is_empty() {
             true => None,
             false => Some(take(open, cos_folder)),
         };
+        // Requested ahead only when the parent's listing has the folder.
+        let fetched = ahead.take(cos_folder);
         let listing = match in_parent {
             Some(None) => Ok(RemoteFolder::default()),
             Some(Some(e)) if !e.is_folder => Ok(RemoteFolder::default()),
-            _ => remote::list_folder(self.api, self.bucket, cos_folder, self.halt, self.limit),
+            _ => fetched.unwrap_or_else(|| {
+                remote::list_folder(self.api, self.bucket, cos_folder, self.halt, self.limit)
+            }),
         };
         let listing = listing.unwrap_or_else(|e| {
             if !self.halt.is_cancelled() {
@@ -196,6 +230,8 @@ impl Stage<'_> {
         if exists {
             self.folders.known(cos_folder);
         }
+        let remote = |name: &String| listing.entries.get(name).is_some_and(|e| e.is_folder);
+        ahead.entered(cos_folder, subfolders.into_iter().filter(remote));
         open.push((cos_folder.to_string(), listing));
         exists
     }
@@ -258,7 +294,7 @@ impl Stage<'_> {
         };
         let bytes = upload::Source::len(&source);
         self.out.found(bytes);
-        let (replace, same_if) = match remote.map(|r| self.compare(bytes, r.as_ref())) {
+        let (replace, same_if) = match remote.map(|r| self.compare(bytes, r)) {
             Some(Verdict::Unchanged) => {
                 self.out
                     .ended_now(local, cos_path, FileStatus::Unchanged, bytes);
@@ -301,7 +337,7 @@ impl Stage<'_> {
 
     /// A sync's comparison of a `len`-byte file with the remote entry at its path, as far as
     /// sizes go.
-    fn compare(&self, len: u64, remote: Option<&RemoteEntry>) -> Verdict {
+    fn compare(&self, len: u64, remote: Option<RemoteEntry>) -> Verdict {
         let upload = |replace| Verdict::Upload {
             replace,
             same_if: None,
@@ -324,7 +360,7 @@ impl Stage<'_> {
         }
         Verdict::Upload {
             replace: true,
-            same_if: Some(remote.sha.clone()),
+            same_if: Some(remote.sha),
         }
     }
 

@@ -2,13 +2,18 @@
 //! levels, each holding only its own sorted names), or the caller's list of pairs. The walk
 //! applies the batch's [`Filter`]: an excluded folder is not entered, a file not selected is
 //! not an item.
+//!
+//! A directory's entries come with their type as the directory read gives it (no `stat` of a
+//! regular file: opening it checks it again); only directories, symbolic links and entries of
+//! unknown type are looked up. Entering a directory also names the sub-directories the walk
+//! will enter next (a sync lists their remote folders ahead, [`super::ahead`]).
 
 use super::filter::Filter;
 use super::BatchSource;
 use crate::error::{Error, Result};
 use crate::path::{validate_file, validate_folder};
 use std::ffi::OsString;
-use std::fs::{self, Metadata};
+use std::fs::{self, FileType, Metadata};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::PathBuf;
 
@@ -20,11 +25,14 @@ pub(crate) enum Item {
     },
     /// A directory entered (the batch's folder first): its items follow, then [`Item::Leave`].
     /// `mirror`: it is empty, to mirror as a folder (not the root `/`, and the filter selects
-    /// it).
+    /// it). `subfolders`: the names of its sub-directories the walk expects to enter, in walk
+    /// order (real directories the filter does not prune and whose cos folder is valid; a
+    /// link to a directory is entered but not named here).
     Enter {
         local: PathBuf,
         cos_folder: String,
         mirror: bool,
+        subfolders: Vec<String>,
     },
     /// The directory entered last is over.
     Leave,
@@ -63,9 +71,12 @@ impl BatchSource {
     }
 }
 
-/// One open directory: its names not visited yet, sorted.
+/// A directory entry: its name, and its type when the directory read gives it.
+type Entry = (OsString, Option<FileType>);
+
+/// One open directory: its entries not visited yet, sorted by name.
 struct Level {
-    names: std::vec::IntoIter<OsString>,
+    names: std::vec::IntoIter<Entry>,
     dir: PathBuf,
     /// Its cos folder, ending in `/`.
     cos: String,
@@ -117,6 +128,7 @@ impl Walk {
         let empty = names.is_empty();
         // The root folder `/` always exists: nothing to mirror.
         let mirror = empty && cos != "/" && self.filter.selects(self.rel(&cos), true);
+        let subfolders = self.subfolders(&names, &cos);
         if empty {
             self.leave_due = true;
         } else {
@@ -131,30 +143,50 @@ impl Walk {
             local: dir,
             cos_folder: cos,
             mirror,
+            subfolders,
         })
     }
 
-    /// The item of one directory entry, or `None` when it is a directory entered.
-    fn visit(&mut self, local: PathBuf, name: OsString, cos_prefix: &str) -> Option<Item> {
-        let shown = format!("{cos_prefix}{}", name.to_string_lossy());
+    /// The names of the directories among `names` (entries of the folder `cos`) that the walk
+    /// will enter, as far as their type from the directory read tells.
+    fn subfolders(&self, names: &[Entry], cos: &str) -> Vec<String> {
+        let dirs = names.iter().filter(|(_, t)| t.is_some_and(|t| t.is_dir()));
+        dirs.filter_map(|(name, _)| {
+            let name = name.to_str()?;
+            let folder = format!("{cos}{name}/");
+            let entered =
+                validate_folder(&folder).is_ok() && !self.filter.prunes(self.rel(&folder));
+            entered.then(|| name.to_string())
+        })
+        .collect()
+    }
+
+    /// The item of one directory entry (of type `known`, when the directory read gave it), or
+    /// `None` when it is not in the batch.
+    fn visit(&mut self, local: PathBuf, entry: Entry, cos_prefix: &str) -> Option<Item> {
+        let (name, known) = entry;
+        let shown = || format!("{cos_prefix}{}", name.to_string_lossy());
         let fail = |local, error| {
             Some(Item::Fail {
                 local,
-                cos_path: shown.clone(),
+                cos_path: shown(),
                 error,
             })
         };
-        let Some(name) = name.to_str() else {
+        let Some(utf8) = name.to_str() else {
             let e = Error::invalid_path("the file name is not valid UTF-8; a cos path must be");
             return fail(local, e);
         };
+        if let Some(t) = known.filter(|t| !t.is_dir() && !t.is_symlink()) {
+            return self.file(local, t, cos_prefix, utf8);
+        }
         let meta = match self.metadata(&local) {
             Ok(Some(meta)) => meta,
-            Ok(None) => return skipped(local, shown, "a symbolic link (not followed)"),
+            Ok(None) => return skipped(local, shown(), "a symbolic link (not followed)"),
             Err(e) => return fail(local, e),
         };
         if meta.is_dir() {
-            let cos = format!("{cos_prefix}{name}/");
+            let cos = format!("{cos_prefix}{utf8}/");
             if let Err(e) = validate_folder(&cos) {
                 return fail(local, e);
             }
@@ -166,16 +198,26 @@ impl Walk {
             }
             return self.enter(local, cos, &meta);
         }
+        self.file(local, meta.file_type(), cos_prefix, utf8)
+    }
+
+    /// A file (or another entry that is not a directory) of type `t`, unless the filter
+    /// leaves it out.
+    fn file(&self, local: PathBuf, t: FileType, cos_prefix: &str, name: &str) -> Option<Item> {
         let cos_path = format!("{cos_prefix}{name}");
         if !self.filter.selects(self.rel(&cos_path), false) {
             return None;
         }
-        if !meta.is_file() {
-            return skipped(local, cos_path, not_regular(&meta));
+        if !t.is_file() {
+            return skipped(local, cos_path, not_regular(t));
         }
         match validate_file(&cos_path) {
             Ok(()) => Some(Item::File { local, cos_path }),
-            Err(e) => fail(local, e),
+            Err(error) => Some(Item::Fail {
+                local,
+                cos_path,
+                error,
+            }),
         }
     }
 
@@ -220,26 +262,28 @@ impl Iterator for Walk {
                 return self.enter(dir, cos, &meta);
             }
             let level = self.stack.last_mut()?;
-            let Some(name) = level.names.next() else {
+            let Some(entry) = level.names.next() else {
                 self.stack.pop();
                 return Some(Item::Leave);
             };
-            let (local, cos) = (level.dir.join(&name), level.cos.clone());
-            if let Some(item) = self.visit(local, name, &cos) {
+            let (local, cos) = (level.dir.join(&entry.0), level.cos.clone());
+            if let Some(item) = self.visit(local, entry, &cos) {
                 return Some(item);
             }
         }
     }
 }
 
-/// The names in `dir`, sorted (bytewise: the same order on every run).
-fn sorted_names(dir: &PathBuf) -> Result<Vec<OsString>> {
+/// The entries of `dir`, sorted by name (bytewise: the same order on every run), each with
+/// its type when the directory read gives it (`d_type`; unknown on some file systems).
+fn sorted_names(dir: &PathBuf) -> Result<Vec<Entry>> {
     let err = |e: std::io::Error| Error::local_io(&format!("read directory {}", dir.display()), &e);
+    let entry = |e: fs::DirEntry| (e.file_name(), e.file_type().ok());
     let mut names = fs::read_dir(dir)
         .map_err(err)?
-        .map(|e| e.map(|e| e.file_name()).map_err(err))
+        .map(|e| e.map(entry).map_err(err))
         .collect::<Result<Vec<_>>>()?;
-    names.sort();
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(names)
 }
 
@@ -252,8 +296,7 @@ fn skipped(local: PathBuf, cos_path: String, reason: &str) -> Option<Item> {
 }
 
 /// Why a non-regular file is skipped.
-fn not_regular(meta: &Metadata) -> &'static str {
-    let t = meta.file_type();
+fn not_regular(t: FileType) -> &'static str {
     if t.is_fifo() {
         "a FIFO (named pipe)"
     } else if t.is_socket() {
