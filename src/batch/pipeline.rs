@@ -233,8 +233,7 @@ fn send_all(s: &Senders<'_>, slots: Taker<Slot>, out: Outbox<'_>) {
             return;
         }
         let Some(slot) = slots.recv() else { return };
-        // None, or a hasher gone: the item ended without work (identical, failed, stopping).
-        let Ok(Some(item)) = slot.recv() else {
+        let Some(item) = slot.work() else {
             continue;
         };
         let started = Instant::now();

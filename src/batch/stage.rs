@@ -100,13 +100,22 @@ const HASH_INLINE: u64 = 256 * 1024;
 /// One item's place in the walk's order: its work, once ready. The senders take the slots in
 /// order and wait for each, so files hashed at once still start in the order the walk found
 /// them (a run is repeatable, and a large file is not overtaken by the small ones after it).
-pub(super) type Slot = Receiver<Option<Work>>;
+pub(super) enum Slot {
+    /// Work ready when the walk placed it (a folder, a file hashed inline or not hashed).
+    Ready(Work),
+    /// A hasher's answer to come: `None` when the item ended there.
+    Hashing(Receiver<Option<Work>>),
+}
 
-/// A slot already filled with `w`.
-fn ready(w: Work) -> Slot {
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let _ = tx.send(Some(w)); // room for one: never blocks
-    rx
+impl Slot {
+    /// The slot's work, waiting for its hasher; `None` when the item ended without work
+    /// (identical, failed, stopping, or its hasher gone).
+    pub fn work(self) -> Option<Work> {
+        match self {
+            Slot::Ready(w) => Some(w),
+            Slot::Hashing(rx) => rx.recv().ok().flatten(),
+        }
+    }
 }
 
 impl Stage<'_> {
@@ -244,7 +253,9 @@ impl Stage<'_> {
             FileStatus::WouldUpload
         } else {
             self.out.found(0);
-            return work.send(ready(Work::Folder { local, cos_folder })).is_ok();
+            return work
+                .send(Slot::Ready(Work::Folder { local, cos_folder }))
+                .is_ok();
         };
         self.out.found_and_ended(local, cos_folder, status, 0);
         true
@@ -315,10 +326,11 @@ impl Stage<'_> {
             if bytes <= HASH_INLINE {
                 return self
                     .hashed(file)
-                    .is_none_or(|w| work.send(ready(w)).is_ok());
+                    .is_none_or(|w| work.send(Slot::Ready(w)).is_ok());
             }
             let (reply, slot) = std::sync::mpsc::sync_channel(1);
-            return hash.send(HashJob { file, reply }).is_ok() && work.send(slot).is_ok();
+            return hash.send(HashJob { file, reply }).is_ok()
+                && work.send(Slot::Hashing(slot)).is_ok();
         }
         if self.dry_run {
             self.out
@@ -332,7 +344,7 @@ impl Stage<'_> {
             prepared: None,
             replace,
         };
-        work.send(ready(file)).is_ok()
+        work.send(Slot::Ready(file)).is_ok()
     }
 
     /// A sync's comparison of a `len`-byte file with the remote entry at its path, as far as

@@ -69,24 +69,26 @@ fn hash_small(
     let mut bytes = vec![0u8; source.len() as usize];
     let mut done = 0;
     while done < bytes.len() {
-        let n = source
-            .read_at(&mut bytes[done..], done as u64)
-            .map_err(|e| Error::local_io(&format!("read {}", source.describe()), &e))?;
-        if n == 0 {
-            return Err(shorter(source));
-        }
-        done += n;
+        done += read_more(source, &mut bytes[done..], done as u64)?;
     }
     let mut digest = DigestBuilder::new(source.len(), slice_size);
     digest.update(&bytes);
     Ok((digest.finish(), bytes))
 }
 
-fn shorter(source: &dyn Source) -> Error {
-    Error::integrity(format!(
-        "{} became shorter while it was being hashed",
-        source.describe()
-    ))
+/// Reads at least one byte of `source` at `offset` into `buf` (not empty): a read error is a
+/// local I/O error, an end before the source's length an integrity error (it shrank).
+fn read_more(source: &dyn Source, buf: &mut [u8], offset: u64) -> Result<usize> {
+    let n = source
+        .read_at(buf, offset)
+        .map_err(|e| Error::local_io(&format!("read {}", source.describe()), &e))?;
+    if n == 0 {
+        return Err(Error::integrity(format!(
+            "{} became shorter while it was being hashed",
+            source.describe()
+        )));
+    }
+    Ok(n)
 }
 
 /// One sequential pass over `source`: the sha and the `uploadparts` states.
@@ -105,12 +107,7 @@ pub(crate) fn hash_source(
     while digest.len() < size {
         stop.check()?;
         let want = (size - digest.len()).min(buf.len() as u64) as usize;
-        let n = source
-            .read_at(&mut buf[..want], digest.len())
-            .map_err(|e| Error::local_io(&format!("read {}", source.describe()), &e))?;
-        if n == 0 {
-            return Err(shorter(source));
-        }
+        let n = read_more(source, &mut buf[..want], digest.len())?;
         digest.update(&buf[..n]);
         let hashed = digest.len();
         reporter.update(|p| p.bytes_hashed = hashed);
