@@ -81,7 +81,11 @@ pub(crate) fn run(
         BatchSource::Dir { cos_folder, .. } => cos_folder.len(),
         BatchSource::List(_) => 0,
     };
-    let items = source.items(opts.follow_symlinks, opts.filter.clone());
+    let items = source.items(
+        opts.follow_symlinks,
+        opts.filter.clone(),
+        opts.sync.is_some(),
+    );
     let (hash_tx, hash_rx) = mpsc::sync_channel::<HashJob>(opts.lookahead);
     let (order_tx, order_rx) = queue::<Slot>(opts.lookahead);
     let (msg_tx, msg_rx) = mpsc::channel::<Msg>();

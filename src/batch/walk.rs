@@ -27,7 +27,8 @@ pub(crate) enum Item {
     /// `mirror`: it is empty, to mirror as a folder (not the root `/`, and the filter selects
     /// it). `subfolders`: the names of its sub-directories the walk expects to enter, in walk
     /// order (real directories the filter does not prune and whose cos folder is valid; a
-    /// link to a directory is entered but not named here).
+    /// link to a directory is entered but not named here); empty unless the walk was asked to
+    /// name them.
     Enter {
         local: PathBuf,
         cos_folder: String,
@@ -51,11 +52,19 @@ pub(crate) enum Item {
 pub(crate) type Items = Box<dyn Iterator<Item = Item> + Send>;
 
 impl BatchSource {
-    /// The items, lazily.
-    pub(crate) fn items(self, follow_symlinks: bool, filter: Filter) -> Items {
+    /// The items, lazily. `name_subfolders`: each [`Item::Enter`] names the sub-directories
+    /// the walk will enter (a sync lists them ahead); else its `subfolders` stays empty.
+    pub(crate) fn items(
+        self,
+        follow_symlinks: bool,
+        filter: Filter,
+        name_subfolders: bool,
+    ) -> Items {
         match self {
             BatchSource::Dir { local, cos_folder } => {
-                Box::new(Walk::new(local, cos_folder, follow_symlinks, filter))
+                let mut walk = Walk::new(local, cos_folder, follow_symlinks, filter);
+                walk.name_subfolders = name_subfolders;
+                Box::new(walk)
             }
             BatchSource::List(pairs) => Box::new(pairs.map(
                 |(local, cos_path)| match validate_file(&cos_path) {
@@ -94,6 +103,8 @@ pub(crate) struct Walk {
     filter: Filter,
     /// An empty directory entered: its [`Item::Leave`] is due next.
     leave_due: bool,
+    /// Fill [`Item::Enter`]'s `subfolders` (only a sync uses them).
+    name_subfolders: bool,
 }
 
 impl Walk {
@@ -105,6 +116,7 @@ impl Walk {
             follow,
             filter,
             leave_due: false,
+            name_subfolders: false,
         }
     }
 
@@ -150,6 +162,9 @@ impl Walk {
     /// The names of the directories among `names` (entries of the folder `cos`) that the walk
     /// will enter, as far as their type from the directory read tells.
     fn subfolders(&self, names: &[Entry], cos: &str) -> Vec<String> {
+        if !self.name_subfolders {
+            return Vec::new();
+        }
         let dirs = names.iter().filter(|(_, t)| t.is_some_and(|t| t.is_dir()));
         dirs.filter_map(|(name, _)| {
             let name = name.to_str()?;
