@@ -3,7 +3,6 @@
 //! ways), unless the test's rule holds it (no answer until [`Front::release`], at most
 //! [`HOLD_MAX`]) or answers it itself. It records every request it received. Bounded: it
 //! accepts for at most [`LIFETIME`], and every read waits at most [`IO_TIMEOUT`].
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -27,7 +26,6 @@ pub enum Action {
 /// A request as the front saw it.
 #[derive(Clone, Debug)]
 pub struct Seen {
-    pub method: String,
     /// The request target as sent (path and query, percent-encoded).
     pub target: String,
 }
@@ -131,10 +129,13 @@ fn serve(conn: TcpStream, st: &State) -> std::io::Result<()> {
     if head.is_empty() {
         return Ok(()); // closed before a request (a connect that was interrupted)
     }
-    let mut words = head.first().map_or("", String::as_str).split_whitespace();
+    let request_line = head.first().map_or("", String::as_str);
     let seen = Seen {
-        method: words.next().unwrap_or("").to_string(),
-        target: words.next().unwrap_or("").to_string(),
+        target: request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_string(),
     };
     st.seen.lock().unwrap().push(seen.clone());
     let mut conn = conn;
