@@ -154,6 +154,10 @@ fn wait_writable(stream: &TcpStream, left: Duration) -> io::Result<bool> {
     }
 }
 
+/// Never blocks (the deadline is ours to keep) and never raises SIGPIPE in a C program that
+/// did not ignore it.
+const SEND_FLAGS: SendFlags = SendFlags::DONTWAIT.union(SendFlags::NOSIGNAL);
+
 /// Sends `parts` one after the other (one `sendmsg` each time the socket has room), bounded by
 /// the stall timeout (restarted by every byte the socket takes) and the request's budget.
 fn send_all(
@@ -172,8 +176,12 @@ fn send_all(
             Some(k) => (&[][..], &parts[1][k..]),
         };
         let iov = [IoSlice::new(first), IoSlice::new(second)];
-        let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
-        match sendmsg(stream, &iov, &mut SendAncillaryBuffer::default(), flags) {
+        match sendmsg(
+            stream,
+            &iov,
+            &mut SendAncillaryBuffer::default(),
+            SEND_FLAGS,
+        ) {
             Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
             Ok(n) => {
                 sent += n;
