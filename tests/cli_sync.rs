@@ -577,3 +577,65 @@ fn usage_errors_of_the_sync_options_exit_2_with_a_sentence() {
         "a usage error or a dry run sent a request"
     );
 }
+
+/// The bytes a CLI run read (`rchar` of /proc: files and sockets), with its exit code and
+/// output: the run goes through `sh`, which reads its own counts once the CLI is reaped (a
+/// reaped child's counts are added to its parent's).
+fn run_counting_reads(emu: &Emu, args: &[&str]) -> (i32, u64, String) {
+    let exe = c_harness::build(CLI, Variant::Static);
+    let script = r#""$0" "$@"; rc=$?; grep '^rchar:' /proc/$$/io >&2; exit $rc"#;
+    let mut cmd = std::process::Command::new("sh");
+    cmd.envs(emu.env())
+        .arg("-c")
+        .arg(script)
+        .arg(&exe)
+        .args(args);
+    let out = c_harness::output_within(&mut cmd, Duration::from_secs(120));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let rchar = err
+        .lines()
+        .find_map(|l| l.strip_prefix("rchar:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no rchar line:\n{err}"));
+    (out.status.code().unwrap_or(-1), rchar, err)
+}
+
+/// Issue 13: a changed large file among unchanged ones is hashed once — the digest that found
+/// it changed is the one its upload sends — so the rerun reads it twice (that hash, then its
+/// slices), not three times; an unchanged one is read once (the hash) and not sent.
+#[test]
+fn a_changed_large_file_is_hashed_once() {
+    const BIG: u64 = 24 << 20; // sliced (above the simple-upload threshold)
+    let emu = enforcing();
+    let root = sample("read-once");
+    let mut big = content(BIG, 9);
+    write_file(&root, "big.bin", &big);
+    let arg = root.display().to_string();
+    let sync = ["-r", "--sync", "--quiet", &arg, "/dst/"];
+    let (code, first, err) = run_counting_reads(&emu, &sync);
+    assert_eq!(code, 0, "{err}");
+    assert!(first >= 2 * BIG, "first upload read {first} B");
+    let small = 256 << 10; // the rest of the tree (8 KiB), answers, the loader: 17 KiB here
+    let (code, unchanged, err) = run_counting_reads(&emu, &sync);
+    assert_eq!(code, 0, "{err}");
+    let once = BIG;
+    assert!(
+        (once..once + small).contains(&unchanged),
+        "an unchanged rerun read {unchanged} B for a {BIG} B file"
+    );
+    big[BIG as usize / 2] ^= 0xff; // same size: only the SHA-1 tells
+    write_file(&root, "big.bin", &big);
+    emu.emu.clear_log();
+    let (code, changed, err) = run_counting_reads(&emu, &sync);
+    assert_eq!(code, 0, "{err}");
+    let twice = 2 * BIG;
+    assert!(
+        (twice..twice + small).contains(&changed),
+        "a rerun with the file changed read {changed} B for a {BIG} B file (3 × is {})",
+        3 * BIG
+    );
+    assert_same(&emu, &root, "big.bin");
+    let ops = ops(&emu);
+    assert_eq!(ops.get("upload"), None, "{ops:?}");
+    assert_eq!(ops.get("upload_slice_finish"), Some(&1), "{ops:?}");
+}
