@@ -28,6 +28,8 @@ pub struct Row {
     pub connections: Option<u64>,
     /// Requests by op, or what else the row needs to say.
     pub detail: String,
+    /// Bytes the measured child read (`rchar`: files and sockets).
+    pub read_bytes: Option<u64>,
 }
 
 impl Row {
@@ -53,7 +55,7 @@ impl Row {
 /// A section of the report: its title and its rows (name, label), in order.
 type Section = (&'static str, &'static [(&'static str, &'static str)]);
 
-const SECTIONS: [Section; 6] = [
+const SECTIONS: [Section; 7] = [
     (
         "1000 × 16 KiB files in 10 folders",
         &[
@@ -117,6 +119,16 @@ const SECTIONS: [Section; 6] = [
             (
                 "sync_rerun_cli",
                 "sync rerun, nothing changed (`cosv4-upload -r --sync`)",
+            ),
+        ],
+    ),
+    (
+        "Sync with one changed 1 GiB file among 100 unchanged ones (`cosv4-upload -r`, same-size edit)",
+        &[
+            ("sync_big_full", "full upload (`cosv4-upload -r`)"),
+            (
+                "sync_big_changed",
+                "sync rerun after the edit (`cosv4-upload -r --sync`)",
             ),
         ],
     ),
@@ -336,6 +348,20 @@ fn ratios(out: &mut String, rows: &[Row]) {
         let ups = stat(rows, rerun).and_then(|s| s.last.upload_requests);
         let what = format!("10 000 unchanged files: upload requests of the rerun ({who})");
         check(out, &what, ups.map(|u| u as f64), 0.0, true);
+    }
+    if let Some(changed) = stat(rows, "sync_big_changed") {
+        let read = changed
+            .last
+            .read_bytes
+            .map(|b| b as f64 / (1u64 << 30) as f64);
+        let what = "changed 1 GiB file: bytes the sync rerun read / its size (hashed once: 2)";
+        check(out, what, read, 2.01, true);
+        if let Some(r) = ratio(Some(changed.secs), secs("sync_big_full")) {
+            let _ = writeln!(
+                out,
+                "| (info) changed 1 GiB file: sync rerun / full upload, time | {r:.3} | | |"
+            );
+        }
     }
     for name in ["conns_stat", "conns_upload", "conns_batch"] {
         if let Some(s) = stat(rows, name) {

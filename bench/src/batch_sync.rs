@@ -73,6 +73,73 @@ pub fn sync(ctx: &mut Ctx) {
     if cli.is_none() && ctx.cli_r().is_some() {
         ctx.note("CLI sync rows skipped: the CLI's --help has no --sync".into());
     }
+    if let Some(cli) = cli {
+        changed_big(ctx, cli);
+    }
+}
+
+/// The big file of [`changed_big`].
+const BIG: u64 = 1 << 30;
+
+/// A changed 1 GiB file among 100 unchanged small ones, through the CLI against the emulator
+/// child (slices discarded, their SHA-1 kept for the listing): the full upload, then a sync
+/// rerun after an edit that keeps the size, so that only the SHA-1 can tell (each full upload
+/// after an edit too). Hashed once, the
+/// rerun reads the big file twice (the hash that finds it changed, then its slices) — as the
+/// full upload does; a second hash would make it three times.
+fn changed_big(ctx: &mut Ctx, cli: &Cli) {
+    eprintln!("-- sync with one changed 1 GiB file");
+    if let Err(e) = crate::files::room_for(BIG, ctx.work, ctx.work) {
+        ctx.note(format!("changed 1 GiB file rows skipped: {e}"));
+        return;
+    }
+    let dir = TempDir::new(ctx.work, "sync-big");
+    let tree = Tree::create(&dir.0, 100, 100, KIB).map_err(|e| e.to_string());
+    let big = dir.0.join("big.bin");
+    let made = tree.and_then(|t| {
+        crate::files::create_seeded(&big, BIG, 7).map_err(|e| format!("{}: {e}", big.display()))?;
+        Ok(t)
+    });
+    let tree = match made {
+        Ok(t) => t,
+        Err(e) => return ctx.note(format!("changed 1 GiB file rows skipped: {e}")),
+    };
+    let url = ctx.emu.base_url.clone();
+    for run in 1..=ctx.runs {
+        let folder = format!("/sync-big-{run}/");
+        let measure = |name, extra: &[&str]| {
+            let srv0 = ctx.emu.cpu_seconds();
+            let p = cli.batch(&url, extra, &tree.root, &folder)?;
+            let m = [p.secs, p.cpu_s, ctx.emu.cpu_seconds() - srv0];
+            let mut row = Row::timed(name, run, tree.count as u64 + 1, tree.bytes() + BIG, m);
+            row.read_bytes = p.read_bytes;
+            row.detail = p.read_bytes.map_or("bytes read: not measured".into(), |b| {
+                format!("read {:.3} GiB", b as f64 / BIG as f64)
+            });
+            Ok(row)
+        };
+        // Content never sent before in each measurement: the emulator would take a file it
+        // already holds (any path) as an instant upload.
+        let full = flip_byte(&big, run as u64).and_then(|_| measure("sync_big_full", &[]));
+        let edited = flip_byte(&big, BIG / 2 + run as u64);
+        let changed = edited.and_then(|_| measure("sync_big_changed", &["--sync"]));
+        ctx.keep(full.map_err(|e: String| format!("sync_big_full run {run}: {e}")));
+        ctx.keep(changed.map_err(|e| format!("sync_big_changed run {run}: {e}")));
+    }
+}
+
+/// Inverts the byte at `at` in place (the file keeps its size).
+fn flip_byte(path: &std::path::Path, at: u64) -> Result<(), String> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut b = [0u8];
+    f.read_exact_at(&mut b, at)
+        .and_then(|_| f.write_all_at(&[!b[0]], at))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The destination folder (each emulator holds one tree).

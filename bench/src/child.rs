@@ -47,6 +47,9 @@ pub struct ProcRun {
     pub cpu_s: f64,
     /// Its peak resident set.
     pub rss_kib: u64,
+    /// Bytes it read through system calls (`rchar` of /proc: files and sockets alike), read
+    /// from its zombie before it is reaped; `None` where /proc could not say.
+    pub read_bytes: Option<u64>,
 }
 
 /// Runs `cmd` (program, arguments, environment changes; stdin and stdout are closed) to its
@@ -92,11 +95,13 @@ pub fn run_measured(cmd: &Command) -> Result<ProcRun, String> {
         secs,
         cpu_s: cpu,
         rss_kib: rss,
+        read_bytes: f.get(4).and_then(|v| v.parse().ok()),
     })
 }
 
 /// `cosv4-bench --measure PROGRAM ARGS...`: runs PROGRAM (stdin and stdout closed, stderr
-/// inherited), reaps it with wait4 and prints `SECONDS CPU_SECONDS MAXRSS_KIB WAIT_STATUS`.
+/// inherited), reaps it with wait4 and prints `SECONDS CPU_SECONDS MAXRSS_KIB WAIT_STATUS
+/// RCHAR` (RCHAR `-` when /proc did not say).
 pub fn measure_main(args: &[OsString]) -> i32 {
     let Some((program, rest)) = args.split_first() else {
         eprintln!("--measure needs a program");
@@ -110,12 +115,16 @@ pub fn measure_main(args: &[OsString]) -> i32 {
         .spawn();
     let r = child
         .map_err(|e| format!("{program:?}: {e}"))
-        .and_then(wait4);
+        .and_then(|c| {
+            let rchar = exited_reads(&c);
+            wait4(c).map(|w| (w, rchar))
+        });
     match r {
-        Ok((status, ru)) => {
+        Ok(((status, ru), rchar)) => {
             let secs = t0.elapsed().as_secs_f64();
             let cpu = tv(ru.ru_utime) + tv(ru.ru_stime);
-            println!("{secs:.6} {cpu:.6} {} {status}", ru.ru_maxrss);
+            let rchar = rchar.map_or("-".into(), |n| n.to_string());
+            println!("{secs:.6} {cpu:.6} {} {status} {rchar}", ru.ru_maxrss);
             0
         }
         Err(e) => {
@@ -123,6 +132,29 @@ pub fn measure_main(args: &[OsString]) -> i32 {
             1
         }
     }
+}
+
+/// Waits for `child` to end without reaping it (waitid with WNOWAIT) and reads the bytes it
+/// read from its /proc entry, which a zombie keeps (the counts of its own reaped children
+/// included).
+fn exited_reads(child: &Child) -> Option<u64> {
+    // SAFETY: siginfo_t is plain data; all-zero is a valid value.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    loop {
+        let (id, flags) = (child.id() as libc::id_t, libc::WEXITED | libc::WNOWAIT);
+        // SAFETY: the pid is our unreaped child; `info` is a valid out-parameter.
+        let r = unsafe { libc::waitid(libc::P_PID, id, &mut info, flags) };
+        if r == 0 {
+            break;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
+        }
+    }
+    let io = std::fs::read_to_string(format!("/proc/{}/io", child.id())).ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar:"))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 /// Reaps `child` with wait4: its wait status and rusage.
