@@ -170,6 +170,12 @@ pub fn small_files(ctx: &mut Ctx) {
     for run in 1..=ctx.runs {
         eprintln!("-- 1000 × 16 KiB run {run}/{}", ctx.runs);
         ctx.keep(small_raw(ctx.emu, &tree, run));
+        // What a client must do beyond the raw sender's work: read and hash every file.
+        let local = runs::measured(None, || {
+            let paths = (0..tree.count).map(|i| tree.root.join(tree.rel_path(i)));
+            limits::sha_small_files(paths).map_err(|e| e.to_string())
+        });
+        ctx.keep(local.map(|(_, m)| Row::timed("small_sha", run, counts.0, counts.1, m)));
         let folder = format!("/small-api-r{run}/");
         let all = |o: &BatchOutcome| o.failed == 0 && o.uploaded == tree.count as u64;
         let r = api_batch(
