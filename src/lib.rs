@@ -46,6 +46,7 @@ pub mod path;
 pub mod progress;
 mod retry;
 pub mod sign;
+mod thread;
 mod transport;
 pub mod upload;
 pub mod wire;

@@ -19,6 +19,7 @@
 use super::remote::{self, RemoteFolder};
 use crate::cancel::{CancelToken, HookGuard};
 use crate::error::{Error, ErrorKind, Result};
+use crate::thread;
 use crate::transport::Api;
 use crate::upload::RequestLimit;
 use std::collections::VecDeque;
@@ -154,7 +155,7 @@ impl<'scope, 'env> Ahead<'scope, 'env> {
             let rx = Arc::new(Mutex::new(rx));
             for _ in 0..LISTINGS_AHEAD {
                 let (rx, stop) = (rx.clone(), stop.clone());
-                scope.spawn(move || fetch_all(lister, &stop, &rx));
+                thread::spawn(scope, "cosv4-list", move || fetch_all(lister, &stop, &rx));
             }
             tx
         })

@@ -15,6 +15,7 @@ use crate::cancel::CancelToken;
 use crate::config::MAX_WORKERS;
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::{validate_bucket, validate_folder};
+use crate::thread;
 use crate::transport::Api;
 use crate::upload::{self, FileSource, Handoff, Prepared, Progress, RequestLimit, UploadOptions};
 use std::ops::ControlFlow;
@@ -113,17 +114,19 @@ pub(crate) fn run(
         let hashing: Vec<_> = (0..opts.hashers)
             .map(|_| {
                 let (stage, rx) = (stage.clone(), hash_rx.clone());
-                scope.spawn(move || stage.hash_all(&rx))
+                thread::spawn(scope, "cosv4-hash", move || stage.hash_all(&rx))
             })
             .collect();
         drop(hash_rx);
-        let walk = scope.spawn(move || stage.run(items, hash_tx, order_tx));
+        let walk = thread::spawn(scope, "cosv4-walk", move || {
+            stage.run(items, hash_tx, order_tx)
+        });
         // The senders own the takers: when the last one ends, the walk's next hand-over
         // fails and it stops (and the hashers run out of files).
         let sending: Vec<_> = (0..opts.jobs)
             .map(|_| {
                 let (rx, out, s) = (order_rx.clone(), outbox(&msg_tx), &senders);
-                scope.spawn(move || send_all(s, rx, out))
+                thread::spawn(scope, "cosv4-send", move || send_all(s, rx, out))
             })
             .collect();
         drop(order_rx);
@@ -140,7 +143,7 @@ pub(crate) fn run(
         };
         let (sync, failed) = (opts.sync, &failed);
         let collector = std::thread::current();
-        scope.spawn(move || {
+        thread::spawn(scope, "cosv4-finish", move || {
             let found = walk.join().unwrap_or_default();
             hashing.into_iter().for_each(|h| drop(h.join()));
             sending.into_iter().for_each(|s| drop(s.join()));

@@ -13,6 +13,7 @@ use super::source::RangeReader;
 use super::Job;
 use crate::error::{Error, ErrorKind, Result};
 use crate::retry::with_retries;
+use crate::thread;
 use crate::wire::envelope::int_field;
 use crate::wire::Form;
 use std::panic::AssertUnwindSafe;
@@ -54,7 +55,9 @@ pub(crate) fn send(
         for _ in 0..workers.min(pending.len()) {
             let tx = tx.clone();
             let next = &next;
-            scope.spawn(move || worker(job, session, plan, pending, next, tx));
+            thread::spawn(scope, "cosv4-slice", move || {
+                worker(job, session, plan, pending, next, tx)
+            });
         }
         drop(tx);
         loop {
