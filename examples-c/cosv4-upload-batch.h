@@ -42,17 +42,15 @@ static void batch_clear_line(batch_state *s) {
 /* files 12/40  3.4 MiB / 10.0 MiB  1.2 MiB/s  ETA 0m05s ("40+" while the walk goes on) */
 static void batch_draw(batch_state *s) {
     const cosv4_batch_progress *p = &s->last;
-    double elapsed = now_s() - s->start;
-    double rate = elapsed > 0 ? (double)p->bytes_done / elapsed : 0;
     char done[32], known[32], speed[32];
     human((double)p->bytes_done, done, sizeof done);
     human((double)p->bytes_known, known, sizeof known);
-    human(rate, speed, sizeof speed);
+    human((double)p->bytes_per_second, speed, sizeof speed); /* the last 5 s, from the library */
     fprintf(stderr, "\rfiles %" PRIu64 "/%" PRIu64 "%s  %s / %s  %s/s", p->files_done,
             p->files_known, p->walk_done ? "" : "+", done, known, speed);
-    if (p->walk_done && rate > 0 && p->bytes_known > p->bytes_done) {
-        double eta = (double)(p->bytes_known - p->bytes_done) / rate;
-        fprintf(stderr, "  ETA %dm%02ds", (int)eta / 60, (int)eta % 60);
+    if (p->eta_ms > 0) {
+        int64_t eta = p->eta_ms / 1000;
+        fprintf(stderr, "  ETA %dm%02ds", (int)(eta / 60), (int)(eta % 60));
     }
     fputs("\x1b[K", stderr);
     fflush(stderr);

@@ -686,6 +686,22 @@ typedef struct cosv4_batch_progress {
    * True once the walk of the local directory is over.
    */
   bool walk_done;
+  /**
+   * Milliseconds since the batch started.
+   */
+  uint64_t elapsed_ms;
+  /**
+   * How fast bytes_done grew over the last 5 seconds, in bytes per second (files a sync
+   * found unchanged count as done at once). While a progress callback is set, reports come
+   * at least every second, so a stall shows as a falling rate.
+   */
+  uint64_t bytes_per_second;
+  /**
+   * Milliseconds left at that rate for the bytes of the files not yet done (failed and
+   * skipped files' bytes left out); -1 while the walk goes on (the total is not known) or
+   * while nothing moves; 0 at the end.
+   */
+  int64_t eta_ms;
 } cosv4_batch_progress;
 
 /**

@@ -243,6 +243,9 @@ class _CBatchProgress(ctypes.Structure):
         ("bytes_done", ctypes.c_uint64),
         ("bytes_known", ctypes.c_uint64),
         ("walk_done", ctypes.c_bool),
+        ("elapsed_ms", ctypes.c_uint64),
+        ("bytes_per_second", ctypes.c_uint64),
+        ("eta_ms", ctypes.c_int64),
     ]
 
 
@@ -825,6 +828,9 @@ class BatchProgress:
     bytes_done: int  # bytes of uploaded files and confirmed bytes of files in flight
     bytes_known: int  # bytes of the files found so far
     walk_done: bool  # the walk of the local directory is over
+    elapsed_ms: int = 0  # since the batch started
+    bytes_per_second: int = 0  # how fast bytes_done grew over the last 5 s
+    eta_ms: Optional[int] = None  # time left at that rate; None while unknown, 0 at the end
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1937,7 +1943,8 @@ def _download_event(p: _CDownloadProgress) -> DownloadProgress:
 
 def _batch_progress_event(p: _CBatchProgress) -> BatchProgress:
     return BatchProgress(p.files_done, p.files_known, p.bytes_done, p.bytes_known,
-                         bool(p.walk_done))
+                         bool(p.walk_done), p.elapsed_ms, p.bytes_per_second,
+                         None if p.eta_ms < 0 else p.eta_ms)
 
 
 def _batch_file_event(e: _CBatchFileEvent) -> BatchFileEvent:

@@ -71,7 +71,12 @@ fn mirrors_a_tree_exactly_creating_each_folder_once() {
         match ev {
             BatchEvent::Started { .. } => started += 1,
             BatchEvent::Done(_) => done += 1,
-            BatchEvent::Progress(p) => last = **p,
+            BatchEvent::Progress(p) => {
+                assert!(p.elapsed >= last.elapsed, "{p:?} after {last:?}");
+                // No time left is promised before the total is known.
+                assert!(p.walk_done || p.eta.is_none(), "{p:?}");
+                last = **p;
+            }
             other => panic!("unexpected {other:?}"),
         }
         ControlFlow::Continue(())
@@ -92,6 +97,14 @@ fn mirrors_a_tree_exactly_creating_each_folder_once() {
     assert!(last.walk_done && last.files_done == 10 && last.files_known == 10);
     let total: u64 = files.iter().map(|(_, d)| d.len() as u64).sum();
     assert_eq!((last.bytes_done, last.bytes_known), (total, total));
+    // The last report: nothing left, a rate (every byte went within the rate's window).
+    assert_eq!(last.eta, Some(Duration::ZERO), "{last:?}");
+    assert!(last.elapsed > Duration::ZERO && last.elapsed <= out.elapsed);
+    let average = total as f64 / last.elapsed.as_secs_f64();
+    assert!(
+        (last.bytes_per_second as f64) >= 0.9 * average,
+        "{last:?}: average {average:.0} B/s"
+    );
     assert_exact(&emu, "/dst/", &files);
     match status_of(&out, "/dst/sub/big.bin") {
         FileStatus::Uploaded(o) => assert_eq!(o.method, Method::Slices),
@@ -458,4 +471,53 @@ fn every_request_of_the_batch_holds_one_of_max_requests() {
         "{} connections for a bound of 2 requests",
         stats.connections_accepted
     );
+}
+
+/// While nothing moves (a finish the service takes 2.5 s to answer), a handler still gets a
+/// report every second or so: the elapsed time grows, the rate is given, and the time left
+/// is known (the walk is over) until the rate falls to nothing.
+#[test]
+fn progress_reports_keep_coming_while_nothing_moves() {
+    let emu = common::emulator_with(|c| {
+        c.implicit_folders = false;
+        c.finish_delay_ms = 2500;
+    });
+    let client = client(&emu);
+    let dir = TempDir::new();
+    write(&dir.0, "big.bin", &content(9 * MIB, 7)); // sliced, as in `tree`
+    let mut reports: Vec<(Instant, BatchProgress)> = Vec::new();
+    let mut handler = |ev: &BatchEvent<'_>| {
+        if let BatchEvent::Progress(p) = ev {
+            reports.push((Instant::now(), **p));
+        }
+        ControlFlow::Continue(())
+    };
+    let out = client
+        .upload_batch(
+            BUCKET,
+            dir_source(&dir.0, "/hb/"),
+            &BatchOptions::default(),
+            Some(&mut handler),
+        )
+        .unwrap();
+    assert_eq!((out.uploaded, out.failed), (1, 0));
+    // The reports while the finish waits: every slice confirmed, the file not yet done.
+    let waiting: Vec<&(Instant, BatchProgress)> = reports
+        .iter()
+        .filter(|(_, p)| p.bytes_done == 9 * MIB && p.files_done == 0)
+        .collect();
+    assert!(
+        waiting.len() >= 2,
+        "{} reports during a 2.5 s wait: {reports:#?}",
+        waiting.len()
+    );
+    for pair in waiting.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(gap < Duration::from_secs(2), "{gap:?} without a report");
+        assert!(pair[1].1.elapsed > pair[0].1.elapsed);
+    }
+    let (_, first) = waiting[0];
+    assert!(first.walk_done && first.bytes_per_second > 0, "{first:?}");
+    assert!(first.eta.is_some(), "{first:?}");
+    assert_eq!(reports.last().unwrap().1.eta, Some(Duration::ZERO));
 }

@@ -511,6 +511,14 @@ class BatchTest(FolderRuleTest):
         self.assertGreaterEqual(result.elapsed_ms, max(f.elapsed_ms for f in result.files))
         if progress:
             self.assertTrue(all(isinstance(p, cosv4.BatchProgress) for p in progress))
+            # No time left is promised before the total is known; the last report has none.
+            self.assertTrue(all(p.eta_ms is None for p in progress if not p.walk_done))
+            last = progress[-1]
+            self.assertEqual(last.eta_ms, 0)
+            self.assertGreater(last.bytes_per_second, 0)
+            self.assertLessEqual(last.elapsed_ms, result.elapsed_ms)
+            elapsed = [p.elapsed_ms for p in progress]
+            self.assertEqual(elapsed, sorted(elapsed))
 
         # An existing object with other content fails that file only (overwrite=False).
         with open(os.path.join(root, "a.txt"), "wb") as f:

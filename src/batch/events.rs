@@ -10,7 +10,7 @@
 use super::{BatchEvent, BatchHandler, BatchOutcome, BatchProgress, FileResult, FileStatus, Keep};
 use crate::cancel::CancelToken;
 use crate::error::Error;
-use crate::progress::Reporter;
+use crate::progress::{self, Rate, Reporter};
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 /// While messages keep coming, the calling thread handles them in gathers at most this often:
 /// an event reaches the handler at most this late.
 const GATHER: Duration = Duration::from_millis(5);
+/// With a handler, a progress report at least this often, even when nothing moves (the rate
+/// falls, the elapsed time grows).
+const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// What the stages tell the calling thread.
 pub(super) enum Msg {
@@ -108,11 +111,13 @@ struct Inbox {
     woke: Option<Instant>,
     /// The thread has just slept after one.
     gathered: bool,
+    /// Longest wait for a message when no report is due: [`HEARTBEAT`] with a handler.
+    idle: Duration,
 }
 
 enum Next {
     Msg(Msg),
-    /// The progress report is due.
+    /// The progress report is due, or the heartbeat.
     Due,
     /// Every stage is over.
     Over,
@@ -140,9 +145,7 @@ impl Inbox {
                 continue;
             }
             self.gathered = false;
-            let wait = due.map_or(Duration::from_secs(3600), |at| {
-                at.saturating_duration_since(Instant::now())
-            });
+            let wait = due.map_or(self.idle, |at| at.saturating_duration_since(Instant::now()));
             return match self.rx.recv_timeout(wait) {
                 Ok(msg) => {
                     self.woke = Some(Instant::now());
@@ -200,11 +203,22 @@ pub(super) fn collect(
         rx,
         woke: None,
         gathered: false,
+        idle: if has_handler {
+            HEARTBEAT
+        } else {
+            Duration::from_secs(3600)
+        },
+    };
+    let mut pace = Pace {
+        rate: Rate::new(started, 0),
+        started,
+        dropped: 0,
     };
     loop {
         let msg = match inbox.next(reporter.due()) {
             Next::Msg(msg) => msg,
             Next::Due => {
+                reporter.update(|p| pace.stamp(p));
                 if out.stopped.is_none() {
                     if let Err(e) = reporter.tick() {
                         stop(&mut out, e);
@@ -247,6 +261,9 @@ pub(super) fn collect(
                     result.status,
                     FileStatus::Uploaded(_) | FileStatus::Unchanged | FileStatus::WouldUpload
                 );
+                if !done {
+                    pace.dropped += result.bytes;
+                }
                 reporter.update(|p| {
                     p.files_done += 1;
                     let add = if done { result.bytes } else { 0 };
@@ -273,7 +290,7 @@ pub(super) fn collect(
                 flow
             }
         };
-        reporter.update(|p| p.elapsed = started.elapsed());
+        reporter.update(|p| pace.stamp(p));
         if flow.is_break() {
             stop(
                 &mut out,
@@ -287,8 +304,30 @@ pub(super) fn collect(
         }
     }
     if out.stopped.is_none() && !halt.is_cancelled() {
-        reporter.update(|p| p.elapsed = started.elapsed());
+        reporter.update(|p| pace.stamp(p));
         let _ = reporter.emit(); // the final aggregate; a stop asked now is moot
     }
     out
+}
+
+/// The batch's pace: the elapsed time, the rate and the time left of each report.
+struct Pace {
+    rate: Rate,
+    started: Instant,
+    /// Bytes of files found that will never be done (failed, skipped).
+    dropped: u64,
+}
+
+impl Pace {
+    fn stamp(&mut self, p: &mut BatchProgress) {
+        let now = Instant::now();
+        p.elapsed = now.saturating_duration_since(self.started);
+        p.bytes_per_second = self.rate.sample(now, p.bytes_done);
+        let left = p.bytes_known.saturating_sub(p.bytes_done + self.dropped);
+        p.eta = if p.walk_done {
+            progress::eta(left, p.bytes_per_second)
+        } else {
+            None
+        };
+    }
 }

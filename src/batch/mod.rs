@@ -247,7 +247,16 @@ pub struct BatchProgress {
     pub bytes_done: u64,
     /// Bytes of the files found so far.
     pub bytes_known: u64,
+    /// Since the batch started.
     pub elapsed: Duration,
+    /// How fast `bytes_done` grew over the last seconds ([`crate::progress::Rate::WINDOW`]),
+    /// in bytes per second (files a sync found unchanged count as done at once). Reports come
+    /// at least every second while a handler listens, so a stall shows as a falling rate.
+    pub bytes_per_second: u64,
+    /// The time left at that rate for the bytes of the files not yet done (failed and skipped
+    /// files' bytes left out): `None` while the walk goes on (the total is not known) or
+    /// while nothing moves; zero at the end.
+    pub eta: Option<Duration>,
 }
 
 /// An event of a batch, delivered on the calling thread.

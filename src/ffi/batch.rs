@@ -2,7 +2,7 @@
 //! `cosv4_client_upload_dir` (the result object is in [`super::batch_result`], the list form
 //! in [`super::batch_list`]).
 
-use super::batch_result::{cosv4_batch_result, item_of, path_cstring, result_of};
+use super::batch_result::{cosv4_batch_result, duration_ms, item_of, path_cstring, result_of};
 use super::progress::{failure_of, refuse_inside_callback, CallbackSlot};
 use super::{arg_bytes, arg_str, create, modify, non_null, set_flag, set_value};
 use super::{cosv4_cancel_token, cosv4_client, cosv4_error, cosv4_result, run_with_error};
@@ -45,6 +45,16 @@ pub struct cosv4_batch_progress {
     pub bytes_known: u64,
     /// True once the walk of the local directory is over.
     pub walk_done: bool,
+    /// Milliseconds since the batch started.
+    pub elapsed_ms: u64,
+    /// How fast bytes_done grew over the last 5 seconds, in bytes per second (files a sync
+    /// found unchanged count as done at once). While a progress callback is set, reports come
+    /// at least every second, so a stall shows as a falling rate.
+    pub bytes_per_second: u64,
+    /// Milliseconds left at that rate for the bytes of the files not yet done (failed and
+    /// skipped files' bytes left out); -1 while the walk goes on (the total is not known) or
+    /// while nothing moves; 0 at the end.
+    pub eta_ms: i64,
 }
 
 /// One item of a batch starting or ending. The strings are valid only during the callback
@@ -264,6 +274,11 @@ fn progress_event(p: &BatchProgress) -> cosv4_batch_progress {
         bytes_done: p.bytes_done,
         bytes_known: p.bytes_known,
         walk_done: p.walk_done,
+        elapsed_ms: duration_ms(p.elapsed),
+        bytes_per_second: p.bytes_per_second,
+        eta_ms: p
+            .eta
+            .map_or(-1, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
     }
 }
 

@@ -97,7 +97,7 @@ pub(crate) fn item_of(f: &FileResult) -> Item {
 const NO_ERROR: cosv4_result = cosv4_result::Ok;
 
 /// Whole milliseconds, saturating.
-fn duration_ms(d: Duration) -> u64 {
+pub(super) fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 

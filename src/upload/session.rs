@@ -92,6 +92,8 @@ fn upload_with(
     *sending = true;
     let sent = window::send(job, &session, plan, &pending, workers, reporter)?;
     *sending = false;
+    // Every slice is confirmed: say so before the finish, which may take a while.
+    reporter.flush()?;
     retries += sent.retries;
 
     job.source.check_unchanged()?;

@@ -11,6 +11,8 @@ typedef struct {
     int64_t last_cos_code;  /* of the last FAILED event */
     uint32_t last_http_status;
     int monotonic, walk_done_seen;
+    uint64_t last_elapsed_ms;
+    int64_t last_eta_ms;
     int32_t stop_with;      /* returned at the first DONE event when nonzero */
     int try_nested;         /* call cosv4_client_upload_dir from the callback */
     cosv4_result nested_rc;
@@ -21,7 +23,12 @@ static int32_t on_progress(void *userdata, const cosv4_batch_progress *p) {
     state *s = (state *)userdata;
     if (p->bytes_done < s->last_done) s->monotonic = 0;
     if (p->files_done > p->files_known) s->monotonic = 0;
+    if (p->elapsed_ms < s->last_elapsed_ms) s->monotonic = 0;
+    if (!p->walk_done && p->eta_ms != -1) s->monotonic = 0; /* no time left before the total */
+    if (p->eta_ms < -1) s->monotonic = 0;
     s->last_done = p->bytes_done;
+    s->last_elapsed_ms = p->elapsed_ms;
+    s->last_eta_ms = p->eta_ms;
     if (p->walk_done) s->walk_done_seen = 1;
     s->progress_events++;
     return 0;
@@ -142,6 +149,8 @@ int main(void) {
     CHECK(s.started == 3 && s.done == 4 && s.failed == 0);
     CHECK(s.bytes_sent == cosv4_batch_result_bytes_sent(res));
     CHECK(s.monotonic);
+    CHECK(s.last_eta_ms == 0); /* the last report: nothing left */
+    CHECK(s.last_elapsed_ms <= cosv4_batch_result_total_elapsed_ms(res));
     size_t n = cosv4_batch_result_count(res);
     int seen_folder = 0, seen_big = 0;
     for (size_t i = 0; i < n; i++) {
