@@ -97,14 +97,17 @@ fn mirrors_a_tree_exactly_creating_each_folder_once() {
     assert!(last.walk_done && last.files_done == 10 && last.files_known == 10);
     let total: u64 = files.iter().map(|(_, d)| d.len() as u64).sum();
     assert_eq!((last.bytes_done, last.bytes_known), (total, total));
-    // The last report: nothing left, a rate (every byte went within the rate's window).
+    // The last report: nothing left, and a rate: the average, when every byte went within
+    // the rate's window (a batch of well under a second, unless the machine crawls).
     assert_eq!(last.eta, Some(Duration::ZERO), "{last:?}");
     assert!(last.elapsed > Duration::ZERO && last.elapsed <= out.elapsed);
     let average = total as f64 / last.elapsed.as_secs_f64();
-    assert!(
-        (last.bytes_per_second as f64) >= 0.9 * average,
-        "{last:?}: average {average:.0} B/s"
-    );
+    if last.elapsed < cosv4::progress::Rate::WINDOW {
+        assert!(
+            (last.bytes_per_second as f64) >= 0.9 * average,
+            "{last:?}: average {average:.0} B/s"
+        );
+    }
     assert_exact(&emu, "/dst/", &files);
     match status_of(&out, "/dst/sub/big.bin") {
         FileStatus::Uploaded(o) => assert_eq!(o.method, Method::Slices),
@@ -513,7 +516,7 @@ fn progress_reports_keep_coming_while_nothing_moves() {
     );
     for pair in waiting.windows(2) {
         let gap = pair[1].0 - pair[0].0;
-        assert!(gap < Duration::from_secs(2), "{gap:?} without a report");
+        assert!(gap < Duration::from_millis(2400), "{gap:?} without a report");
         assert!(pair[1].1.elapsed > pair[0].1.elapsed);
     }
     let (_, first) = waiting[0];
