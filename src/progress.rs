@@ -1,6 +1,8 @@
 //! Progress delivery shared by every operation (uploads, downloads): a reporter that keeps the
 //! current cumulative event and hands it to the caller's handler at most every
-//! [`MIN_INTERVAL`], plus at the moments the operation marks (start, phase changes, the end).
+//! [`MIN_INTERVAL`], plus at the moments the operation marks (start, phase changes, the end);
+//! and the rate over the last seconds and the time left ([`Rate`], [`eta`]) that a report
+//! may carry.
 
 use crate::error::{Error, ErrorKind, Result};
 use std::ops::ControlFlow;
