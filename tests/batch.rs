@@ -516,7 +516,10 @@ fn progress_reports_keep_coming_while_nothing_moves() {
     );
     for pair in waiting.windows(2) {
         let gap = pair[1].0 - pair[0].0;
-        assert!(gap < Duration::from_millis(2400), "{gap:?} without a report");
+        assert!(
+            gap < Duration::from_millis(2400),
+            "{gap:?} without a report"
+        );
         assert!(pair[1].1.elapsed > pair[0].1.elapsed);
     }
     let (_, first) = waiting[0];
