@@ -26,6 +26,14 @@ if ! python3 -m pip --version >/dev/null 2>&1; then
           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null; } || true
 fi
 
+# fmt and clippy are rustup components; a minimal toolchain may lack them.
+for component in rustfmt clippy; do
+    probe="${component/rustfmt/fmt}"
+    if ! cargo "$probe" --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1; then
+        rustup component add "$component"
+    fi
+done
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
