@@ -125,9 +125,9 @@ fn earliest<T: Ord>(a: Option<(T, Timeout)>, b: Option<(T, Timeout)>) -> Option<
     }
 }
 
-/// The request's overall deadline from `timeout` (its `after` is the call's remaining budget).
-fn call_deadline(timeout: &NextTimeout, now: Instant) -> Option<(Instant, Timeout)> {
-    (!timeout.after.is_not_happening()).then(|| (now + *timeout.after, timeout.reason))
+/// What is left of the request's overall budget (`after`), with its reason; `None`: no limit.
+fn call_budget(timeout: &NextTimeout) -> Option<(Duration, Timeout)> {
+    (!timeout.after.is_not_happening()).then(|| (*timeout.after, timeout.reason))
 }
 
 /// Writes that together stay under this are held and sent with the next one, or before the
@@ -143,13 +143,13 @@ const COALESCE: usize = 16 * 1024;
 /// look stalled until the deadline, and the bytes it did accept would be seen late.
 const RECHECK: Duration = Duration::from_millis(200);
 
-/// Waits until `stream` can take more bytes, at most `left`. False when `left` ran out.
-fn wait_writable(stream: &TcpStream, left: Duration) -> io::Result<bool> {
+/// Waits until `stream` can take more bytes, at most `left` (the caller then tries again and
+/// checks its deadlines, whether the wait ended by room, by time or by a signal).
+fn wait_writable(stream: &TcpStream, left: Duration) -> io::Result<()> {
     let mut fds = [PollFd::new(stream, PollFlags::OUT)];
     let limit = Timespec::try_from(left).ok(); // too long to say: no limit
     match poll(&mut fds, limit.as_ref()) {
-        Ok(n) => Ok(n > 0),
-        Err(Errno::INTR) => Ok(true), // the caller tries again and re-checks its deadline
+        Ok(_) | Err(Errno::INTR) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }
@@ -165,11 +165,12 @@ fn send_all(
     parts: [&[u8]; 2],
     timeout: &NextTimeout,
 ) -> Result<(), ureq::Error> {
-    let call = call_deadline(timeout, Instant::now());
+    let now = Instant::now();
+    let call = call_budget(timeout).map(|(left, reason)| (now + left, reason));
     let stall = timeout.per_write.map(|d| *d);
     let total = parts[0].len() + parts[1].len();
     let mut sent = 0;
-    let mut progress = Instant::now();
+    let mut progress = now;
     while sent < total {
         let (first, second) = match sent.checked_sub(parts[0].len()) {
             None => (&parts[0][sent..], parts[1]),
@@ -229,8 +230,7 @@ impl Transport for TcpTransport {
         // The per-read limit and the call's budget, whichever is shorter; passed as it is (not
         // recomputed from a clock) so that consecutive reads set `SO_RCVTIMEO` only once.
         let per_read = timeout.per_read.map(|d| (*d, Timeout::PerRead));
-        let call = (!timeout.after.is_not_happening()).then(|| (*timeout.after, timeout.reason));
-        let limit = earliest(per_read, call);
+        let limit = earliest(per_read, call_budget(&timeout));
         let started = Instant::now();
         let mut wait = limit.map(|(d, _)| d);
         loop {
