@@ -111,12 +111,11 @@ impl<'scope, 'env> Ahead<'scope, 'env> {
         }))
     }
 
-    /// The walk entered `folder` and holds its listing: `subfolders` (names) are those it
-    /// will enter next that exist remotely, in walk order. Requests as many as the bound
+    /// The walk entered a folder and holds its listing: `subfolders` (cos folders) are those
+    /// it will enter next that exist remotely, in walk order. Requests as many as the bound
     /// allows.
-    pub fn entered(&mut self, folder: &str, subfolders: impl Iterator<Item = String>) {
-        let planned = subfolders.map(|name| format!("{folder}{name}/")).collect();
-        self.plan.push(planned);
+    pub fn entered(&mut self, subfolders: impl Iterator<Item = String>) {
+        self.plan.push(subfolders.collect());
         self.fill();
     }
 

@@ -239,8 +239,13 @@ impl Stage<'_> {
         if exists {
             self.folders.known(cos_folder);
         }
-        let remote = |name: &String| listing.entries.get(name).is_some_and(|e| e.is_folder);
-        ahead.entered(cos_folder, subfolders.into_iter().filter(remote));
+        // A listing's entries are named without the folder and the trailing `/`.
+        let remote = |sub: &String| {
+            let name = sub.strip_prefix(cos_folder).unwrap_or(sub);
+            let name = name.trim_end_matches('/');
+            listing.entries.get(name).is_some_and(|e| e.is_folder)
+        };
+        ahead.entered(subfolders.into_iter().filter(remote));
         open.push((cos_folder.to_string(), listing));
         exists
     }

@@ -25,8 +25,8 @@ pub(crate) enum Item {
     },
     /// A directory entered (the batch's folder first): its items follow, then [`Item::Leave`].
     /// `mirror`: it is empty, to mirror as a folder (not the root `/`, and the filter selects
-    /// it). `subfolders`: the names of its sub-directories the walk expects to enter, in walk
-    /// order (real directories the filter does not prune and whose cos folder is valid; a
+    /// it). `subfolders`: the cos folders (ending in `/`) of its sub-directories the walk
+    /// expects to enter, in walk order (real directories the filter does not prune and whose cos folder is valid; a
     /// link to a directory is entered but not named here); empty unless the walk was asked to
     /// name them.
     Enter {
@@ -159,8 +159,8 @@ impl Walk {
         })
     }
 
-    /// The names of the directories among `names` (entries of the folder `cos`) that the walk
-    /// will enter, as far as their type from the directory read tells.
+    /// The cos folders of the directories among `names` (entries of the folder `cos`) that the
+    /// walk will enter, as far as their type from the directory read tells.
     fn subfolders(&self, names: &[Entry], cos: &str) -> Vec<String> {
         if !self.name_subfolders {
             return Vec::new();
@@ -171,7 +171,7 @@ impl Walk {
             let folder = format!("{cos}{name}/");
             let entered =
                 validate_folder(&folder).is_ok() && !self.filter.prunes(self.rel(&folder));
-            entered.then(|| name.to_string())
+            entered.then_some(folder)
         })
         .collect()
     }
@@ -181,13 +181,7 @@ impl Walk {
     fn visit(&mut self, local: PathBuf, entry: Entry, cos_prefix: &str) -> Option<Item> {
         let (name, known) = entry;
         let shown = || format!("{cos_prefix}{}", name.to_string_lossy());
-        let fail = |local, error| {
-            Some(Item::Fail {
-                local,
-                cos_path: shown(),
-                error,
-            })
-        };
+        let fail = |local, error| failed(local, shown(), error);
         let Some(utf8) = name.to_str() else {
             let e = Error::invalid_path("the file name is not valid UTF-8; a cos path must be");
             return fail(local, e);
@@ -228,11 +222,7 @@ impl Walk {
         }
         match validate_file(&cos_path) {
             Ok(()) => Some(Item::File { local, cos_path }),
-            Err(error) => Some(Item::Fail {
-                local,
-                cos_path,
-                error,
-            }),
+            Err(error) => failed(local, cos_path, error),
         }
     }
 
@@ -300,6 +290,15 @@ fn sorted_names(dir: &PathBuf) -> Result<Vec<Entry>> {
         .collect::<Result<Vec<_>>>()?;
     names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(names)
+}
+
+/// An entry that fails (a name that cannot be a cos path, an entry that cannot be read).
+fn failed(local: PathBuf, cos_path: String, error: Error) -> Option<Item> {
+    Some(Item::Fail {
+        local,
+        cos_path,
+        error,
+    })
 }
 
 fn skipped(local: PathBuf, cos_path: String, reason: &str) -> Option<Item> {
