@@ -90,15 +90,15 @@ fn regular(meta: &std::fs::Metadata, shown: &str) -> Result<()> {
     if meta.is_file() {
         return Ok(());
     }
-    let what = if meta.is_dir() {
-        "a directory"
+    let message = if meta.is_dir() {
+        format!(
+            "{shown} is a directory; only regular files can be uploaded (a directory and \
+             what it holds: a batch upload, e.g. `cosv4-upload -r`)"
+        )
     } else {
-        "not a regular file"
+        format!("{shown} is not a regular file; only regular files can be uploaded")
     };
-    Err(Error::new(
-        crate::ErrorKind::LocalIo,
-        format!("{shown} is {what}; only regular files can be uploaded"),
-    ))
+    Err(Error::new(crate::ErrorKind::LocalIo, message))
 }
 
 /// Bytes already in memory.
