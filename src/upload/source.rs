@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -26,6 +26,9 @@ pub struct FileSource {
     path: String,
     len: u64,
     mtime: Option<SystemTime>,
+    /// Status-change time (seconds, nanoseconds): every write moves it, and unlike the mtime
+    /// it cannot be set back (`touch -r`, `cp -p`, rsync restore an mtime, never a ctime).
+    ctime: (i64, i64),
 }
 
 impl FileSource {
@@ -40,11 +43,25 @@ impl FileSource {
             .metadata()
             .map_err(|e| Error::local_io(&format!("stat {shown}"), &e))?;
         regular(&meta, &shown)?;
+        // A file that holds more than its size says (a /proc or /sys file reports 0 or 4096
+        // bytes whatever it holds; or one being appended to): its size cannot be trusted.
+        let mut probe = [0u8; 1];
+        let beyond = file
+            .read_at(&mut probe, meta.len())
+            .map_err(|e| Error::local_io(&format!("read {shown}"), &e))?;
+        if beyond > 0 {
+            return Err(Error::integrity(format!(
+                "{shown} holds more bytes than its size ({}) says: it is growing, or it is not \
+                 an ordinary file (a /proc or /sys file)",
+                meta.len()
+            )));
+        }
         Ok(FileSource {
             file,
             path: shown,
             len: meta.len(),
             mtime: meta.modified().ok(),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
         })
     }
 }
@@ -71,7 +88,7 @@ impl Source for FileSource {
                 meta.len()
             )));
         }
-        if meta.modified().ok() != self.mtime {
+        if meta.modified().ok() != self.mtime || (meta.ctime(), meta.ctime_nsec()) != self.ctime {
             return Err(Error::integrity(format!(
                 "{} was modified during the upload",
                 self.path
@@ -174,5 +191,59 @@ impl Read for RangeReader<'_> {
         self.offset += n as u64;
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("cosv4-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_rewrite_with_its_mtime_put_back_is_seen() {
+        let path = temp_file("rewritten", &[1u8; 4096]);
+        let source = FileSource::open(&path).unwrap();
+        source.check_unchanged().unwrap();
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        // Same size, other bytes, the old mtime restored (as `cp -p`, rsync or `touch -d` do).
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.write_at(&[2u8; 16], 0).unwrap();
+        file.set_modified(mtime).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+        let err = source.check_unchanged().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Integrity);
+        assert!(
+            err.message().contains("was modified during the upload"),
+            "{err}"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_file_holding_more_than_its_size_says_is_refused() {
+        // procfs reports size 0 for a file that holds text: uploaded as is, it would be stored
+        // empty and reported a success.
+        let proc_file = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(proc_file).unwrap().len(), 0);
+        let err = FileSource::open(proc_file).err().expect("refused");
+        assert_eq!(err.kind(), ErrorKind::Integrity);
+        assert!(
+            err.message().contains("holds more bytes than its size (0)"),
+            "{err}"
+        );
+        // An ordinary file of any size, the empty one included, opens.
+        for (name, len) in [("empty", 0), ("some", 100)] {
+            let path = temp_file(name, &vec![7u8; len]);
+            assert_eq!(FileSource::open(&path).unwrap().len(), len as u64);
+            std::fs::remove_file(&path).unwrap();
+        }
     }
 }
