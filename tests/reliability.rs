@@ -339,6 +339,56 @@ fn soak(n: usize) {
     );
 }
 
+/// Lost answers on every op, not only on data: other ops are answered 503 or done and then
+/// reset, slices stored and then reset, the first finishes done with their answers lost, and a
+/// retried init of a stored file answered -4018 ("same file"). Every upload must end confirmed
+/// and byte-exact: a check request (stat, `upload_slice_list`) whose answer is lost is retried,
+/// not taken as "not confirmed" — the list was sent once, and some seeds failed here with the
+/// object stored.
+#[test]
+fn uploads_through_lost_answers_on_every_op_end_confirmed_and_exact() {
+    within(
+        Duration::from_secs(240),
+        "uploads through lost answers",
+        || {
+            let mut failures = Vec::new();
+            let mut confirmed = 0;
+            for seed in 1..=8 {
+                let emu = emulator_with(|c| {
+                    c.faults = Faults {
+                        seed,
+                        drop_after_store_rate: 0.5,
+                        ops_5xx_rate: 0.2,
+                        ops_drop_after_rate: 0.5,
+                        ..Faults::default()
+                    };
+                    c.finish_answer_lost = 3;
+                    c.same_file_error = true;
+                });
+                let client = client_with(&emu, |c| {
+                    c.simple_threshold = MIB;
+                    c.slice_size = 512 * 1024;
+                    c.retries = 40;
+                    c.retry_base_delay = Duration::from_millis(5);
+                });
+                for (kind, size) in [("simple", 300_000), ("sliced", 3 * MIB + 12_345)] {
+                    let path = format!("/lost/{kind}-{seed}.bin");
+                    let data = content(size, seed * 10 + size % 7);
+                    let opts = UploadOptions::default();
+                    match client.upload_bytes(BUCKET, &path, &data, &opts) {
+                        Err(e) => failures.push(format!("seed {seed} {kind}: {e}")),
+                        Ok(_) if emu.object(&path).as_deref() != Some(&data[..]) => {
+                            failures.push(format!("seed {seed} {kind}: SUCCESS WITHOUT THE BYTES"))
+                        }
+                        Ok(_) => confirmed += 1,
+                    }
+                }
+            }
+            assert!(failures.is_empty(), "{confirmed} confirmed; {failures:#?}");
+        },
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Server restart
 

@@ -11,7 +11,7 @@
 //! its slice size and no URLs), `filelen == filesize ==` our size, and our SHA-1 (computed now
 //! when integrity checks are off — content we cannot compare is never taken for ours); and
 //! `upload_slice_list` no longer finds the session we were finishing. Anything else, including
-//! a failed check request, leaves the caller's original error standing.
+//! a check request that still fails after its retries, leaves the caller's original error standing.
 
 use super::Job;
 use crate::error::{codes, Error, ErrorKind, Result};
@@ -87,7 +87,12 @@ fn finished_object(job: &Job<'_>, sha: Option<&str>, session: Option<&str>) -> R
         ));
     }
     if let Some(session) = session {
-        let open = match job.post(Form::new().text("op", "upload_slice_list").finish()) {
+        // Retried as the stat is: a lost answer here must not turn a confirmed object into a
+        // failure.
+        let (list, _) = crate::retry::with_retries(job.cfg, &job.stop(), || {
+            job.post(Form::new().text("op", "upload_slice_list").finish())
+        });
+        let open = match list {
             Ok(list) => opt_str(&list, "session").is_some_and(|s| s == session),
             Err(e) if e.cos_code() == Some(codes::NOT_FOUND) => false,
             Err(e) => return Err(e.context("upload_slice_list")),
