@@ -346,3 +346,55 @@ fn sync_and_filters_need_a_directory_source() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Usage);
 }
+
+/// An upload whose slices are all stored but whose finish never ran is listed with `filelen
+/// == filesize` and the file's own SHA-1, but without a URL: it is not an object. A sync must
+/// finish it (a resume: no slice sent again), not skip it as unchanged — which the old
+/// completeness rule (`filelen == filesize`) did.
+#[test]
+fn an_unfinished_upload_with_every_slice_stored_is_not_taken_for_the_file() {
+    let emu = common::emulator_with(|c| {
+        c.implicit_folders = false;
+        c.finish_unavailable = 1; // the first finish is answered 503
+    });
+    let client = common::client_with(&emu, |c| {
+        c.retries = 0;
+        c.simple_threshold = MIB;
+    });
+    let dir = TempDir::new();
+    let data = content(3 * MIB, 7);
+    write(&dir.0, "big.bin", &data);
+    client.create_folder(BUCKET, "/dst/", "").unwrap();
+    let local = dir.0.join("big.bin");
+    let opts = cosv4::UploadOptions::default();
+    let first = client.upload_file(BUCKET, "/dst/big.bin", &local, &opts);
+    assert!(first.is_err(), "the finish was refused: {first:?}");
+    let listed = client
+        .list(BUCKET, "/dst/", &cosv4::ListOptions::default())
+        .unwrap();
+    let entry = listed.entries.iter().find(|e| e.name == "big.bin").unwrap();
+    assert_eq!(
+        (entry.filelen, entry.filesize),
+        (3 * MIB, 3 * MIB),
+        "{entry:?}"
+    );
+    assert!(entry.access_url.is_empty(), "{entry:?}");
+    assert!(emu.object("/dst/big.bin").is_none());
+    emu.clear_log();
+
+    let out = run(&client, &dir.0, &sync_opts(false));
+    assert_eq!(
+        statuses(&out)["/dst/big.bin"],
+        "uploaded",
+        "{:#?}",
+        out.files
+    );
+    assert_eq!(emu.object("/dst/big.bin").as_deref(), Some(&data[..]));
+    let ops = ops(&emu);
+    assert_eq!(
+        ops.get("upload_slice_data"),
+        None,
+        "resumed, nothing re-sent: {ops:?}"
+    );
+    assert_eq!(ops.get("upload_slice_finish"), Some(&1), "{ops:?}");
+}

@@ -17,7 +17,9 @@ pub(crate) struct RemoteEntry {
     pub is_folder: bool,
     /// `filesize` (0 for folders).
     pub size: u64,
-    /// All of `filesize` stored (`filelen == filesize`): not an upload in progress.
+    /// A finished object: all of `filesize` stored (`filelen == filesize`) and its URL given.
+    /// An upload in progress whose slices are all stored also has `filelen == filesize`, but
+    /// no `access_url` until its finish (as `stat` shows it, see `upload::settle`).
     pub complete: bool,
     /// Lower-case hex; empty when the service gave none.
     pub sha: String,
@@ -63,7 +65,7 @@ pub(crate) fn list_folder(
             let entry = RemoteEntry {
                 is_folder: e.is_folder,
                 size: e.filesize,
-                complete: e.filelen == e.filesize,
+                complete: e.filelen == e.filesize && !e.access_url.is_empty(),
                 sha,
             };
             out.entries.insert(e.name, entry);

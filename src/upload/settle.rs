@@ -10,8 +10,9 @@
 //! What counts as finished: `stat` shows the object with its URLs (an upload in progress shows
 //! its slice size and no URLs), `filelen == filesize ==` our size, and our SHA-1 (computed now
 //! when integrity checks are off — content we cannot compare is never taken for ours); and
-//! `upload_slice_list` no longer finds the session we were finishing. Anything else, including
-//! a check request that still fails after its retries, leaves the caller's original error standing.
+//! `upload_slice_list` no longer finds the session we were finishing. Anything else, including a
+//! check request that still fails after its retries, leaves the caller's original error
+//! standing.
 
 use super::Job;
 use crate::error::{codes, Error, ErrorKind, Result};

@@ -4,6 +4,7 @@
 //! folder. Creating one needs its parent folder to exist (unless `Config::implicit_folders`). Listing shows one level: the direct sub-folders and files of the folder.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -11,7 +12,7 @@ use super::objects::NOT_EXIST;
 use super::{Ctx, OpResult, Outcome};
 use crate::cospath;
 use crate::reply::ApiError;
-use crate::state::{FolderMeta, Index};
+use crate::state::{FolderMeta, Index, Session};
 
 /// Largest `num` of a list request (DOC-6062).
 pub const MAX_LIST_NUM: u64 = 1000;
@@ -234,6 +235,23 @@ pub fn list(cx: &Ctx) -> OpResult {
         }
         t.widen(f.ctime, f.mtime);
     }
+    // Unfinished uploads are listed as `stat` shows them (PROTOCOL.md §4.2: `filelen`, the
+    // bytes stored so far, differs from `filesize` for them; no URL). A finished object at the
+    // same path wins, as in `stat`. Sessions are few: a scan of them is cheap.
+    for path in idx.by_path.keys() {
+        let (Some((name, true)), Some(session)) = (child(path), idx.session_at(path)) else {
+            continue;
+        };
+        if !name.starts_with(prefix) || after.as_ref().is_some_and(|a| !a.before(&name, true)) {
+            continue;
+        }
+        let key = Key {
+            name,
+            is_file: true,
+        };
+        keys.entry(key)
+            .or_insert(Source::Unfinished(path.clone(), session));
+    }
     let entries = keys.into_iter().take(num as usize + 1).map(|(key, src)| {
         let info = match src {
             Source::File(p) => {
@@ -248,6 +266,12 @@ pub fn list(cx: &Ctx) -> OpResult {
             Source::Folder(ctime, mtime) => {
                 json!({"name": key.name, "ctime": ctime, "mtime": mtime})
             }
+            Source::Unfinished(p, s) => json!({
+                "name": key.name, "ctime": s.meta.ctime, "mtime": s.meta.ctime,
+                "filesize": s.meta.filesize, "filelen": s.received_bytes(),
+                "sha": s.meta.sha.clone().unwrap_or_default(),
+                "authority": idx.attrs_of(&p).authority(),
+            }),
         };
         (key, info)
     });
@@ -270,6 +294,8 @@ pub fn list(cx: &Ctx) -> OpResult {
 enum Source {
     File(String),
     Folder(u64, u64),
+    /// An upload in progress (no object at its path).
+    Unfinished(String, Arc<Session>),
 }
 
 impl Source {
