@@ -314,6 +314,8 @@ pub mod codes {
     pub const SAME_FILE: i64 = -4018;
     /// Wrong or unknown session (also: a session already finished).
     pub const WRONG_SESSION: i64 = -94;
+    /// The content check failed (`sha check failed`): -4016, and -174 of older versions.
+    pub const SHA_MISMATCH: [i64; 2] = [-4016, -174];
 }
 
 #[cfg(test)]

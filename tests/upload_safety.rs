@@ -310,3 +310,70 @@ fn an_absurd_server_slice_size_is_a_protocol_error() {
         assert!(!emu.log().iter().any(|e| e.op == "upload_slice_data"));
     }
 }
+
+/// A resumed session whose stored slices are not the file's (an earlier attempt sent a slice
+/// while the file was being changed, failed, and the file went back to the content that
+/// session declares): its finish fails the content check (-4016) on every rerun. Without
+/// replace_stale the error says how to get out; with it the session is deleted and the upload
+/// starts over, once, and succeeds byte-exact.
+#[test]
+fn a_resumed_session_with_foreign_slices_is_replaced_only_when_asked() {
+    let emu = emulator_with(|c| c.finish_unavailable = 1);
+    let client = client_with(&emu, |c| {
+        c.retries = 0;
+        c.simple_threshold = MIB;
+        c.slice_size = 512 * 1024;
+    });
+    let data = content(2 * MIB, 16);
+    let path = "/foreign.bin";
+    let first = client.upload_bytes(BUCKET, path, &data, &UploadOptions::default());
+    assert_eq!(
+        first.unwrap_err().http_status(),
+        Some(503),
+        "finish refused"
+    );
+    // A stored slice with other bytes, as a file changed mid-send leaves one.
+    let session = emu
+        .session(path)
+        .expect("the unfinished upload stays")
+        .session;
+    let slices = emu.data_dir().join("sessions").join(session).join("data");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(slices)
+        .unwrap();
+    std::os::unix::fs::FileExt::write_at(&file, b"other bytes", 600_000).unwrap();
+
+    for _ in 0..2 {
+        let err = client
+            .upload_bytes(BUCKET, path, &data, &UploadOptions::default())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Integrity, "{err}");
+        assert_eq!(err.cos_code(), Some(-4016), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("was resumed, but slices it holds are not this file's"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("set replace_stale") && msg.contains("--replace-stale"),
+            "{msg}"
+        );
+        assert!(emu.object(path).is_none());
+    }
+    emu.clear_log();
+    let out = client
+        .upload_bytes(BUCKET, path, &data, &replace_stale(true))
+        .unwrap();
+    assert_eq!(emu.object(path).as_deref(), Some(&data[..]), "{out:?}");
+    let ops: Vec<String> = emu.log().iter().map(|e| e.op.clone()).collect();
+    let count = |op: &str| ops.iter().filter(|o| *o == op).count();
+    assert_eq!(count("delete"), 1, "{ops:?}");
+    assert_eq!(count("upload_slice_init"), 2, "{ops:?}");
+    assert_eq!(
+        count("upload_slice_data"),
+        4,
+        "every slice sent again: {ops:?}"
+    );
+    assert_eq!(count("upload_slice_finish"), 2, "{ops:?}");
+}

@@ -27,25 +27,66 @@ enum Start {
     },
 }
 
+/// How far an attempt got, for the recoveries of [`upload`].
+#[derive(Default)]
+struct Reached {
+    /// Slices are going out.
+    sending: bool,
+    /// The finish of a session that was resumed, not opened by this attempt, is under way.
+    finishing_resumed: bool,
+}
+
 pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outcome> {
     let digest = job.digest(reporter)?;
-    let mut sending = false;
-    match upload_with(job, digest.as_ref(), reporter, &mut sending) {
+    let mut reached = Reached::default();
+    match upload_with(job, digest.as_ref(), reporter, &mut reached) {
         // The service no longer knows the session while slices go out (-94: it restarted, or
         // expired the session): start again from init, once, as a fresh job (the first one's
         // stop is set); init then resumes what the service kept (-4019).
-        Err(e) if sending && e.cos_code() == Some(codes::WRONG_SESSION) => {
+        Err(e) if reached.sending && e.cos_code() == Some(codes::WRONG_SESSION) => {
             crate::log::log(job.cfg.logger.as_ref(), crate::log::Level::Warn, || {
                 format!("the service no longer knows the upload's session ({e}); starting again")
             });
             let again = job.again();
-            let mut outcome = upload_with(&again, digest.as_ref(), reporter, &mut sending)?;
+            let mut outcome = upload_with(&again, digest.as_ref(), reporter, &mut reached)?;
             outcome.retries += 1;
             outcome.resumed = true;
             Ok(outcome)
         }
+        // A resumed session whose stored slices fail the content check at finish: slices
+        // sent by an earlier attempt while the file was being changed (that attempt failed,
+        // the file is back to the content its session declares). Resuming it again can only
+        // fail again; with replace_stale it is deleted and the upload starts over, once.
+        Err(e) if reached.finishing_resumed && is_sha_mismatch(&e) => {
+            if !job.opts.replace_stale {
+                return Err(e.context(format!(
+                    "the unfinished upload at {} was resumed, but slices it holds are not this \
+                     file's (sent while the file was being changed?); {REPLACE_HINT}",
+                    job.cos_path
+                )));
+            }
+            crate::log::log(job.cfg.logger.as_ref(), crate::log::Level::Warn, || {
+                format!("the resumed upload's slices fail the content check ({e}); replacing it")
+            });
+            let again = job.again();
+            let mut retries = 1;
+            replace(&again, &mut retries)?;
+            let mut outcome =
+                upload_with(&again, digest.as_ref(), reporter, &mut Reached::default())?;
+            outcome.retries += retries;
+            Ok(outcome)
+        }
         other => other,
     }
+}
+
+/// The advice on an unfinished upload that cannot be resumed.
+const REPLACE_HINT: &str = "set replace_stale to delete it and start over (C: \
+                            cosv4_upload_options_set_replace_stale; CLI: --replace-stale)";
+
+fn is_sha_mismatch(e: &Error) -> bool {
+    e.cos_code()
+        .is_some_and(|c| codes::SHA_MISMATCH.contains(&c))
 }
 
 /// One slice upload from init to finish; `sending` is set once slices go out.
@@ -53,7 +94,7 @@ fn upload_with(
     job: &Job<'_>,
     digest: Option<&FileDigest>,
     reporter: &mut Reporter<'_>,
-    sending: &mut bool,
+    reached: &mut Reached,
 ) -> Result<Outcome> {
     let size = job.source.len();
     let mut retries = 0;
@@ -89,14 +130,15 @@ fn upload_with(
     reporter.emit()?;
 
     let workers = if serial { 1 } else { job.cfg.workers };
-    *sending = true;
+    reached.sending = true;
     let sent = window::send(job, &session, plan, &pending, workers, reporter)?;
-    *sending = false;
+    reached.sending = false;
     // Every slice is confirmed: say so before the finish, which may take a while.
     reporter.flush()?;
     retries += sent.retries;
 
     job.source.check_unchanged()?;
+    reached.finishing_resumed = resumed;
     let data = finish(job, &session, digest, &mut retries)?;
     let mut outcome = Outcome::from_answer(&data, Method::Slices, size);
     outcome.resumed = resumed;
@@ -144,15 +186,10 @@ fn start(job: &Job<'_>, digest: Option<&FileDigest>, retries: &mut u32) -> Resul
             Err(e) => return Err(e),
         };
         if !job.opts.replace_stale || replaced {
-            return Err(stale.context("set replace_stale to delete it and start over"));
+            return Err(stale.context(REPLACE_HINT));
         }
         replaced = true;
-        protect_finished(job)?;
-        match call(job, retries, || delete(job)) {
-            // Gone already: an earlier attempt's answer was lost, or someone else deleted it.
-            Err(e) if e.cos_code() == Some(codes::NOT_FOUND) => {}
-            other => drop(other?),
-        }
+        replace(job, retries)?;
     }
     Err(Error::new(
         ErrorKind::Service,
@@ -161,6 +198,17 @@ fn start(job: &Job<'_>, digest: Option<&FileDigest>, retries: &mut u32) -> Resul
             job.cos_path
         ),
     ))
+}
+
+/// Deletes the unfinished upload at the path (replace_stale), unless a finished object there
+/// is protected by insert-only.
+fn replace(job: &Job<'_>, retries: &mut u32) -> Result<()> {
+    protect_finished(job)?;
+    match call(job, retries, || delete(job)) {
+        // Gone already: an earlier attempt's answer was lost, or someone else deleted it.
+        Err(e) if e.cos_code() == Some(codes::NOT_FOUND) => Ok(()),
+        other => other.map(drop),
+    }
 }
 
 /// Runs one protocol request with retries, adding them to the count.
