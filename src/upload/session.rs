@@ -161,6 +161,15 @@ fn start(job: &Job<'_>, digest: Option<&FileDigest>, retries: &mut u32) -> Resul
     // unfinished upload gone between init and list (rare; three turns at most).
     for _ in 0..3 {
         let stale = match call(job, retries, || init(job, digest)) {
+            // An instant upload answered to an init without sha (integrity off): the service
+            // cannot have matched content it was never told, so the object there is ours only
+            // if a stat shows our size and SHA-1 (computed now).
+            Ok(data) if digest.is_none() && opt_str(&data, "access_url").is_some() => {
+                let odd = Error::protocol(
+                    "upload_slice_init answered a finished object to an init without sha",
+                );
+                return settle::confirm(job, None, None, odd).map(Start::Instant);
+            }
             Ok(data) => return started(&data, job.cfg.slice_size),
             // "Same file already uploaded": success once the service shows it finished.
             Err(e) if e.cos_code() == Some(codes::SAME_FILE) => {
