@@ -398,3 +398,83 @@ fn an_unfinished_upload_with_every_slice_stored_is_not_taken_for_the_file() {
     );
     assert_eq!(ops.get("upload_slice_finish"), Some(&1), "{ops:?}");
 }
+
+/// With includes, a remote folder the filter does not select is not deleted, even when
+/// nothing in it was kept (it holds nothing, or only folders): only selected paths go, as the
+/// upload side mirrors only selected empty directories. The old code deleted such folders.
+#[test]
+fn a_folder_the_includes_do_not_select_is_not_deleted() {
+    let emu = enforcing();
+    let client = client(&emu);
+    for folder in [
+        "/dst/",
+        "/dst/placeholder/",
+        "/dst/other/",
+        "/dst/other/deep/",
+    ] {
+        client.create_folder(BUCKET, folder, "").unwrap();
+    }
+    emu.put_object("/dst/old.jpg", b"remote only, selected");
+    let dir = TempDir::new();
+    write(&dir.0, "photos/p.jpg", b"jpeg");
+    let opts = BatchOptions {
+        filter: Filter::new(["*.jpg"], [] as [&str; 0]).unwrap(),
+        ..sync_opts(true)
+    };
+    let out = run(&client, &dir.0, &opts);
+    assert_eq!(out.failed, 0, "{:#?}", out.files);
+    let s = statuses(&out);
+    assert_eq!(s["/dst/photos/p.jpg"], "uploaded", "{s:?}");
+    assert_eq!(s["/dst/old.jpg"], "deleted", "{s:?}");
+    for kept in ["/dst/placeholder/", "/dst/other/", "/dst/other/deep/"] {
+        assert!(emu.folder_exists(kept), "{kept} deleted: {s:?}");
+        assert!(!s.contains_key(kept), "{kept} reported: {s:?}");
+    }
+}
+
+/// A source emptied between the start and the walk (here a file made and removed in a loop by
+/// another thread): whenever the walk finds no local item, nothing is deleted without force —
+/// the batch's own folder, mirrored when it reads empty, is no local item. The old code
+/// counted it as one and deleted the destination's files in about a third of such runs.
+#[test]
+fn a_source_emptied_during_the_run_deletes_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let emu = enforcing();
+    let client = client(&emu);
+    client.create_folder(BUCKET, "/dst/", "").unwrap();
+    let dir = TempDir::new();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let racer = {
+        let (stop, file) = (stop.clone(), dir.0.join("f"));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = std::fs::write(&file, b"x");
+                let _ = std::fs::remove_file(&file);
+            }
+        })
+    };
+    let (mut walked_empty, mut refused_upfront) = (0, 0);
+    for _ in 0..60 {
+        emu.put_object("/dst/precious", b"keep me");
+        let source = BatchSource::Dir {
+            local: dir.0.clone(),
+            cos_folder: "/dst/".into(),
+        };
+        let out = match client.upload_batch(BUCKET, source, &sync_opts(true), None) {
+            Ok(out) => out,
+            Err(e) => {
+                assert!(e.to_string().contains("refusing"), "{e}");
+                refused_upfront += 1;
+                continue;
+            }
+        };
+        if !out.files.iter().any(|f| f.cos_path == "/dst/f") {
+            walked_empty += 1;
+            assert_eq!(out.deleted, 0, "{:#?}", out.files);
+            assert!(emu.object("/dst/precious").is_some(), "{:#?}", out.files);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    racer.join().unwrap();
+    println!("60 runs: {walked_empty} walked an empty source, {refused_upfront} refused at start");
+}

@@ -107,7 +107,10 @@ impl Deleter<'_> {
                 true
             };
         }
-        !kept && self.file(folder, 0)
+        // The folder itself only when the filter selects it (with includes, a folder that
+        // no include matches is not the batch's to delete, even when empty).
+        let rel = folder[self.root_len..].trim_end_matches('/');
+        !kept && self.filter.selects(rel, true) && self.file(folder, 0)
     }
 
     /// Deletes one file, or an empty folder (ends in `/`); true when it is gone (or would

@@ -87,6 +87,23 @@ impl Filter {
     }
 }
 
+/// `given` without its trailing spaces, but for one escaped with a backslash (`a\\ `).
+fn trim_trailing_spaces(given: &str) -> &str {
+    let mut end = given.len();
+    while given[..end].ends_with(' ') {
+        let escapes = given[..end - 1]
+            .bytes()
+            .rev()
+            .take_while(|&b| b == b'\\')
+            .count();
+        if escapes % 2 == 1 {
+            break;
+        }
+        end -= 1;
+    }
+    &given[..end]
+}
+
 /// `a`, `a/b` for `a/b/c`.
 fn ancestors(rel: &str) -> impl Iterator<Item = &str> + Clone {
     rel.match_indices('/').map(move |(i, _)| &rel[..i])
@@ -104,8 +121,10 @@ impl Patterns {
         for p in patterns {
             let given = p.as_ref();
             let bad = |why: &str| Error::usage(format!("{what} pattern {given:?}: {why}"));
-            let folder_only = given.ends_with('/');
-            let body = given.trim_end_matches('/');
+            // As .gitignore: trailing spaces are dropped unless escaped with a backslash.
+            let trimmed = trim_trailing_spaces(given);
+            let folder_only = trimmed.ends_with('/');
+            let body = trimmed.trim_end_matches('/');
             let anchored = body.contains('/');
             let body = body.trim_start_matches('/');
             if body.is_empty() {
@@ -206,6 +225,15 @@ mod tests {
         assert!(x.selects("docs/deep/x", false));
         assert!(!x.selects("a/secret.jpg", false), "exclusion wins");
         assert!(!x.prunes("a"), "folders are still walked");
+    }
+
+    #[test]
+    fn trailing_spaces_are_dropped_unless_escaped() {
+        let x = f(&[], &["secret.db ", "logs/  ", "keep\\ "]);
+        assert!(!x.selects("secret.db", false));
+        assert!(x.prunes("logs"));
+        assert!(!x.selects("keep ", false));
+        assert!(x.selects("keep", false));
     }
 
     #[test]

@@ -156,7 +156,9 @@ impl Stage<'_> {
                 } => {
                     let exists = self.sync.is_some()
                         && self.open((&mut open, &mut *ahead), &cos_folder, subfolders);
-                    found.selected += u64::from(mirror);
+                    // The batch's own folder, empty, is no local item: it must not make an
+                    // emptied source look non-empty to the deletions' guard.
+                    found.selected += u64::from(mirror && cos_folder.len() > self.root_len);
                     !mirror || self.mirror(local, cos_folder, exists, work)
                 }
                 Item::Leave => {
