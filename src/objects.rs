@@ -207,9 +207,12 @@ pub(crate) fn create_folder(
     Ok(int_field(&data, "ctime").unwrap_or(0))
 }
 
-/// Makes sure `folder` exists: creates it, "already exists" (-178: made meanwhile by someone
-/// else, or by an earlier attempt whose answer was lost) counting as success. Retried by the
-/// caller's rules; the batch and `create_parents` share it.
+/// Makes sure `folder` exists: creates it; "path conflict" (-178) is success when a stat then
+/// shows the folder (made meanwhile by someone else, or by an earlier attempt whose answer was
+/// lost). The service answers -178 also when a *file* has the folder's name: the stat then
+/// finds no folder, and that is an error naming the file (it used to count as success, and a
+/// batch reported an empty folder "uploaded" that did not exist). Retried by the caller's
+/// rules; the batch and `create_parents` share it.
 pub(crate) fn ensure_folder(
     api: Api<'_>,
     bucket: &str,
@@ -217,7 +220,16 @@ pub(crate) fn ensure_folder(
     cancel: Option<&CancelToken>,
 ) -> Result<()> {
     match create_folder(api, bucket, folder, "", cancel) {
-        Err(e) if e.cos_code() == Some(codes::PATH_CONFLICT) => Ok(()),
+        Err(e) if e.cos_code() == Some(codes::PATH_CONFLICT) => {
+            match stat(api, bucket, folder, cancel) {
+                Ok(_) => Ok(()),
+                Err(none) if none.cos_code() == Some(codes::NOT_FOUND) => Err(e.context(format!(
+                    "the folder {folder} cannot be made: a file is named {}",
+                    folder.trim_end_matches('/')
+                ))),
+                Err(other) => Err(other.context(format!("checking {folder} after -178"))),
+            }
+        }
         other => other.map(drop),
     }
 }

@@ -527,3 +527,46 @@ fn progress_reports_keep_coming_while_nothing_moves() {
     assert!(first.eta.is_some(), "{first:?}");
     assert_eq!(reports.last().unwrap().1.eta, Some(Duration::ZERO));
 }
+
+/// A remote *file* with the name of a local directory: the folder cannot be made (the service
+/// answers -178 as for an existing folder; a stat tells them apart). The empty directory and
+/// the files under the other one fail with a sentence naming the file; the old code reported
+/// the empty folder uploaded (it did not exist) and the files failed with "parent folder does
+/// not exist".
+#[test]
+fn a_remote_file_with_a_directory_s_name_fails_the_folder_clearly() {
+    let emu = enforcing();
+    let client = client(&emu);
+    client.create_folder(BUCKET, "/dst/", "").unwrap();
+    emu.put_object("/dst/e", b"a file");
+    emu.put_object("/dst/d", b"another file");
+    let dir = TempDir::new();
+    std::fs::create_dir_all(dir.0.join("e")).unwrap();
+    write(&dir.0, "d/inner.txt", b"inner");
+    write(&dir.0, "ok.txt", b"fine");
+    let out = client
+        .upload_batch(
+            BUCKET,
+            dir_source(&dir.0, "/dst/"),
+            &BatchOptions::default(),
+            None,
+        )
+        .unwrap();
+    for (path, file) in [("/dst/e/", "/dst/e"), ("/dst/d/inner.txt", "/dst/d")] {
+        match status_of(&out, path) {
+            FileStatus::Failed(e) => {
+                assert!(
+                    e.to_string().contains(&format!("a file is named {file}")),
+                    "{e}"
+                )
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        status_of(&out, "/dst/ok.txt"),
+        FileStatus::Uploaded(_)
+    ));
+    assert!(!emu.folder_exists("/dst/e/"));
+    assert_eq!(emu.object("/dst/e").as_deref(), Some(&b"a file"[..]));
+}

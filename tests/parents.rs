@@ -5,15 +5,11 @@
 
 mod common;
 
-use common::{
-    client, client_with, content, emulator_with, enforcing, APPID, BUCKET, MIB, SECRET_ID,
-    SECRET_KEY,
-};
+use common::scripted::Scripted;
+use common::{client, client_with, content, emulator_with, enforcing, BUCKET, MIB};
 use cosv4::{CancelToken, ErrorKind, Method, UploadOptions};
 use cosv4_emulator::{Emulator, LogEntry};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 fn with_parents() -> UploadOptions {
@@ -224,16 +220,13 @@ fn the_folder_requests_are_cancelled_with_the_upload() {
 }
 
 /// A service that says the folder is missing at stat and already there at create (the race
-/// lost to another client, deterministically): the upload goes ahead.
+/// lost to another client, deterministically; a stat after the -178 shows the folder): the
+/// upload goes ahead.
 #[test]
 fn already_exists_at_create_counts_as_success() {
-    let fake = RaceServer::start();
-    let creds = cosv4::Credentials::new(APPID, SECRET_ID, SECRET_KEY).unwrap();
-    let mut cfg = cosv4::Config::new(creds);
-    cfg.endpoint = Some(cosv4::Endpoint::BaseUrl(fake.url.clone()));
-    cfg.retries = 0;
-    let client = cosv4::Client::new(cfg).unwrap();
-    let out = client
+    let fake = race_server(false);
+    let out = fake
+        .client(|_| {})
         .upload_bytes(BUCKET, "/f/g/x.bin", b"abc", &with_parents())
         .unwrap();
     assert_eq!(out.method, Method::Simple);
@@ -243,95 +236,49 @@ fn already_exists_at_create_counts_as_success() {
             "stat /f/g/",
             "stat /f/",
             "create /f/",
+            "stat /f/",
             "create /f/g/",
+            "stat /f/g/",
             "upload /f/g/x.bin"
         ]
     );
 }
 
-/// A scripted v4 server on 127.0.0.1, one request per connection: a folder stat answers 404
-/// -197, a create 409 -178, an upload success. Serves at most 20 requests, for at most 60 s.
-struct RaceServer {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
+/// -178 also answers a create where a *file* has the folder's name; the stat after it finds
+/// no folder: an error naming the file, and no upload (it counted as success before).
+#[test]
+fn a_file_with_the_folder_s_name_is_an_error_that_names_it() {
+    let fake = race_server(true);
+    let e = fake
+        .client(|_| {})
+        .upload_bytes(BUCKET, "/f/x.bin", b"abc", &with_parents())
+        .unwrap_err();
+    assert_eq!(e.cos_code(), Some(-178), "{e}");
+    assert!(e.to_string().contains("a file is named /f"), "{e}");
+    assert_eq!(fake.requests(), ["stat /f/", "create /f/", "stat /f/"]);
 }
 
-impl RaceServer {
-    fn start() -> RaceServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = requests.clone();
-        std::thread::spawn(move || {
-            let end = Instant::now() + Duration::from_secs(60);
-            let mut served = 0;
-            while served < 20 && Instant::now() < end {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        served += 1;
-                        let _ = answer(stream, &log);
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        std::thread::sleep(Duration::from_millis(5))
-                    }
-                    Err(_) => break,
-                }
-            }
-        });
-        RaceServer { url, requests }
-    }
-
-    /// "op path" of each request so far.
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-fn answer(stream: std::net::TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let mut length = 0;
-    for _ in 0..100 {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    let target = request_line.split_whitespace().nth(1).unwrap_or("");
-    let url_path = target.split('?').next().unwrap_or("");
-    // /files/v2/<appid>/<bucket><path>
-    let path = format!("/{}", url_path.splitn(6, '/').nth(5).unwrap_or(""));
-    let body = String::from_utf8_lossy(&body);
-    let op = if target.contains("op=stat") {
-        "stat"
-    } else if body.contains("\r\n\r\ncreate\r\n") {
-        "create"
-    } else if body.contains("\r\n\r\nupload\r\n") {
-        "upload"
-    } else {
-        "other"
-    };
-    log.lock().unwrap().push(format!("{op} {path}"));
-    let (status, json) = match op {
+/// Stat of a folder: 404 -197 until a create of it was answered -178, then the folder
+/// (unless `file_named_so`: a file has its name, so it never shows as a folder); a create:
+/// 409 -178; an upload: success.
+fn race_server(file_named_so: bool) -> Scripted {
+    let conflicted = Mutex::new(std::collections::HashSet::new());
+    Scripted::start(move |op, path| match op {
+        "stat" if !file_named_so && conflicted.lock().unwrap().contains(path) => (
+            200,
+            serde_json::json!({"code": 0, "message": "SUCCESS", "data": {"ctime": 1, "mtime": 1}}),
+        ),
         "stat" => (
             404,
             serde_json::json!({"code": -197, "message": "ERROR_CMD_FILE_NOTEXIST"}),
         ),
-        "create" => (
-            409,
-            serde_json::json!({"code": -178, "message": "ERROR_CMD_COS_PATH_CONFLICT"}),
-        ),
+        "create" => {
+            conflicted.lock().unwrap().insert(path.to_string());
+            (
+                409,
+                serde_json::json!({"code": -178, "message": "ERROR_CMD_COS_PATH_CONFLICT"}),
+            )
+        }
         "upload" => (
             200,
             serde_json::json!({"code": 0, "message": "SUCCESS", "data": {
@@ -342,14 +289,5 @@ fn answer(stream: std::net::TcpStream, log: &Mutex<Vec<String>>) -> std::io::Res
             400,
             serde_json::json!({"code": -5999, "message": "unexpected"}),
         ),
-    };
-    let json = json.to_string();
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{json}",
-        json.len()
-    )?;
-    stream.flush()
+    })
 }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::scripted::Scripted;
 use common::*;
 use cosv4::{CancelToken, ErrorKind, Method, Progress, UploadOptions};
 use sha1::{Digest, Sha1};
@@ -378,80 +379,6 @@ fn a_resumed_session_with_foreign_slices_is_replaced_only_when_asked() {
     assert_eq!(count("upload_slice_finish"), 2, "{ops:?}");
 }
 
-/// A scripted v4 server on 127.0.0.1: answers each request by its `op` (the query's for a GET,
-/// the multipart field's for a POST) with the JSON `answer` gives, over keep-alive
-/// connections; the ops seen are kept in order.
-struct Scripted {
-    addr: std::net::SocketAddr,
-    ops: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Scripted {
-    fn start(answer: impl Fn(&str) -> serde_json::Value + Send + Sync + 'static) -> Scripted {
-        use std::io::{BufRead, BufReader, Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let ops = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (seen, answer) = (ops.clone(), std::sync::Arc::new(answer));
-        std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
-                let (seen, answer) = (seen.clone(), answer.clone());
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(conn.try_clone().unwrap());
-                    let mut conn = conn;
-                    loop {
-                        let (mut head, mut line) = (String::new(), String::new());
-                        while line != "\r\n" {
-                            line.clear();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            head.push_str(&line);
-                        }
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap())
-                            })
-                            .unwrap_or(0);
-                        let mut body = vec![0; len];
-                        reader.read_exact(&mut body).unwrap();
-                        let body = String::from_utf8_lossy(&body);
-                        let op = match body.split_once("name=\"op\"\r\n\r\n") {
-                            Some((_, rest)) => rest.split("\r\n").next().unwrap().to_string(),
-                            None => head
-                                .split("op=")
-                                .nth(1)
-                                .unwrap_or("")
-                                .split([' ', '&'])
-                                .next()
-                                .unwrap()
-                                .to_string(),
-                        };
-                        let json = answer(&op).to_string();
-                        seen.lock().unwrap().push(op);
-                        let reply = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                             Content-Length: {}\r\n\r\n{json}",
-                            json.len()
-                        );
-                        if conn.write_all(reply.as_bytes()).is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-        Scripted { addr, ops }
-    }
-
-    fn ops(&self) -> Vec<String> {
-        self.ops.lock().unwrap().clone()
-    }
-}
-
 /// Integrity off, the init of a sliced upload carries no sha, and a server answers it with a
 /// finished object (an instant upload it cannot have matched): success only when a stat shows
 /// our size and SHA-1 there; another object of the same size is a failure, not our upload.
@@ -462,7 +389,7 @@ fn an_instant_answer_to_an_init_without_sha_needs_a_stat_with_our_content() {
     let other = sha1_hex(&content(2 * MIB, 18));
     for (sha, confirmed) in [(other, false), (ours, true)] {
         let len = data.len();
-        let server = Scripted::start(move |op| {
+        let server = Scripted::start(move |op, _| {
             let url = "http://bench-1250000000.file.myqcloud.com/instant.bin";
             let data = match op {
                 "upload_slice_init" => serde_json::json!({
@@ -473,19 +400,20 @@ fn an_instant_answer_to_an_init_without_sha_needs_a_stat_with_our_content() {
                     "filesize": len, "filelen": len, "sha": sha, "access_url": url,
                     "source_url": url, "ctime": 1, "mtime": 1,
                 }),
-                _ => return serde_json::json!({"code": -1, "message": format!("unexpected {op}")}),
+                _ => return (400, serde_json::json!({"code": -1, "message": op})),
             };
-            serde_json::json!({"code": 0, "message": "SUCCESS", "data": data})
+            (
+                200,
+                serde_json::json!({"code": 0, "message": "SUCCESS", "data": data}),
+            )
         });
-        let mut cfg =
-            cosv4::Config::new(cosv4::Credentials::new(APPID, SECRET_ID, SECRET_KEY).unwrap());
-        cfg.endpoint = Some(cosv4::Endpoint::BaseUrl(format!("http://{}", server.addr)));
-        cfg.env_proxy = false;
-        cfg.integrity = false;
-        cfg.simple_threshold = MIB;
-        let client = cosv4::Client::new(cfg).unwrap();
+        let client = server.client(|c| {
+            c.integrity = false;
+            c.simple_threshold = MIB;
+        });
         let result = client.upload_bytes(BUCKET, "/instant.bin", &data, &UploadOptions::default());
-        assert_eq!(server.ops(), ["upload_slice_init", "stat"], "{result:?}");
+        let ops = ["upload_slice_init /instant.bin", "stat /instant.bin"];
+        assert_eq!(server.requests(), ops, "{result:?}");
         match (result, confirmed) {
             (Ok(out), true) => assert_eq!(out.method, Method::Instant),
             (Err(e), false) => assert!(e.to_string().contains("not confirmed"), "{e}"),

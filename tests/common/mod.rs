@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+pub mod scripted;
+
 pub const APPID: u64 = 1250000000;
 pub const BUCKET: &str = "testbucket";
 pub const SECRET_ID: &str = "AKIDtestSecretId0123456789";
