@@ -421,3 +421,28 @@ fn an_instant_answer_to_an_init_without_sha_needs_a_stat_with_our_content() {
         }
     }
 }
+
+/// An upload onto a folder's name (simple and sliced) is refused at once with -178 "a folder
+/// has this name": the emulator answered a 500 storage error, which the client retried for
+/// its whole retry window (about a minute).
+#[test]
+fn an_upload_onto_a_folder_s_name_is_refused_at_once() {
+    let emu = emulator();
+    let client = client_with(&emu, |c| c.simple_threshold = MIB);
+    client.create_folder(BUCKET, "/taken/", "").unwrap();
+    emu.put_object("/implied/x", b"makes /implied/ a folder");
+    for (path, size) in [("/taken", 10), ("/taken", 3 * MIB), ("/implied", 10)] {
+        let started = std::time::Instant::now();
+        let e = client
+            .upload_bytes(BUCKET, path, &content(size, 3), &UploadOptions::default())
+            .unwrap_err();
+        assert_eq!(
+            (e.http_status(), e.cos_code()),
+            (Some(409), Some(-178)),
+            "{e}"
+        );
+        assert!(e.to_string().contains("a folder has this name"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{e}");
+        assert!(emu.object(path).is_none());
+    }
+}

@@ -107,6 +107,22 @@ impl Ctx<'_> {
         }
     }
 
+    /// Where a file is uploaded: the parent folder must exist ([`Ctx::require_parent`]), and
+    /// no folder may have the file's name — answered like a create onto a file's name, 409
+    /// -178 `ERROR_CMD_COS_PATH_CONFLICT` (the data directory cannot hold both; this used to
+    /// surface as a 500 storage error, which clients retry for their whole retry window).
+    fn require_file_slot(&self, idx: &Index) -> Result<(), ApiError> {
+        self.require_parent(idx)?;
+        let folder = format!("{}/", self.path);
+        if idx.folders.contains_key(&folder) || !idx.folder_is_empty(&folder) {
+            return Err(ApiError::conflict(
+                -178,
+                "ERROR_CMD_COS_PATH_CONFLICT: a folder has this name",
+            ));
+        }
+        Ok(())
+    }
+
     /// Optional `sha`: 40 hex digits, answered lower-case.
     fn sha(&self) -> Result<Option<String>, ApiError> {
         match self.params.text("sha").filter(|s| !s.is_empty()) {

@@ -104,7 +104,7 @@ pub fn init(cx: &Ctx) -> OpResult {
     let app = cx.app;
     let store = &app.store;
     let mut idx = store.lock();
-    cx.require_parent(&idx)?;
+    cx.require_file_slot(&idx)?;
     if let Some(open) = idx.session_at(path) {
         return Err(match (&sha, &open.meta.sha) {
             (Some(new), Some(old)) if new != old => ApiError::conflict(

@@ -56,7 +56,7 @@ fn store(cx: &Ctx) -> OpResult {
     // Reject early without writing, then re-check when committing.
     let found = {
         let idx = store.lock();
-        cx.require_parent(&idx)?;
+        cx.require_file_slot(&idx)?;
         existing(&idx, path, Some(&sha), size, insert_only)?
     };
     refuse_same_file(cx, &found, insert_only)?;
@@ -76,7 +76,7 @@ fn commit(
 ) -> Result<(), ApiError> {
     let store = &cx.app.store;
     let mut idx = store.lock();
-    cx.require_parent(&idx)?;
+    cx.require_file_slot(&idx)?;
     match existing(&idx, path, Some(sha), size, insert_only)? {
         Existing::Identical(old) => store.touch(
             &mut idx,
