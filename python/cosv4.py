@@ -1554,12 +1554,13 @@ class Client(_SharedHandle):
         return self._transfer(_BATCH, cancel, configure, invoke)
 
     def upload_dir(self, bucket: str, local_dir: Union[str, bytes, os.PathLike],
-                   cos_folder: str = "/", *, sync: Optional[str] = None,
+                   cos_folder: Optional[str] = None, *, sync: Optional[str] = None,
                    delete: bool = False, force: bool = False, include=(), exclude=(),
                    **options) -> BatchResult:
         """Uploads every file under ``local_dir`` (recursively) to the same relative path
-        under ``cos_folder`` (ends in '/'); empty directories become folders, and the folders
-        of every file are created first.
+        under ``cos_folder`` (ends in '/'; default the bucket's root "/", except with
+        ``delete=True``, which needs it given); empty directories become folders, and the
+        folders of every file are created first.
 
         Sync (a directory only): with ``sync="checksum"`` the destination is listed first and
         a file whose object has the same size and SHA-1 is not sent (BatchStatus.UNCHANGED;
@@ -1594,7 +1595,11 @@ class Client(_SharedHandle):
         lib = _need("cosv4_client_upload_dir")
         c_bucket = _cstr(bucket, "bucket")
         c_local = _cpath(local_dir, "local_dir")
-        c_folder = _cstr(cos_folder, "cos_folder")
+        if cos_folder is None and delete:
+            raise UsageError(Result.INVALID_ARGUMENT, "delete=True needs cos_folder given: "
+                             "it deletes what cos_folder holds that local_dir lacks (give \"/\" "
+                             "to sync the whole bucket)")
+        c_folder = _cstr("/" if cos_folder is None else cos_folder, "cos_folder")
         mode = _choice(sync, "sync", _SYNC_MODES)
         patterns = [("include", p) for p in _patterns(include, "include")]
         patterns += [("exclude", p) for p in _patterns(exclude, "exclude")]

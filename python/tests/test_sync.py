@@ -132,6 +132,13 @@ class SyncTest(base.FolderRuleTest):
             self.assertEqual(self.emu.object("/del/keep.log"), b"remote log")
             self.assertEqual(self.emu.object("/del/a.txt"), base.content(100, 61))
 
+            # delete without an explicit folder is refused (the default "/" is the whole
+            # bucket), before anything is sent.
+            before = snapshot(self.emu)
+            with self.assertRaisesRegex(cosv4.UsageError, "needs cos_folder given"):
+                c.upload_dir(BUCKET, root, sync="checksum", delete=True)
+            self.assertEqual(snapshot(self.emu), before)
+
             # An empty source with delete is refused, and deletes nothing, unless forced.
             empty = os.path.join(work_dir, "delete-empty")
             os.makedirs(empty)
