@@ -277,10 +277,14 @@ fn fail_fast_stops_at_the_first_failure() {
     assert!(uploads < 20, "the batch went on after the failure");
 }
 
-/// A slow tree: every slice and simple upload waits, so a cancel lands mid-batch.
+/// A slow tree: every slice and simple upload waits 150 ms, so a cancel lands mid-batch. The
+/// big file's data phase (9 slices, 4 at a time) then lasts about 450 ms, and a stop decided
+/// at the first report past 2 MiB (reports come at most every 50 ms) lands well before its
+/// finish. With 40 ms the margin was about 40 ms: a review saw the handler test fail 2 runs of
+/// 3 on a loaded machine (not reproduced here since; this is the likely race).
 fn slow(emu: &Emulator) {
     emu.set_faults(Faults {
-        delay_ms: 40,
+        delay_ms: 150,
         ..Default::default()
     });
 }
