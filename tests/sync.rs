@@ -430,6 +430,16 @@ fn a_folder_the_includes_do_not_select_is_not_deleted() {
         assert!(emu.folder_exists(kept), "{kept} deleted: {s:?}");
         assert!(!s.contains_key(kept), "{kept} reported: {s:?}");
     }
+    // A folder this pass empties of selected files goes with them (made by the run that
+    // uploaded them), though no include selects the folder itself.
+    std::fs::remove_dir_all(dir.0.join("photos")).unwrap();
+    write(&dir.0, "cover.jpg", b"jpeg 2");
+    let out = run(&client, &dir.0, &opts);
+    let s = statuses(&out);
+    assert_eq!(s["/dst/photos/p.jpg"], "deleted", "{s:?}");
+    assert_eq!(s["/dst/photos/"], "deleted", "{s:?}");
+    assert!(!emu.folder_exists("/dst/photos/"));
+    assert!(emu.folder_exists("/dst/other/deep/"));
 }
 
 /// A source emptied between the start and the walk (here a file made and removed in a loop by

@@ -446,3 +446,58 @@ fn an_upload_onto_a_folder_s_name_is_refused_at_once() {
         assert!(emu.object(path).is_none());
     }
 }
+
+/// The resumed session fails the content check at finish, but the path already holds a
+/// finished object with our size and SHA-1 (another client finished the same content): that is
+/// this upload done, under either insert-only setting, and nothing is deleted. The first
+/// version of the replace path deleted the path blind (insert-only off) or refused (on).
+#[test]
+fn a_finished_object_with_our_content_is_not_deleted_by_the_replace_path() {
+    let data = content(2 * MIB, 21);
+    for insert_only in [false, true] {
+        let (sha, len) = (sha1_hex(&data), data.len());
+        let server = Scripted::start(move |op, _| {
+            let url = "http://b-1250000000.file.myqcloud.com/x.bin";
+            let ok = |d| {
+                (
+                    200,
+                    serde_json::json!({"code": 0, "message": "SUCCESS", "data": d}),
+                )
+            };
+            let half = 512 * 1024;
+            match op {
+                "upload_slice_init" => (409, serde_json::json!({"code": -4019, "message": "x"})),
+                "upload_slice_list" => ok(serde_json::json!({
+                    "session": "S", "slice_size": half, "filesize": len, "sha": sha,
+                    "listparts": (0..4).map(|i| serde_json::json!({
+                        "offset": i * half, "datalen": half})).collect::<Vec<_>>(),
+                })),
+                "upload_slice_finish" => (409, serde_json::json!({"code": -4016, "message": "x"})),
+                "stat" => ok(serde_json::json!({
+                    "filesize": len, "filelen": len, "sha": sha, "access_url": url,
+                    "source_url": url, "ctime": 1, "mtime": 1,
+                })),
+                _ => (400, serde_json::json!({"code": -1, "message": op})),
+            }
+        });
+        let client = server.client(|c| {
+            c.simple_threshold = MIB;
+            c.slice_size = 512 * 1024;
+        });
+        let opts = UploadOptions {
+            insert_only,
+            ..replace_stale(insert_only)
+        };
+        let out = client.upload_bytes(BUCKET, "/x.bin", &data, &opts).unwrap();
+        assert_eq!(out.method, Method::Instant);
+        let sent: Vec<String> = server.requests();
+        let ops: Vec<&str> = sent.iter().map(|r| r.split(' ').next().unwrap()).collect();
+        let expected = [
+            "upload_slice_init",
+            "upload_slice_list",
+            "upload_slice_finish",
+            "stat",
+        ];
+        assert_eq!(ops, expected, "insert_only {insert_only}");
+    }
+}

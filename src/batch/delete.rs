@@ -92,25 +92,26 @@ impl Deleter<'_> {
             };
         let mut entries: Vec<_> = listing.entries.into_iter().collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut kept = false;
+        let (mut kept, mut emptied) = (false, false);
         for (name, entry) in entries {
             if self.halt.is_cancelled() {
                 return false;
             }
             let path = format!("{folder}{name}{}", if entry.is_folder { "/" } else { "" });
             let rel = path[self.root_len..].trim_end_matches('/');
-            kept |= if entry.is_folder {
-                self.filter.prunes(rel) || !self.folder(&path)
-            } else if self.filter.selects(rel, false) {
-                !self.file(&path, entry.size)
+            let gone = if entry.is_folder {
+                !self.filter.prunes(rel) && self.folder(&path)
             } else {
-                true
+                self.filter.selects(rel, false) && self.file(&path, entry.size)
             };
+            kept |= !gone;
+            emptied |= gone;
         }
-        // The folder itself only when the filter selects it (with includes, a folder that
-        // no include matches is not the batch's to delete, even when empty).
+        // The folder itself when the filter selects it, or when this pass emptied it (the
+        // folder of selected files, made by an earlier run for them). With includes, a
+        // folder no include matches that held nothing selected is not the batch's to delete.
         let rel = folder[self.root_len..].trim_end_matches('/');
-        !kept && self.filter.selects(rel, true) && self.file(folder, 0)
+        !kept && (emptied || self.filter.selects(rel, true)) && self.file(folder, 0)
     }
 
     /// Deletes one file, or an empty folder (ends in `/`); true when it is gone (or would

@@ -69,6 +69,17 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
                 format!("the resumed upload's slices fail the content check ({e}); replacing it")
             });
             let again = job.again();
+            // Another client may have finished the path meanwhile (insert-only off, or the
+            // same content): an object with our size and SHA-1 there is this upload done, and
+            // must not be deleted.
+            let sha = digest.as_ref().map(|d| d.sha.as_str());
+            let e = match settle::confirm(&again, sha, None, e) {
+                Ok(data) => return Ok(instant(&again, &data, 1, reporter)),
+                Err(e) => e,
+            };
+            if e.kind() == ErrorKind::Cancelled {
+                return Err(e);
+            }
             let mut retries = 1;
             replace(&again, &mut retries)?;
             let mut outcome =
@@ -80,6 +91,15 @@ pub(crate) fn upload(job: &Job<'_>, reporter: &mut Reporter<'_>) -> Result<Outco
     }
 }
 
+/// The outcome of an upload the service already had (instant upload, or confirmed by a stat).
+fn instant(job: &Job<'_>, data: &Value, retries: u32, reporter: &mut Reporter<'_>) -> Outcome {
+    reporter.emit_final();
+    let mut outcome = Outcome::from_answer(data, Method::Instant, job.source.len());
+    outcome.retries = retries;
+    job.finish_stats(&mut outcome);
+    outcome
+}
+
 /// The advice on an unfinished upload that cannot be resumed.
 const REPLACE_HINT: &str = "set replace_stale to delete it and start over (C: \
                             cosv4_upload_options_set_replace_stale; CLI: --replace-stale)";
@@ -89,7 +109,7 @@ fn is_sha_mismatch(e: &Error) -> bool {
         .is_some_and(|c| codes::SHA_MISMATCH.contains(&c))
 }
 
-/// One slice upload from init to finish; `sending` is set once slices go out.
+/// One slice upload from init to finish; `reached` says how far it got.
 fn upload_with(
     job: &Job<'_>,
     digest: Option<&FileDigest>,
@@ -101,13 +121,7 @@ fn upload_with(
 
     let start = start(job, digest, &mut retries)?;
     let (session, slice_size, serial, done, resumed) = match start {
-        Start::Instant(data) => {
-            reporter.emit_final();
-            let mut outcome = Outcome::from_answer(&data, Method::Instant, size);
-            outcome.retries = retries;
-            job.finish_stats(&mut outcome);
-            return Ok(outcome);
-        }
+        Start::Instant(data) => return Ok(instant(job, &data, retries, reporter)),
         Start::Session {
             session,
             slice_size,
