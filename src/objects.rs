@@ -207,31 +207,55 @@ pub(crate) fn create_folder(
     Ok(int_field(&data, "ctime").unwrap_or(0))
 }
 
-/// Makes sure `folder` exists: creates it; "path conflict" (-178) is success when a stat then
-/// shows the folder (made meanwhile by someone else, or by an earlier attempt whose answer was
-/// lost). The service answers -178 also when a *file* has the folder's name: the stat then
-/// finds no folder, and that is an error naming the file (it used to count as success, and a
-/// batch reported an empty folder "uploaded" that did not exist). Retried by the caller's
-/// rules; the batch and `create_parents` share it.
+/// Makes sure `folder` exists: creates it; "path conflict" (-178) counts as success (made
+/// meanwhile by someone else, or by an earlier attempt whose answer was lost). The service
+/// answers -178 also when a *file* has the folder's name: with `verify`, a stat then tells
+/// the two apart, and a folder that does not show is an error (naming the file when there is
+/// one). Without `verify` (a batch's parent folders: one stat per existing folder would double
+/// a rerun's folder requests) the upload into the folder fails instead, and
+/// [`file_in_the_way`] says why. Retried by the caller's rules; the batch and
+/// `create_parents` share it.
 pub(crate) fn ensure_folder(
     api: Api<'_>,
     bucket: &str,
     folder: &str,
     cancel: Option<&CancelToken>,
+    verify: bool,
 ) -> Result<()> {
     match create_folder(api, bucket, folder, "", cancel) {
+        Err(e) if e.cos_code() == Some(codes::PATH_CONFLICT) && !verify => Ok(()),
         Err(e) if e.cos_code() == Some(codes::PATH_CONFLICT) => {
             match stat(api, bucket, folder, cancel) {
                 Ok(_) => Ok(()),
-                Err(none) if none.cos_code() == Some(codes::NOT_FOUND) => Err(e.context(format!(
-                    "the folder {folder} cannot be made: a file is named {}",
-                    folder.trim_end_matches('/')
-                ))),
+                Err(none) if none.cos_code() == Some(codes::NOT_FOUND) => {
+                    let why = file_in_the_way(api, bucket, folder, cancel).unwrap_or_else(|| {
+                        format!("the service answered -178 for {folder} but shows no folder")
+                    });
+                    Err(e.context(why))
+                }
                 Err(other) => Err(other.context(format!("checking {folder} after -178"))),
             }
         }
         other => other.map(drop),
     }
+}
+
+/// Why the folders holding `cos_path` (a file, or a folder ending in `/`, itself included)
+/// cannot all exist, when it is that a file has the name of one of them: found by a stat of
+/// each, from the top (an error path only).
+pub(crate) fn file_in_the_way(
+    api: Api<'_>,
+    bucket: &str,
+    cos_path: &str,
+    cancel: Option<&CancelToken>,
+) -> Option<String> {
+    crate::path::folders_of(cos_path)
+        .into_iter()
+        .find_map(|folder| {
+            let file = folder.trim_end_matches('/');
+            matches!(stat(api, bucket, file, cancel), Ok(st) if !st.is_folder)
+                .then(|| format!("the folder {folder} cannot be made: a file is named {file}"))
+        })
 }
 
 /// `op=move` or `op=copy` of the file `src` to `dest` (an absolute path or a bare name in the

@@ -63,6 +63,16 @@ pub fn validate_path(path: &str) -> Result<()> {
     }
 }
 
+/// Folders holding `cos_path`, outermost first, without the root: `/a/`, `/a/b/` for
+/// `/a/b/c.bin`; a folder path (ending in `/`) ends the list itself: `/a/`, `/a/b/` for `/a/b/`.
+pub(crate) fn folders_of(cos_path: &str) -> Vec<&str> {
+    cos_path
+        .match_indices('/')
+        .map(|(i, _)| &cos_path[..=i])
+        .filter(|f| *f != "/")
+        .collect()
+}
+
 /// Checks the folder of a listing as [`validate_folder`] does, except that a well-formed file
 /// path (no trailing `/`) is a plain usage error without a path detail: the C API has always
 /// answered a listing of it with COSV4_RESULT_INVALID_ARGUMENT, not INVALID_PATH.
@@ -169,6 +179,15 @@ fn shorten(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::UsageDetail;
+
+    #[test]
+    fn folders_of_a_path() {
+        assert_eq!(folders_of("/a/b/c.bin"), ["/a/", "/a/b/"]);
+        assert_eq!(folders_of("/c.bin"), Vec::<&str>::new());
+        assert_eq!(folders_of("/x/y/z/f"), ["/x/", "/x/y/", "/x/y/z/"]);
+        assert_eq!(folders_of("/a/b/"), ["/a/", "/a/b/"]);
+        assert_eq!(folders_of("/"), Vec::<&str>::new());
+    }
 
     #[test]
     fn encodes_like_the_python_sdk() {

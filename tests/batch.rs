@@ -574,3 +574,27 @@ fn a_remote_file_with_a_directory_s_name_fails_the_folder_clearly() {
     assert!(!emu.folder_exists("/dst/e/"));
     assert_eq!(emu.object("/dst/e").as_deref(), Some(&b"a file"[..]));
 }
+
+/// A plain rerun into a tree that exists: each folder is one create answered -178, taken as
+/// existing without a stat (a stat per folder would double the folder requests of every such
+/// rerun); only a mirrored empty directory's -178 is checked.
+#[test]
+fn a_rerun_into_an_existing_tree_sends_no_folder_stat() {
+    let emu = enforcing();
+    let client = client(&emu);
+    let dir = TempDir::new();
+    tree(&dir.0);
+    let run = || {
+        let source = dir_source(&dir.0, "/dst/");
+        let out = client.upload_batch(BUCKET, source, &BatchOptions::default(), None);
+        assert_eq!(out.unwrap().failed, 0);
+    };
+    run();
+    emu.clear_log();
+    run();
+    let log = emu.log();
+    let count = |op: &str| log.iter().filter(|e| e.op == op).count();
+    // /dst/, /dst/sub/, /dst/sub/nested/ as parents; /dst/emptydir/, /dst/sub/empty inner/
+    // mirrored (each checked by a stat).
+    assert_eq!((count("create"), count("stat")), (5, 2), "{log:?}");
+}

@@ -255,15 +255,21 @@ fn a_file_with_the_folder_s_name_is_an_error_that_names_it() {
         .unwrap_err();
     assert_eq!(e.cos_code(), Some(-178), "{e}");
     assert!(e.to_string().contains("a file is named /f"), "{e}");
-    assert_eq!(fake.requests(), ["stat /f/", "create /f/", "stat /f/"]);
+    let requests = ["stat /f/", "create /f/", "stat /f/", "stat /f"];
+    assert_eq!(fake.requests(), requests);
 }
 
 /// Stat of a folder: 404 -197 until a create of it was answered -178, then the folder
-/// (unless `file_named_so`: a file has its name, so it never shows as a folder); a create:
-/// 409 -178; an upload: success.
+/// (unless `file_named_so`: a file has its name, so it never shows as a folder, and a stat of
+/// that file finds it); a create: 409 -178; an upload: success.
 fn race_server(file_named_so: bool) -> Scripted {
     let conflicted = Mutex::new(std::collections::HashSet::new());
     Scripted::start(move |op, path| match op {
+        "stat" if file_named_so && conflicted.lock().unwrap().contains(&format!("{path}/")) => (
+            200,
+            serde_json::json!({"code": 0, "message": "SUCCESS", "data": {
+                "filesize": 3, "filelen": 3, "sha": "", "access_url": "http://fake/f"}}),
+        ),
         "stat" if !file_named_so && conflicted.lock().unwrap().contains(path) => (
             200,
             serde_json::json!({"code": 0, "message": "SUCCESS", "data": {"ctime": 1, "mtime": 1}}),

@@ -1,6 +1,8 @@
 //! The batch's folders: each missing one created once per batch, parents first, "already
-//! exists" (-178) counting as success. The set of folders known to exist grows with the
-//! number of folders of the batch (not of files).
+//! exists" (-178) counting as success — checked by a stat only for a mirrored empty directory,
+//! since a file with the folder's name gets the same answer; a file's upload into such a
+//! folder fails, and [`Folders::explain`] says why. The set of folders known to exist grows
+//! with the number of folders of the batch (not of files).
 //!
 //! No stat first: the first file of a folder costs one create per level (most answered -178
 //! when the tree exists), every later file of the batch none. Every request goes through
@@ -8,10 +10,11 @@
 //! as an upload's requests are.
 
 use crate::cancel::CancelToken;
-use crate::error::Result;
+use crate::error::{codes, Error, Result};
+use crate::path::folders_of;
 use crate::retry::retry_until;
 use crate::transport::Api;
-use crate::upload::{folders_of, RequestLimit};
+use crate::upload::RequestLimit;
 use std::collections::HashSet;
 use std::sync::Mutex;
 
@@ -48,11 +51,26 @@ impl<'a> Folders<'a> {
         // `/a/`, `/a/b/` for `/a/b/c` and for `/a/b/`.
         for folder in folders_of(cos_path) {
             if !known.contains(folder) {
-                self.create(folder)?;
+                // Verified only when the folder is the item (a mirrored empty directory):
+                // a parent that cannot exist fails the upload into it, explained then.
+                self.create(folder, folder == cos_path)?;
                 known.insert(folder.to_string());
             }
         }
         Ok(())
+    }
+
+    /// `failure` of the upload of `cos_path` (or of a folder's creation), with the reason in
+    /// front when it is that a file has the name of one of its folders (see
+    /// [`crate::objects::ensure_folder`]).
+    pub fn explain(&self, cos_path: &str, failure: Error) -> Error {
+        if failure.cos_code() != Some(codes::NOT_FOUND) {
+            return failure;
+        }
+        match crate::objects::file_in_the_way(self.api, self.bucket, cos_path, Some(self.halt)) {
+            Some(why) => failure.context(why),
+            None => failure,
+        }
     }
 
     /// Records that `folder` exists (a sync listed it): no file of the batch creates it.
@@ -61,11 +79,12 @@ impl<'a> Folders<'a> {
         known.insert(folder.to_string());
     }
 
-    fn create(&self, folder: &str) -> Result<()> {
+    fn create(&self, folder: &str, verify: bool) -> Result<()> {
         let answer = retry_until(self.api.cfg, self.halt, |stop| {
             let _permit = self.limit.acquire(stop)?;
-            crate::objects::ensure_folder(self.api, self.bucket, folder, Some(self.halt))
+            let cancel = Some(self.halt);
+            crate::objects::ensure_folder(self.api, self.bucket, folder, cancel, verify)
         });
-        answer.map_err(|e| e.context(format!("creating the folder {folder}")))
+        answer.map_err(|e| self.explain(folder, e.context(format!("creating the folder {folder}"))))
     }
 }

@@ -318,6 +318,6 @@ fn upload_one(
     let target = (s.bucket, cos_path);
     match upload::run_with(s.api, target, source, opts, handoff, Some(&mut handler)) {
         Ok(outcome) => FileStatus::Uploaded(outcome),
-        Err(e) => FileStatus::Failed(e),
+        Err(e) => FileStatus::Failed(s.folders.explain(cos_path, e)),
     }
 }

@@ -20,7 +20,6 @@ pub use crate::cancel::CancelToken;
 pub(crate) use crate::retry::Stop;
 pub(crate) use digest::{compute, digest_slice_size, Prepared};
 pub(crate) use limit::RequestLimit;
-pub(crate) use parents::folders_of;
 pub use plan::Plan;
 pub use progress::{Handler, Phase, Progress, MIN_INTERVAL};
 pub use source::{FileSource, MemSource, Source};

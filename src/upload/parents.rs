@@ -20,18 +20,9 @@
 
 use super::{Job, UploadOptions};
 use crate::error::{codes, Error, Result};
+use crate::path::folders_of;
 use crate::retry::with_retries;
 use std::sync::atomic::Ordering;
-
-/// Folders holding `cos_path`, outermost first, without the root: `/a/`, `/a/b/` for
-/// `/a/b/c.bin`.
-pub(crate) fn folders_of(cos_path: &str) -> Vec<&str> {
-    cos_path
-        .match_indices('/')
-        .map(|(i, _)| &cos_path[..=i])
-        .filter(|f| *f != "/")
-        .collect()
-}
 
 /// Makes sure every folder of the job's path exists (see the module text).
 pub(crate) fn create_missing(job: &Job<'_>) -> Result<()> {
@@ -62,7 +53,7 @@ fn exists(job: &Job<'_>, folder: &str) -> Result<bool> {
 fn create(job: &Job<'_>, folder: &str) -> Result<()> {
     let (answer, retries) = with_retries(job.cfg, &job.stop(), || {
         job.requests.fetch_add(1, Ordering::Relaxed);
-        crate::objects::ensure_folder(job.api, job.bucket, folder, Some(&job.halt))
+        crate::objects::ensure_folder(job.api, job.bucket, folder, Some(&job.halt), true)
     });
     job.early_retries.fetch_add(retries, Ordering::Relaxed);
     answer.map_err(|e| e.context(format!("creating the folder {folder}")))
@@ -74,16 +65,4 @@ pub(crate) fn hint(e: Error, opts: &UploadOptions) -> Error {
         return e;
     }
     e.context("the folder of the path may not exist (set create_parents to create it)")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::folders_of;
-
-    #[test]
-    fn folders_of_a_path() {
-        assert_eq!(folders_of("/a/b/c.bin"), ["/a/", "/a/b/"]);
-        assert_eq!(folders_of("/c.bin"), Vec::<&str>::new());
-        assert_eq!(folders_of("/x/y/z/f"), ["/x/", "/x/y/", "/x/y/z/"]);
-    }
 }
