@@ -445,26 +445,44 @@ fn a_folder_the_includes_do_not_select_is_not_deleted() {
 /// A source emptied between the start and the walk (here a file made and removed in a loop by
 /// another thread): whenever the walk finds no local item, nothing is deleted without force —
 /// the batch's own folder, mirrored when it reads empty, is no local item. The old code
-/// counted it as one and deleted the destination's files in about a third of such runs.
+/// counted it as one and deleted the destination's files in about a third of such runs. Runs
+/// until 5 walks found the source empty (at most 2000 runs, a few seconds), so the case is
+/// really exercised.
 #[test]
 fn a_source_emptied_during_the_run_deletes_nothing() {
     use std::sync::atomic::{AtomicBool, Ordering};
+    /// Stops the racing thread however the test ends.
+    struct Racer(
+        std::sync::Arc<AtomicBool>,
+        Option<std::thread::JoinHandle<()>>,
+    );
+    impl Drop for Racer {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+            if let Some(t) = self.1.take() {
+                let _ = t.join();
+            }
+        }
+    }
     let emu = enforcing();
     let client = client(&emu);
     client.create_folder(BUCKET, "/dst/", "").unwrap();
     let dir = TempDir::new();
     let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let racer = {
-        let (stop, file) = (stop.clone(), dir.0.join("f"));
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
+    let file = dir.0.join("f");
+    let flag = stop.clone();
+    let _racer = Racer(
+        stop,
+        Some(std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
                 let _ = std::fs::write(&file, b"x");
                 let _ = std::fs::remove_file(&file);
             }
-        })
-    };
-    let (mut walked_empty, mut refused_upfront) = (0, 0);
-    for _ in 0..60 {
+        })),
+    );
+    let (mut runs, mut walked_empty, mut refused_upfront) = (0, 0, 0);
+    while walked_empty < 5 && runs < 2000 {
+        runs += 1;
         emu.put_object("/dst/precious", b"keep me");
         let source = BatchSource::Dir {
             local: dir.0.clone(),
@@ -478,13 +496,14 @@ fn a_source_emptied_during_the_run_deletes_nothing() {
                 continue;
             }
         };
-        if !out.files.iter().any(|f| f.cos_path == "/dst/f") {
+        // The local file in the batch (not the remote /dst/f reported as an extra).
+        let local_f = |f: &&cosv4::FileResult| f.cos_path == "/dst/f" && f.local == dir.0.join("f");
+        if !out.files.iter().any(|f| local_f(&f)) {
             walked_empty += 1;
             assert_eq!(out.deleted, 0, "{:#?}", out.files);
             assert!(emu.object("/dst/precious").is_some(), "{:#?}", out.files);
         }
     }
-    stop.store(true, Ordering::Relaxed);
-    racer.join().unwrap();
-    println!("60 runs: {walked_empty} walked an empty source, {refused_upfront} refused at start");
+    println!("{runs} runs: {walked_empty} walked an empty source, {refused_upfront} refused");
+    assert!(walked_empty > 0, "the race was never hit in {runs} runs");
 }
