@@ -501,3 +501,39 @@ fn a_finished_object_with_our_content_is_not_deleted_by_the_replace_path() {
         assert_eq!(ops, expected, "insert_only {insert_only}");
     }
 }
+
+/// With implicit folders (no folder rule), a file may still not sit where a folder of another
+/// path is: an upload under a file's name is refused at once (-178), and so is the finish of
+/// an upload whose folder's name a file took after its init (the emulator answered a 500
+/// storage error there, retried for the whole retry window).
+#[test]
+fn a_file_in_the_way_of_a_path_is_refused_at_once_even_at_finish() {
+    let emu = emulator_with(|c| c.finish_unavailable = 1);
+    let client = client_with(&emu, |c| {
+        c.retries = 0;
+        c.simple_threshold = MIB;
+    });
+    let data = content(2 * MIB, 5);
+    let opts = UploadOptions::default();
+    let first = client.upload_bytes(BUCKET, "/a/x", &data, &opts);
+    assert_eq!(
+        first.unwrap_err().http_status(),
+        Some(503),
+        "the finish is refused once"
+    );
+    client
+        .upload_bytes(BUCKET, "/a", b"a file named a", &opts)
+        .unwrap();
+    for path in ["/a/x", "/a/y"] {
+        let started = std::time::Instant::now();
+        let e = client.upload_bytes(BUCKET, path, &data, &opts).unwrap_err();
+        assert_eq!(
+            (e.http_status(), e.cos_code()),
+            (Some(409), Some(-178)),
+            "{e}"
+        );
+        assert!(e.to_string().contains("a file is named /a"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{e}");
+    }
+    assert_eq!(emu.object("/a").as_deref(), Some(&b"a file named a"[..]));
+}

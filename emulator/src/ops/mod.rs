@@ -108,19 +108,10 @@ impl Ctx<'_> {
     }
 
     /// Where a file is uploaded: the parent folder must exist ([`Ctx::require_parent`]), and
-    /// no folder may have the file's name — answered like a create onto a file's name, 409
-    /// -178 `ERROR_CMD_COS_PATH_CONFLICT` (the data directory cannot hold both; this used to
-    /// surface as a 500 storage error, which clients retry for their whole retry window).
+    /// the name must be free ([`require_free_name`]).
     fn require_file_slot(&self, idx: &Index) -> Result<(), ApiError> {
         self.require_parent(idx)?;
-        let folder = format!("{}/", self.path);
-        if idx.folders.contains_key(&folder) || !idx.folder_is_empty(&folder) {
-            return Err(ApiError::conflict(
-                -178,
-                "ERROR_CMD_COS_PATH_CONFLICT: a folder has this name",
-            ));
-        }
-        Ok(())
+        require_free_name(idx, self.path)
     }
 
     /// Optional `sha`: 40 hex digits, answered lower-case.
@@ -224,4 +215,27 @@ fn existing(
     } else {
         Ok(Existing::Replace(meta.clone()))
     }
+}
+
+/// A file may not take a folder's name, nor a folder's name on its path be a file's:
+/// answered like a create onto a file's name, 409 -178 `ERROR_CMD_COS_PATH_CONFLICT`. PROTOCOL.md
+/// does not say what the service does; the data directory cannot hold both, and this used to
+/// surface as a 500 storage error, which clients retry for their whole retry window. Checked
+/// at init and simple upload, and again at finish (with implicit folders the slot can be
+/// taken meanwhile).
+pub(crate) fn require_free_name(idx: &Index, path: &str) -> Result<(), ApiError> {
+    if idx.folder_exists(&format!("{path}/")) {
+        return Err(ApiError::conflict(
+            -178,
+            "ERROR_CMD_COS_PATH_CONFLICT: a folder has this name",
+        ));
+    }
+    let folders = path.match_indices('/').skip(1).map(|(i, _)| &path[..i]);
+    if let Some(file) = folders.into_iter().find(|f| idx.objects.contains_key(*f)) {
+        return Err(ApiError::conflict(
+            -178,
+            format!("ERROR_CMD_COS_PATH_CONFLICT: a file is named {file}, a folder of this path"),
+        ));
+    }
+    Ok(())
 }

@@ -313,6 +313,7 @@ fn finish_session(cx: &Ctx) -> OpResult {
     if !idx.sessions.contains_key(&meta.id) {
         return Err(ApiError::bad(-94, "session already finished"));
     }
+    super::require_free_name(&idx, &meta.path)?;
     let sha = content_sha.as_deref();
     let object = |ctime| ObjectMeta {
         biz_attr: meta.biz_attr.clone(),
