@@ -6,7 +6,10 @@
 //! - a pattern with a `/` matches the whole relative path (a leading `/` is dropped:
 //!   `/build` and `build/out` are anchored at the batch's folder);
 //! - `*`, `?` and `[...]` stay within one segment, `**` crosses segments;
-//! - a trailing `/` matches folders only (`cache/`).
+//! - a trailing `/` matches folders only (`cache/`);
+//! - trailing spaces are dropped unless escaped with a backslash (`name\ ` keeps one), as in
+//!   `.gitignore`: a pattern line with a stray space would otherwise match nothing, and an
+//!   exclude meant to protect a path from `--delete` would not.
 //!
 //! An excluded folder is excluded with everything below it. When includes are given, a file
 //! (or an empty folder) is selected only when it, or a folder above it, matches one; folders
@@ -87,7 +90,7 @@ impl Filter {
     }
 }
 
-/// `given` without its trailing spaces, but for one escaped with a backslash (`a\\ `).
+/// `given` without its trailing spaces, but for one escaped with a backslash (`a\ `).
 fn trim_trailing_spaces(given: &str) -> &str {
     let mut end = given.len();
     while given[..end].ends_with(' ') {
