@@ -47,6 +47,13 @@ fn dir_source(root: &Path, cos_folder: &str) -> BatchSource {
     }
 }
 
+/// The tree under `root` uploaded to `cos_folder` with the default options, no handler.
+fn upload_tree(client: &Client, root: &Path, cos_folder: &str) -> BatchOutcome {
+    let source = dir_source(root, cos_folder);
+    let opts = BatchOptions::default();
+    client.upload_batch(BUCKET, source, &opts, None).unwrap()
+}
+
 fn assert_exact(emu: &Emulator, folder: &str, files: &[(String, Vec<u8>)]) {
     for (rel, data) in files {
         let path = format!("{folder}{rel}");
@@ -158,14 +165,7 @@ fn bad_names_fail_alone_and_fifos_and_links_are_skipped() {
     std::os::unix::fs::symlink(dir.0.join("good.txt"), dir.0.join("link.txt")).unwrap();
     std::os::unix::fs::symlink(&dir.0, dir.0.join("d/up")).unwrap();
 
-    let out = client
-        .upload_batch(
-            BUCKET,
-            dir_source(&dir.0, "/"),
-            &BatchOptions::default(),
-            None,
-        )
-        .unwrap();
+    let out = upload_tree(&client, &dir.0, "/");
     assert_eq!(
         (out.uploaded, out.failed, out.skipped),
         (2, 2, 3),
@@ -411,14 +411,7 @@ fn completes_exactly_under_faults() {
         seed: 7,
         ..Default::default()
     });
-    let out = client
-        .upload_batch(
-            BUCKET,
-            dir_source(&dir.0, "/dst/"),
-            &BatchOptions::default(),
-            None,
-        )
-        .unwrap();
+    let out = upload_tree(&client, &dir.0, "/dst/");
     assert_eq!(
         (out.uploaded, out.folders, out.failed),
         (20, 2, 0),
@@ -548,14 +541,7 @@ fn a_remote_file_with_a_directory_s_name_fails_the_folder_clearly() {
     std::fs::create_dir_all(dir.0.join("e")).unwrap();
     write(&dir.0, "d/inner.txt", b"inner");
     write(&dir.0, "ok.txt", b"fine");
-    let out = client
-        .upload_batch(
-            BUCKET,
-            dir_source(&dir.0, "/dst/"),
-            &BatchOptions::default(),
-            None,
-        )
-        .unwrap();
+    let out = upload_tree(&client, &dir.0, "/dst/");
     for (path, file) in [("/dst/e/", "/dst/e"), ("/dst/d/inner.txt", "/dst/d")] {
         match status_of(&out, path) {
             FileStatus::Failed(e) => {
@@ -584,11 +570,7 @@ fn a_rerun_into_an_existing_tree_sends_no_folder_stat() {
     let client = client(&emu);
     let dir = TempDir::new();
     tree(&dir.0);
-    let run = || {
-        let source = dir_source(&dir.0, "/dst/");
-        let out = client.upload_batch(BUCKET, source, &BatchOptions::default(), None);
-        assert_eq!(out.unwrap().failed, 0);
-    };
+    let run = || assert_eq!(upload_tree(&client, &dir.0, "/dst/").failed, 0);
     run();
     emu.clear_log();
     run();
