@@ -1652,7 +1652,11 @@ cosv4_result cosv4_download_options_set_cancel_token(struct cosv4_download_optio
  * bytes; need not be UTF-8). Blocks until the download succeeded, failed or was cancelled.
  * A partial file from an earlier attempt is continued with an HTTP Range request (and
  * If-Range) only when the resume record written beside it ("<part>.cosv4-resume") still
- * matches the object's size, mtime and sha; otherwise it starts over. An object that changed
+ * matches the object's size, mtime and sha and names that very file (device, inode, birth
+ * time), and the object has a sha or an ETag (size and a one-second mtime alone cannot tell two
+ * versions apart); otherwise it starts over. The part file is never opened through a symbolic
+ * link, and a second download into the same part file while one runs is refused
+ * (COSV4_RESULT_LOCAL_IO, "another download ... is in progress"). An object that changed
  * during the download fails with COSV4_RESULT_INTEGRITY and its partial file is removed. An
  * existing `local_path` that is not our own partial download is left untouched and fails
  * with COSV4_RESULT_INVALID_ARGUMENT unless overwrite is set. The content is checked against

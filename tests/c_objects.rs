@@ -155,9 +155,19 @@ fn example_cli_every_subcommand() {
         std::fs::remove_file(&local).unwrap();
         // A partial file is resumed only with the library's resume record matching the object.
         let st = ok(&["--json", "stat", "/cli/big.bin"]);
-        let record = serde_json::json!({"version": 1, "size": st["filesize"],
-            "mtime": st["mtime"], "sha": st["sha"]});
         std::fs::write(dir.join("got.bin.part"), &data[..300_000]).unwrap();
+        // The record names the part file it describes (device, inode, birth time).
+        let m = std::fs::metadata(dir.join("got.bin.part")).unwrap();
+        let part = {
+            use std::os::unix::fs::MetadataExt;
+            let born = m.created().ok().map(|t| {
+                let d = t.duration_since(std::time::UNIX_EPOCH).unwrap();
+                (d.as_secs(), d.subsec_nanos())
+            });
+            serde_json::json!({"dev": m.dev(), "ino": m.ino(), "born": born})
+        };
+        let record = serde_json::json!({"version": 1, "size": st["filesize"],
+            "mtime": st["mtime"], "sha": st["sha"], "part": part});
         std::fs::write(dir.join("got.bin.part.cosv4-resume"), record.to_string()).unwrap();
         let j = ok(&["--json", "get", "--quiet", "/cli/big.bin", &l]);
         assert_eq!(j["bytes_resumed"], 300_000, "{j}");

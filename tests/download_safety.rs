@@ -258,3 +258,139 @@ fn a_cancel_during_the_stat_is_prompt() {
     assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
     assert!(took < Duration::from_millis(2_000), "took {took:?}");
 }
+
+/// A symbolic link planted at `<local>.part` (in a shared directory anyone can) is never
+/// followed: the file it points to stays as it was, and the download fails saying so. The old
+/// code truncated the link's target and wrote the object into it, then reported success. A
+/// link at the record's temporary name is removed, not written through.
+#[test]
+fn a_link_at_the_part_name_is_never_written_through() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    emu.put_object("/s/l.bin", &content(SIZE, 40));
+    let precious = dir.0.join("precious");
+    std::fs::write(&precious, b"precious user data").unwrap();
+    let local = dir.0.join("l.bin");
+    std::os::unix::fs::symlink(&precious, part_path(&local)).unwrap();
+    let e = c
+        .download_file(
+            BUCKET,
+            "/s/l.bin",
+            &local,
+            &DownloadOptions::default(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LocalIo, "{e}");
+    assert!(e.to_string().contains("is a symbolic link"), "{e}");
+    assert_eq!(std::fs::read(&precious).unwrap(), b"precious user data");
+    assert!(!local.exists());
+
+    let other = dir.0.join("o.bin");
+    let mut tmp = record_of(&other).into_os_string();
+    tmp.push(".tmp");
+    std::os::unix::fs::symlink(&precious, &tmp).unwrap();
+    c.download_file(
+        BUCKET,
+        "/s/l.bin",
+        &other,
+        &DownloadOptions::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&precious).unwrap(), b"precious user data");
+}
+
+/// Two downloads into the same local file at once: the second is refused while the first
+/// holds the part file, and the first ends byte-exact. The old code let the second truncate
+/// and rewrite the part file under the first, whose SHA-1 check (of the bytes it received)
+/// still passed: a file of neither version was reported good.
+#[test]
+fn a_second_download_into_the_same_file_is_refused() {
+    let emu = emulator();
+    let data = content(SIZE, 41);
+    emu.put_object("/s/two.bin", &data);
+    let dir = TempDir::new();
+    let local = dir.0.join("two.bin");
+    let slow = common::client_with(&emu, |cfg| cfg.limit_rate = Some(1 << 20)); // ~3 s
+    let first = {
+        let local = local.clone();
+        std::thread::spawn(move || {
+            slow.download_file(BUCKET, "/s/two.bin", &local, &Default::default(), None)
+        })
+    };
+    let part = part_path(&local);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&part).map_or(0, |m| m.len()) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let e = client(&emu)
+        .download_file(
+            BUCKET,
+            "/s/two.bin",
+            &local,
+            &DownloadOptions::default(),
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LocalIo, "{e}");
+    assert!(e.to_string().contains("in progress"), "{e}");
+    first.join().unwrap().unwrap();
+    assert!(std::fs::read(&local).unwrap() == data);
+}
+
+/// An object without a SHA-1 (and so without an ETag) replaced by another of the same size in
+/// the same second: size and mtime cannot tell the versions apart, so such a part file is not
+/// resumed. The old code joined the two versions and reported success.
+#[test]
+fn without_sha_nor_etag_a_part_is_not_resumed() {
+    let emu = emulator_with(|c| c.clock = Some(std::sync::Arc::new(|| 1_700_000_000)));
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let local = dir.0.join("n.bin");
+    emu.put_object_with_sha("/s/n.bin", &content(SIZE, 42), "");
+    interrupted(&c, "/s/n.bin", &local, &DownloadOptions::default(), 1);
+    let v2 = content(SIZE, 43);
+    emu.put_object_with_sha("/s/n.bin", &v2, "");
+    let out = c
+        .download_file(
+            BUCKET,
+            "/s/n.bin",
+            &local,
+            &DownloadOptions::default(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(out.bytes_resumed, 0);
+    assert!(std::fs::read(&local).unwrap() == v2, "two versions joined");
+}
+
+/// With `resume_in_place`, a leftover record does not make a file written anew at that name
+/// ours: it is neither appended to nor removed (the old code resumed onto the user's bytes,
+/// failed the SHA-1 check and deleted the user's file). An empty local path is refused.
+#[test]
+fn a_record_left_beside_another_file_does_not_make_it_ours() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let local = dir.0.join("in.bin");
+    emu.put_object("/s/in.bin", &content(SIZE, 44));
+    let in_place = DownloadOptions {
+        resume_in_place: true,
+        ..DownloadOptions::default()
+    };
+    interrupted(&c, "/s/in.bin", &local, &in_place, 1);
+    std::fs::remove_file(&local).unwrap();
+    std::fs::write(&local, b"the user's own file").unwrap();
+    let e = c
+        .download_file(BUCKET, "/s/in.bin", &local, &in_place, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    assert_eq!(std::fs::read(&local).unwrap(), b"the user's own file");
+
+    let e = c
+        .download_file(BUCKET, "/s/in.bin", Path::new(""), &in_place, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+}

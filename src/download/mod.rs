@@ -172,6 +172,12 @@ pub(crate) fn download_file(
     // The arguments first, before a cancel already requested.
     validate_bucket(bucket)?;
     validate_file(cos_path)?;
+    if local.as_os_str().is_empty() || local.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(Error::usage(format!(
+            "local path {:?} must name a file",
+            local.display()
+        )));
+    }
     let cancel = opts.cancel.clone().unwrap_or_default();
     if cancel.is_cancelled() {
         return Err(cancelled());
@@ -239,7 +245,6 @@ pub(crate) fn download_file(
         )));
     }
     file.sync_all().map_err(|e| local_io("sync", &part, &e))?;
-    drop(file);
     if check_sha {
         let got = crate::hash::hex(&hasher.finalize());
         if !got.eq_ignore_ascii_case(&stat.sha) {
@@ -257,6 +262,7 @@ pub(crate) fn download_file(
         std::fs::rename(&part, local).map_err(|e| local_io("rename into", local, &e))?;
     }
     resume::remove(&part);
+    drop(file); // the lock is held until the file is in place
     reporter.update(|p| p.done = true);
     let _ = reporter.emit(); // complete: a request to stop is moot
     Ok(DownloadOutcome {
@@ -272,8 +278,11 @@ pub(crate) fn download_file(
 /// own recorded partial download, `<local>.part` otherwise. An existing `local` that is not
 /// ours is an error unless `overwrite` is set (it is then replaced by the renamed part file).
 fn work_file(local: &Path, opts: &DownloadOptions) -> Result<PathBuf> {
-    let ours_in_place = opts.resume_in_place && resume::load(local).is_some();
     let existing = std::fs::symlink_metadata(local).ok();
+    // Ours: a record that describes this very file (the same inode; a file written anew at
+    // that name by someone else is not).
+    let ours_in_place = opts.resume_in_place
+        && resume::load(local).is_some_and(|r| existing.as_ref().is_some_and(|m| r.describes(m)));
     if existing.as_ref().is_some_and(|m| m.is_dir()) {
         return Err(Error::usage(format!(
             "cannot download to {}: it is a directory",
@@ -300,32 +309,77 @@ fn work_file(local: &Path, opts: &DownloadOptions) -> Result<PathBuf> {
 /// record of the fresh stat), else emptied and recorded anew. Returns the file, the record in
 /// force and the length to resume from.
 fn open_work(part: &Path, fresh: Record, total: u64) -> Result<(File, Record, u64)> {
-    let open = |truncate: bool| {
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(truncate)
-            .open(part)
-            .map_err(|e| local_io("open", part, &e))
-    };
-    if let Some(record) = resume::load(part).filter(|r| r.same_object(&fresh)) {
-        let file = open(false)?;
-        let len = file
-            .metadata()
-            .map_err(|e| local_io("stat", part, &e))?
-            .len();
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    // Never through a symlink (a planted `<local>.part -> ~/precious` would be truncated and
+    // written), never a FIFO or device: only a regular file we can lock.
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(part)
+        .map_err(
+            |e| match e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                true => Error::new(
+                    ErrorKind::LocalIo,
+                    format!(
+                        "{} is a symbolic link: a download never writes through one (remove it)",
+                        part.display()
+                    ),
+                ),
+                false => local_io("open", part, &e),
+            },
+        )?;
+    let meta = file.metadata().map_err(|e| local_io("stat", part, &e))?;
+    if !meta.is_file() {
+        return Err(Error::usage(format!(
+            "{} is not a regular file; remove it to download here",
+            part.display()
+        )));
+    }
+    // One download per part file at a time: a second one would truncate or interleave bytes
+    // under the first, whose SHA-1 check (of the received stream) would still pass.
+    // (rustix's flock: `File::try_lock` is newer than this crate's minimum Rust.)
+    let exclusive = rustix::fs::FlockOperation::NonBlockingLockExclusive;
+    match rustix::fs::flock(&file, exclusive) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::WOULDBLOCK) => {
+            return Err(Error::new(
+                ErrorKind::LocalIo,
+                format!("another download into {} is in progress", part.display()),
+            ))
+        }
+        Err(e) => return Err(local_io("lock", part, &e.into())),
+    }
+    // Locked the file the name still points to (not one renamed away meanwhile)?
+    let now = std::fs::symlink_metadata(part).map_err(|e| local_io("stat", part, &e))?;
+    if (now.dev(), now.ino()) != (meta.dev(), meta.ino()) {
+        return Err(Error::usage(format!(
+            "{} changed while it was being opened (another download?)",
+            part.display()
+        )));
+    }
+    // Without a sha nor an ETag only size and mtime (seconds) tell versions apart: a same-size
+    // replacement within the second would be joined. Start over then.
+    if let Some(record) = resume::load(part)
+        .filter(|r| r.same_object(&fresh) && r.describes(&meta))
+        .filter(|r| !r.sha.is_empty() || r.etag.is_some())
+    {
+        let len = meta.len();
         if len <= total {
             return Ok((file, record, len));
         }
     }
     // Start over. The part file is ours (`<local>.part`, or `local` with our record, or absent):
     // empty it first, then record what it is going to hold, then write.
-    if part.exists() {
-        drop(open(true)?);
-    }
+    file.set_len(0)
+        .map_err(|e| local_io("truncate", part, &e))?;
+    let fresh = Record {
+        part: Some(resume::PartId::of(&meta)),
+        ..fresh
+    };
     resume::save(part, &fresh)?;
-    Ok((open(false)?, fresh, 0))
+    Ok((file, fresh, 0))
 }
 
 #[cfg(test)]

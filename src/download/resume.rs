@@ -26,6 +26,37 @@ pub(crate) struct Record {
     pub etag: Option<String>,
     #[serde(default)]
     pub last_modified: Option<String>,
+    /// The part file this record describes: a file made anew at that name (by someone else,
+    /// or a download started over elsewhere) is not the one recorded. Absent in records of
+    /// older versions, which then describe no file.
+    #[serde(default)]
+    pub part: Option<PartId>,
+}
+
+/// A file's identity: device and inode, and its birth time where the file system keeps one
+/// (an inode number is reused at once for a file made after another was removed; the birth
+/// time tells them apart). A file rewritten in place keeps all three: not told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PartId {
+    pub dev: u64,
+    pub ino: u64,
+    /// Seconds and nanoseconds since the epoch.
+    pub born: Option<(u64, u32)>,
+}
+
+impl PartId {
+    pub fn of(meta: &std::fs::Metadata) -> PartId {
+        use std::os::unix::fs::MetadataExt;
+        let born = meta.created().ok().and_then(|t| {
+            let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+            Some((d.as_secs(), d.subsec_nanos()))
+        });
+        PartId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            born,
+        }
+    }
 }
 
 impl Record {
@@ -38,7 +69,13 @@ impl Record {
             sha: stat.sha.to_ascii_lowercase(),
             etag: None,
             last_modified: None,
+            part: None,
         }
+    }
+
+    /// True when the record is about the file `meta` describes (the same regular file).
+    pub fn describes(&self, meta: &std::fs::Metadata) -> bool {
+        meta.is_file() && self.part == Some(PartId::of(meta))
     }
 
     /// True when `fresh` (a record of a new stat) names the same object version.
@@ -79,7 +116,13 @@ pub(crate) fn save(part: &Path, record: &Record) -> Result<()> {
     };
     let json =
         serde_json::to_vec(record).map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
-    let mut f = std::fs::File::create(&tmp).map_err(|e| io("create", &tmp, e))?;
+    // A fresh file: never through a symlink or into someone else's file at that name.
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| io("create", &tmp, e))?;
     f.write_all(&json)
         .and_then(|()| f.sync_all())
         .map_err(|e| io("write", &tmp, e))?;
@@ -103,6 +146,7 @@ mod tests {
             sha: sha.into(),
             etag: None,
             last_modified: None,
+            part: None,
         }
     }
 
