@@ -99,10 +99,17 @@ pub struct UpdateOptions {
 /// Checks a custom header for an update.
 pub fn check_custom_header(name: &str, value: &str) -> Result<()> {
     let lower = name.to_ascii_lowercase();
-    let meta = lower.starts_with("x-cos-meta-") && lower.len() > "x-cos-meta-".len();
+    // The service sends these names back as response headers of downloads: only header-name
+    // characters, never a line break that would start a header of its own.
+    let suffix = lower.strip_prefix("x-cos-meta-").unwrap_or("");
+    let meta = !suffix.is_empty()
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     if !meta && !CUSTOM_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
         return Err(Error::usage(format!(
-            "custom header {name:?} cannot be set; allowed: {} and x-cos-meta-*",
+            "custom header {name:?} cannot be set; allowed: {} and x-cos-meta-* (letters, \
+             digits, '-', '_', '.')",
             CUSTOM_HEADERS.join(", ")
         )));
     }
@@ -347,5 +354,16 @@ mod tests {
         assert!(check_custom_header("x-cos-meta-", "1").is_err());
         assert!(check_custom_header("X-Other", "1").is_err());
         assert!(check_custom_header("Cache-Control", "").is_err());
+        // A meta name is sent back as a response header: no line break, space or other byte
+        // outside a header name's (the value was checked; the name was not).
+        assert!(check_custom_header("x-cos-meta-Build_Id.2", "1").is_ok());
+        for bad in [
+            "x-cos-meta-a\r\nSet-Cookie: evil=1",
+            "x-cos-meta-a b",
+            "x-cos-meta-é",
+        ] {
+            let e = check_custom_header(bad, "v").unwrap_err();
+            assert!(e.message().contains("cannot be set"), "{bad:?}: {e}");
+        }
     }
 }

@@ -393,3 +393,30 @@ fn paging_one_entry_at_a_time_sees_every_name_once_whatever_sorts_between() {
         .collect();
     assert_eq!(names, ["Z", "a", "a b", "a!", "a-c", "b"], "{names:?}");
 }
+
+/// A list prefix or context longer than any cos path is a usage error at once, before any
+/// request: the 70 KB URL failed in the HTTP client as a transport error, which was retried
+/// for the whole retry window (about a minute), and its message held the whole URL.
+#[test]
+fn an_overlong_list_prefix_or_context_is_refused_at_once() {
+    let emu = emulator();
+    let c = client(&emu);
+    let long = "a".repeat(70_000);
+    for opts in [
+        cosv4::ListOptions {
+            prefix: long.clone(),
+            ..Default::default()
+        },
+        cosv4::ListOptions {
+            context: long.clone(),
+            ..Default::default()
+        },
+    ] {
+        let started = std::time::Instant::now();
+        let e = c.list(BUCKET, "/", &opts).unwrap_err();
+        assert_eq!(e.kind(), cosv4::ErrorKind::Usage, "{e}");
+        assert!(e.to_string().contains("at most 4096 are allowed"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    assert!(emu.log().is_empty(), "nothing was sent");
+}

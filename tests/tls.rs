@@ -269,3 +269,34 @@ fn c_api_tls_setters() {
         cosv4_client_free(client);
     }
 }
+
+/// A CA file that is a FIFO or `/dev/zero` is refused at once as not a regular file: the read
+/// blocked for ever on the FIFO and filled memory until the process died on `/dev/zero`.
+#[test]
+fn a_ca_file_that_is_no_regular_file_is_refused_at_once() {
+    let dir = common::TempDir::new();
+    let fifo = dir.0.join("ca.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [fifo, std::path::PathBuf::from("/dev/zero")] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shown = path.display().to_string();
+        std::thread::spawn(move || {
+            let mut cfg = Config::new(
+                cosv4::Credentials::new(common::APPID, common::SECRET_ID, common::SECRET_KEY)
+                    .unwrap(),
+            );
+            cfg.endpoint = Some(Endpoint::BaseUrl("https://127.0.0.1:1".into()));
+            cfg.tls_ca_file = Some(path);
+            let _ = tx.send(Client::new(cfg).err().map(|e| e.to_string()));
+        });
+        let e = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("{shown}: no answer within 20 s"))
+            .unwrap_or_else(|| panic!("{shown}: accepted"));
+        assert!(e.contains("not a regular file"), "{shown}: {e}");
+    }
+}

@@ -219,6 +219,19 @@ fn check_prefix(prefix: &str) -> Result<()> {
     Ok(())
 }
 
+/// A prefix or a context longer than any cos path cannot name anything: refused before a
+/// request is built (a URL that long fails in the HTTP client, after the retries).
+fn check_length(what: &str, value: &str) -> Result<()> {
+    if value.len() > crate::path::MAX_PATH_LEN {
+        return Err(Error::usage(format!(
+            "list {what} is {} bytes; at most {} are allowed",
+            value.len(),
+            crate::path::MAX_PATH_LEN
+        )));
+    }
+    Ok(())
+}
+
 /// What a list request sends after the folder, and the name start its entries are then
 /// filtered by: the prefix itself and nothing, except for `.` and `..`, which would make the
 /// URL end in a dot segment (`/d/..?op=list`): a proxy that normalises paths turns that into
@@ -292,6 +305,8 @@ pub(crate) fn page(
     validate_list_folder(folder)?;
     // The prefix is a name fragment, not a path: a plain usage error.
     check_prefix(&opts.prefix)?;
+    check_length("prefix", &opts.prefix)?;
+    check_length("context", &opts.context)?;
     if !(1..=MAX_LIST_NUM).contains(&opts.num) {
         return Err(Error::usage(format!(
             "list num is {}; use 1 to {MAX_LIST_NUM}",

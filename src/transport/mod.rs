@@ -29,6 +29,9 @@ const OUTPUT_BUFFER: usize = 1 << 20;
 /// A usage error (naming the file) when it cannot be read, holds no certificate, or holds one
 /// that is not a usable CA certificate.
 #[cfg(feature = "https")]
+/// The largest CA file read (a bundle of every public CA is about 250 KiB).
+const MAX_CA_FILE: u64 = 16 << 20;
+
 pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<ureq::tls::Certificate<'static>>> {
     use ureq::tls::PemItem;
     let bad = |why: String| {
@@ -37,7 +40,19 @@ pub fn load_ca_file(path: &std::path::Path) -> Result<Vec<ureq::tls::Certificate
             path.display()
         ))
     };
-    let pem = std::fs::read(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
+    // A regular file of sane size only: a FIFO would block the read for ever, /dev/zero fill
+    // memory until the process dies.
+    let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
+    if !meta.is_file() {
+        return Err(bad("it is not a regular file".into()));
+    }
+    if meta.len() > MAX_CA_FILE {
+        return Err(bad(format!("it is larger than {} MiB", MAX_CA_FILE >> 20)));
+    }
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut f.take(MAX_CA_FILE), &mut pem))
+        .map_err(|e| bad(format!("cannot read it ({e})")))?;
     let mut certs = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
@@ -178,6 +193,12 @@ pub fn from_ureq(err: ureq::Error, url: &str) -> Error {
         U::HostNotFound => (ErrorKind::Transport, "host not found".to_string()),
         U::ConnectionFailed => (ErrorKind::Transport, "connection failed".to_string()),
         U::BadUri(u) => (ErrorKind::Usage, format!("bad URL {u}")),
+        // The request could not be built (a URL too long, say): nothing was sent, and sending
+        // it again cannot help.
+        U::Http(e) => (
+            ErrorKind::Usage,
+            format!("the request cannot be built: {e}"),
+        ),
         U::RedirectFailed | U::TooManyRedirects => (
             ErrorKind::Protocol,
             "the server answered with a redirect, which uploads do not follow".to_string(),
@@ -187,7 +208,22 @@ pub fn from_ureq(err: ureq::Error, url: &str) -> Error {
         }
         other => (ErrorKind::Transport, tls_hint(other.to_string(), url)),
     };
-    Error::new(kind, format!("request to {url} failed: {what}"))
+    Error::new(
+        kind,
+        format!("request to {} failed: {what}", shown_url(url)),
+    )
+}
+
+/// A URL for a message: whole when short, else its first 200 bytes and its length.
+fn shown_url(url: &str) -> std::borrow::Cow<'_, str> {
+    if url.len() <= 300 {
+        return url.into();
+    }
+    let mut end = 200;
+    while !url.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &url[..end], url.len()).into()
 }
 
 /// Says what a TLS failure most likely means: rustls' own words name neither TLS nor the cure.
