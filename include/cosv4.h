@@ -66,7 +66,8 @@
  *   a final COSV4_PHASE_DONE event with bytes_done == bytes_total, a successful download a
  *   final event with done true, before it returns. Returning nonzero stops the upload or
  *   download, which then fails with COSV4_RESULT_ABORTED_BY_CALLBACK; the value you returned is
- *   kept in the error detail (cosv4_error_callback_value).
+ *   kept in the error detail (cosv4_error_callback_value). The final event is the exception:
+ *   everything is done by then, so its return value is ignored and the call succeeds.
  *   From inside a callback you may call any function except cosv4_client_upload_* and
  *   cosv4_client_download_file: those return COSV4_RESULT_RECURSIVE_API_CALL at once when a
  *   progress callback is running on the calling thread (instead of deadlocking). Cancelling a
@@ -227,7 +228,8 @@ enum cosv4_phase
    */
   COSV4_PHASE_UPLOADING = 2,
   /**
-   * Everything is on the server; the upload succeeds when the callback returns 0.
+   * Everything is on the server and the upload has succeeded; the callback's return value
+   * at this final event is ignored.
    */
   COSV4_PHASE_DONE = 3,
 };
@@ -908,7 +910,7 @@ cosv4_result cosv4_config_set_endpoint(struct cosv4_config *cfg, const char *bas
 
 /**
  * Use https (1, the default when built with TLS) or http (0) for a region endpoint.
- * COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+ * COSV4_RESULT_INVALID_ARGUMENT (config unchanged) when `on` is not 0 or 1.
  */
 cosv4_result cosv4_config_set_https(struct cosv4_config *cfg, uint32_t on);
 
@@ -927,7 +929,7 @@ cosv4_result cosv4_config_set_workers(struct cosv4_config *cfg, uint32_t workers
 /**
  * Send the SHA-1 of the content so the service checks it (1, default) or not (0; saves
  * reading the file twice).
- * COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+ * COSV4_RESULT_INVALID_ARGUMENT (config unchanged) when `on` is not 0 or 1.
  */
 cosv4_result cosv4_config_set_integrity(struct cosv4_config *cfg, uint32_t on);
 
@@ -991,7 +993,7 @@ cosv4_result cosv4_config_set_sign_lifetime(struct cosv4_config *cfg, uint64_t s
 /**
  * Read HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY from the environment (1) or not (0,
  * default). An explicit cosv4_config_set_proxy wins.
- * COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+ * COSV4_RESULT_INVALID_ARGUMENT (config unchanged) when `on` is not 0 or 1.
  */
 cosv4_result cosv4_config_set_env_proxy(struct cosv4_config *cfg, uint32_t on);
 

@@ -134,10 +134,13 @@ fn c_api_log_callback_stats_and_last_error() {
             cosv4_config_set_log(cfg, Some(collect), user, 0),
             cosv4_result::InvalidArgument
         );
+        // Recorded like the other setters (it kept the workers sentence before).
+        assert!(last(cfg).contains("log level 0"), "{}", last(cfg));
         assert_eq!(
             cosv4_config_set_log(cfg, Some(collect), user, 4),
             cosv4_result::Ok
         );
+        assert_eq!(last(cfg), "");
         let mut client = std::ptr::null_mut();
         let mut err = std::ptr::null_mut();
         assert_eq!(

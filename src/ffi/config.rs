@@ -80,7 +80,7 @@ pub unsafe extern "C" fn cosv4_config_free(cfg: *mut cosv4_config) {
 
 /// Runs a setter inside the panic boundary and remembers why it failed (or that it did not)
 /// for cosv4_config_last_error.
-unsafe fn record(cfg: *mut cosv4_config, f: impl FnOnce() -> FfiResult) -> cosv4_result {
+pub(super) unsafe fn record(cfg: *mut cosv4_config, f: impl FnOnce() -> FfiResult) -> cosv4_result {
     super::guard(cosv4_result::Panic, || {
         let result = f();
         if let Some(c) = unsafe { cfg.as_mut() } {
@@ -208,7 +208,7 @@ pub unsafe extern "C" fn cosv4_config_set_endpoint(
 }
 
 /// Use https (1, the default when built with TLS) or http (0) for a region endpoint.
-/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+/// COSV4_RESULT_INVALID_ARGUMENT (config unchanged) when `on` is not 0 or 1.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_config_set_https(cfg: *mut cosv4_config, on: u32) -> cosv4_result {
     unsafe { set(cfg, on, flag, |c, v| c.https = v) }
@@ -236,7 +236,7 @@ pub unsafe extern "C" fn cosv4_config_set_workers(
 
 /// Send the SHA-1 of the content so the service checks it (1, default) or not (0; saves
 /// reading the file twice).
-/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+/// COSV4_RESULT_INVALID_ARGUMENT (config unchanged) when `on` is not 0 or 1.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_config_set_integrity(
     cfg: *mut cosv4_config,
@@ -341,7 +341,7 @@ pub unsafe extern "C" fn cosv4_config_set_sign_lifetime(
 
 /// Read HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY from the environment (1) or not (0,
 /// default). An explicit cosv4_config_set_proxy wins.
-/// COSV4_RESULT_INVALID_CONFIG (config unchanged) when the value is not allowed.
+/// COSV4_RESULT_INVALID_ARGUMENT (config unchanged) when `on` is not 0 or 1.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cosv4_config_set_env_proxy(
     cfg: *mut cosv4_config,

@@ -1,6 +1,6 @@
 //! `cosv4_log_cb`: a log callback on the config, with a level.
 
-use super::{cosv4_config, cosv4_result, run, Failure};
+use super::{cosv4_config, cosv4_result, Failure};
 use crate::log::{Level, Logger};
 use std::ffi::{c_char, c_void, CString};
 
@@ -50,7 +50,8 @@ pub unsafe extern "C" fn cosv4_config_set_log(
     userdata: *mut c_void,
     level: u32,
 ) -> cosv4_result {
-    run(|| {
+    // Recorded like every config setter's outcome, for cosv4_config_last_error.
+    let set = || {
         let cfg = unsafe { super::arg_mut(cfg, "cfg") }?;
         let level = Level::from_u32(level).ok_or_else(|| {
             Failure::new(
@@ -67,5 +68,6 @@ pub unsafe extern "C" fn cosv4_config_set_log(
             })
         });
         Ok(())
-    })
+    };
+    unsafe { super::config::record(cfg, set) }
 }

@@ -18,7 +18,8 @@ pub enum cosv4_phase {
     Hashing = 1,
     /// Sending data (bytes_done and slices_done grow).
     Uploading = 2,
-    /// Everything is on the server; the upload succeeds when the callback returns 0.
+    /// Everything is on the server and the upload has succeeded; the callback's return value
+    /// at this final event is ignored.
     Done = 3,
 }
 
