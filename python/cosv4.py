@@ -1317,6 +1317,9 @@ class Client(_SharedHandle):
                 # Seconds (float) to whole milliseconds, at least 1 for a positive value.
                 if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                     raise TypeError(f"{what} must be a number of seconds")
+                if seconds != seconds or seconds in (float("inf"), float("-inf")):
+                    raise UsageError(Result.INVALID_CONFIG, f"{what} must be a finite number "
+                                     f"of seconds, not {seconds}")
                 if seconds <= 0:
                     raise UsageError(Result.INVALID_CONFIG, f"{what} must be positive")
                 return _check_uint(max(1, round(seconds * 1000)), 64, what)
@@ -1343,6 +1346,9 @@ class Client(_SharedHandle):
             if retry_window is not None:
                 if isinstance(retry_window, bool) or not isinstance(retry_window, (int, float)):
                     raise TypeError("retry_window must be a number of seconds")
+                if retry_window != retry_window or retry_window == float("inf"):
+                    raise UsageError(Result.INVALID_CONFIG, "retry_window must be a finite "
+                                     f"number of seconds, not {retry_window}")
                 if retry_window < 0:
                     raise UsageError(Result.INVALID_CONFIG, "retry_window must not be negative")
                 steps.append(("retry_window_ms",
@@ -1383,6 +1389,8 @@ class Client(_SharedHandle):
                            if hasattr(lib, "cosv4_config_last_error") else "")
                     raise _error_class(rc)(rc, f"{what}: {why or strerror(rc)}")
             if log is not None:
+                if not callable(log):
+                    raise TypeError("log must be callable: log(level, message)")
                 # The client keeps the C callback: it lives as long as this object.
                 self._log_cb = _LOG_CB(_log_trampoline(log))
                 _check(_need("cosv4_config_set_log").cosv4_config_set_log(
@@ -1758,6 +1766,9 @@ class Client(_SharedHandle):
                 _check(lib.cosv4_update_options_set_authority(
                     opts, _check_uint(int(authority), 32, "authority")), "authority")
             if custom_headers is not None:
+                if not isinstance(custom_headers, dict):
+                    raise TypeError("custom_headers must be a dict of name -> value, not "
+                                    f"{type(custom_headers).__name__}")
                 _check(lib.cosv4_update_options_clear_custom_headers(opts), "custom_headers")
                 for name, value in custom_headers.items():
                     _check(lib.cosv4_update_options_add_custom_header(

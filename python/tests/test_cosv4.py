@@ -409,12 +409,18 @@ class UploadTest(unittest.TestCase):
             ("appid 0", lambda: cosv4.Client(0, SECRET_ID, SECRET_KEY, region="gz")),
             ("empty secret", lambda: cosv4.Client(APPID, "", SECRET_KEY, region="gz")),
             ("stall timeout", lambda: fast.client(stall_timeout=0)),
+            ("infinite timeout", lambda: fast.client(connect_timeout=float("inf"))),
+            ("NaN retry window", lambda: fast.client(retry_window=float("nan"))),
         ]:
             with self.subTest(name):
                 with self.assertRaises(cosv4.UsageError) as cm:
                     call()
                 self.assertTrue(100 <= cm.exception.code < 200, cm.exception)
                 self.assertTrue(cm.exception.name.startswith("COSV4_RESULT_"))
+        with self.assertRaises(TypeError):
+            fast.client(log=5)  # not callable: refused, not swallowed at every log line
+        with self.assertRaises(TypeError):
+            c.update(BUCKET, "/x", custom_headers=[("a", "b")])
         with self.assertRaises(TypeError):
             c.upload(BUCKET, "/x", 42)
         with self.assertRaises(TypeError):
