@@ -394,3 +394,38 @@ fn a_record_left_beside_another_file_does_not_make_it_ours() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
 }
+
+/// With `resume_in_place`, the user rewrites the interrupted file *in place* (same inode, same
+/// birth time: `cp` onto it, a shell redirect): the record's hash of the file's first bytes no
+/// longer matches, so the file is not ours — neither appended to nor removed. The identity
+/// check alone took it for ours.
+#[test]
+fn a_file_rewritten_in_place_is_not_taken_for_the_partial_download() {
+    let emu = emulator();
+    let c = client(&emu);
+    let dir = TempDir::new();
+    let local = dir.0.join("rw.bin");
+    emu.put_object("/s/rw.bin", &content(SIZE, 45));
+    let in_place = DownloadOptions {
+        resume_in_place: true,
+        ..DownloadOptions::default()
+    };
+    interrupted(&c, "/s/rw.bin", &local, &in_place, 200_000);
+    let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    let before = inode(&local);
+    std::fs::write(&local, vec![b'u'; 100_000]).unwrap(); // truncates and writes: same inode
+    assert_eq!(inode(&local), before);
+    let e = c
+        .download_file(BUCKET, "/s/rw.bin", &local, &in_place, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    assert_eq!(std::fs::read(&local).unwrap(), vec![b'u'; 100_000]);
+    // Its own interrupted download still resumes in place.
+    let other = dir.0.join("own.bin");
+    let had = interrupted(&c, "/s/rw.bin", &other, &in_place, 200_000);
+    let out = c
+        .download_file(BUCKET, "/s/rw.bin", &other, &in_place, None)
+        .unwrap();
+    assert_eq!(out.bytes_resumed, had);
+    assert!(std::fs::read(&other).unwrap() == content(SIZE, 45));
+}

@@ -29,6 +29,14 @@ impl Sink<'_> {
             h.update(data);
         }
         *self.have += data.len() as u64;
+        // Once the head is on disk, the record holds its hash: a later resume checks that the
+        // file still starts with what this download wrote.
+        let head = self.record.head_len();
+        let more = *self.have < self.record.size; // complete: no resume will need it
+        if self.record.head.is_none() && *self.have >= head && head > 0 && more {
+            self.record.head = resume::head_of(self.file, head);
+            resume::save(self.path, self.record)?;
+        }
         Ok(())
     }
 

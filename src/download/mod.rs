@@ -282,7 +282,8 @@ fn work_file(local: &Path, opts: &DownloadOptions) -> Result<PathBuf> {
     // Ours: a record that describes this very file (the same inode; a file written anew at
     // that name by someone else is not).
     let ours_in_place = opts.resume_in_place
-        && resume::load(local).is_some_and(|r| existing.as_ref().is_some_and(|m| r.describes(m)));
+        && existing.as_ref().is_some_and(|m| m.is_file())
+        && resume::load(local).is_some_and(|r| r.describes_path(local));
     if existing.as_ref().is_some_and(|m| m.is_dir()) {
         return Err(Error::usage(format!(
             "cannot download to {}: it is a directory",
@@ -362,7 +363,7 @@ fn open_work(part: &Path, fresh: Record, total: u64) -> Result<(File, Record, u6
     // Without a sha nor an ETag only size and mtime (seconds) tell versions apart: a same-size
     // replacement within the second would be joined. Start over then.
     if let Some(record) = resume::load(part)
-        .filter(|r| r.same_object(&fresh) && r.describes(&meta))
+        .filter(|r| r.same_object(&fresh) && r.describes(&file, &meta))
         .filter(|r| !r.sha.is_empty() || r.etag.is_some())
     {
         let len = meta.len();

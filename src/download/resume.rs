@@ -31,6 +31,24 @@ pub(crate) struct Record {
     /// older versions, which then describe no file.
     #[serde(default)]
     pub part: Option<PartId>,
+    /// SHA-1 (hex) of the part file's first [`HEAD`] bytes (or of all of a smaller object),
+    /// recorded once they are written: a file rewritten in place keeps its identity, not its
+    /// bytes.
+    #[serde(default)]
+    pub head: Option<String>,
+}
+
+/// How many leading bytes of a part file the record's `head` covers.
+pub(crate) const HEAD: u64 = 64 * 1024;
+
+/// SHA-1 (hex) of the first `len` bytes of `file` (positional reads: the file's position is
+/// not moved); `None` when it is shorter or cannot be read.
+pub(crate) fn head_of(file: &std::fs::File, len: u64) -> Option<String> {
+    use sha1::Digest;
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0u8; usize::try_from(len).ok()?];
+    file.read_exact_at(&mut buf, 0).ok()?;
+    Some(crate::hash::hex(&sha1::Sha1::digest(&buf)))
 }
 
 /// A file's identity: device and inode, and its birth time where the file system keeps one
@@ -70,12 +88,36 @@ impl Record {
             etag: None,
             last_modified: None,
             part: None,
+            head: None,
         }
     }
 
-    /// True when the record is about the file `meta` describes (the same regular file).
-    pub fn describes(&self, meta: &std::fs::Metadata) -> bool {
-        meta.is_file() && self.part == Some(PartId::of(meta))
+    /// How many leading bytes `head` covers for this object.
+    pub fn head_len(&self) -> u64 {
+        HEAD.min(self.size)
+    }
+
+    /// True when the record is about `file` (whose metadata is `meta`): the same regular file
+    /// and, once the record holds it, the same first bytes.
+    pub fn describes(&self, file: &std::fs::File, meta: &std::fs::Metadata) -> bool {
+        meta.is_file()
+            && self.part == Some(PartId::of(meta))
+            && self
+                .head
+                .as_ref()
+                .is_none_or(|h| head_of(file, self.head_len()).as_ref() == Some(h))
+    }
+
+    /// [`Record::describes`] for the file at `path`, opened read-only without following a link.
+    pub fn describes_path(&self, path: &Path) -> bool {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+        let open = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nofollow | rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(path);
+        open.and_then(|f| f.metadata().map(|m| (f, m)))
+            .is_ok_and(|(f, m)| self.describes(&f, &m))
     }
 
     /// True when `fresh` (a record of a new stat) names the same object version.
@@ -147,6 +189,7 @@ mod tests {
             etag: None,
             last_modified: None,
             part: None,
+            head: None,
         }
     }
 

@@ -183,7 +183,7 @@ fn event(p: &DownloadProgress) -> cosv4_download_progress {
 /// A partial file from an earlier attempt is continued with an HTTP Range request (and
 /// If-Range) only when the resume record written beside it ("<part>.cosv4-resume") still
 /// matches the object's size, mtime and sha and names that very file (device, inode, birth
-/// time), and the object has a sha or an ETag (size and a one-second mtime alone cannot tell two
+/// time, and the hash of its first 64 KiB once written), and the object has a sha or an ETag (size and a one-second mtime alone cannot tell two
 /// versions apart); otherwise it starts over. The part file is never opened through a symbolic
 /// link, and a second download into the same part file while one runs is refused
 /// (COSV4_RESULT_LOCAL_IO, "another download ... is in progress"). An object that changed
