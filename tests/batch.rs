@@ -49,9 +49,19 @@ fn dir_source(root: &Path, cos_folder: &str) -> BatchSource {
 
 /// The tree under `root` uploaded to `cos_folder` with the default options, no handler.
 fn upload_tree(client: &Client, root: &Path, cos_folder: &str) -> BatchOutcome {
+    upload_tree_with(client, root, cos_folder, None)
+}
+
+/// [`upload_tree`] with an event handler.
+fn upload_tree_with(
+    client: &Client,
+    root: &Path,
+    cos_folder: &str,
+    handler: Option<cosv4::BatchHandler<'_>>,
+) -> BatchOutcome {
     let source = dir_source(root, cos_folder);
     let opts = BatchOptions::default();
-    client.upload_batch(BUCKET, source, &opts, None).unwrap()
+    client.upload_batch(BUCKET, source, &opts, handler).unwrap()
 }
 
 fn assert_exact(emu: &Emulator, folder: &str, files: &[(String, Vec<u8>)]) {
@@ -88,14 +98,7 @@ fn mirrors_a_tree_exactly_creating_each_folder_once() {
         }
         ControlFlow::Continue(())
     };
-    let out = client
-        .upload_batch(
-            BUCKET,
-            dir_source(&dir.0, "/dst/"),
-            &BatchOptions::default(),
-            Some(&mut handler),
-        )
-        .unwrap();
+    let out = upload_tree_with(&client, &dir.0, "/dst/", Some(&mut handler));
     assert_eq!(
         (out.uploaded, out.folders, out.failed, out.skipped),
         (8, 2, 0, 0)
@@ -492,14 +495,7 @@ fn progress_reports_keep_coming_while_nothing_moves() {
         }
         ControlFlow::Continue(())
     };
-    let out = client
-        .upload_batch(
-            BUCKET,
-            dir_source(&dir.0, "/hb/"),
-            &BatchOptions::default(),
-            Some(&mut handler),
-        )
-        .unwrap();
+    let out = upload_tree_with(&client, &dir.0, "/hb/", Some(&mut handler));
     assert_eq!((out.uploaded, out.failed), (1, 0));
     // The reports while the finish waits: every slice confirmed, the file not yet done.
     let waiting: Vec<&(Instant, BatchProgress)> = reports

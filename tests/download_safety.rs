@@ -57,6 +57,14 @@ fn interrupted(
     len
 }
 
+/// Options that resume in the local file itself.
+fn in_place() -> DownloadOptions {
+    DownloadOptions {
+        resume_in_place: true,
+        ..DownloadOptions::default()
+    }
+}
+
 fn no_sha_check() -> DownloadOptions {
     DownloadOptions {
         skip_sha_check: true,
@@ -376,10 +384,7 @@ fn a_record_left_beside_another_file_does_not_make_it_ours() {
     let dir = TempDir::new();
     let local = dir.0.join("in.bin");
     emu.put_object("/s/in.bin", &content(SIZE, 44));
-    let in_place = DownloadOptions {
-        resume_in_place: true,
-        ..DownloadOptions::default()
-    };
+    let in_place = in_place();
     interrupted(&c, "/s/in.bin", &local, &in_place, 1);
     std::fs::remove_file(&local).unwrap();
     std::fs::write(&local, b"the user's own file").unwrap();
@@ -406,10 +411,7 @@ fn a_file_rewritten_in_place_is_not_taken_for_the_partial_download() {
     let dir = TempDir::new();
     let local = dir.0.join("rw.bin");
     emu.put_object("/s/rw.bin", &content(SIZE, 45));
-    let in_place = DownloadOptions {
-        resume_in_place: true,
-        ..DownloadOptions::default()
-    };
+    let in_place = in_place();
     interrupted(&c, "/s/rw.bin", &local, &in_place, 200_000);
     let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
     let before = inode(&local);

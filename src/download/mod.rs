@@ -281,6 +281,8 @@ fn work_file(local: &Path, opts: &DownloadOptions) -> Result<PathBuf> {
     let existing = std::fs::symlink_metadata(local).ok();
     // Ours: a record that describes this very file (the same inode; a file written anew at
     // that name by someone else is not).
+    // (Checked again under the part file's lock in `open_work`: this one only chooses the
+    // file; that one decides whether its bytes are continued.)
     let ours_in_place = opts.resume_in_place
         && existing.as_ref().is_some_and(|m| m.is_file())
         && resume::load(local).is_some_and(|r| r.describes_path(local));
@@ -310,27 +312,20 @@ fn work_file(local: &Path, opts: &DownloadOptions) -> Result<PathBuf> {
 /// record of the fresh stat), else emptied and recorded anew. Returns the file, the record in
 /// force and the length to resume from.
 fn open_work(part: &Path, fresh: Record, total: u64) -> Result<(File, Record, u64)> {
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    use std::os::unix::fs::MetadataExt;
     // Never through a symlink (a planted `<local>.part -> ~/precious` would be truncated and
     // written), never a FIFO or device: only a regular file we can lock.
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+    let mut write = OpenOptions::new();
+    write.read(true).write(true).create(true);
+    let file = resume::no_follow(&mut write, rustix::fs::OFlags::empty())
         .open(part)
-        .map_err(
-            |e| match e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-                true => Error::new(
-                    ErrorKind::LocalIo,
-                    format!(
-                        "{} is a symbolic link: a download never writes through one (remove it)",
-                        part.display()
-                    ),
-                ),
-                false => local_io("open", part, &e),
-            },
-        )?;
+        .map_err(|e| {
+            if e.raw_os_error() != Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                return local_io("open", part, &e);
+            }
+            let link = "is a symbolic link: a download never writes through one (remove it)";
+            Error::new(ErrorKind::LocalIo, format!("{} {link}", part.display()))
+        })?;
     let meta = file.metadata().map_err(|e| local_io("stat", part, &e))?;
     if !meta.is_file() {
         return Err(Error::usage(format!(

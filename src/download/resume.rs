@@ -38,6 +38,15 @@ pub(crate) struct Record {
     pub head: Option<String>,
 }
 
+/// `opts` set never to open through a symbolic link (`O_NOFOLLOW`, plus `more` flags).
+pub(crate) fn no_follow(
+    opts: &mut std::fs::OpenOptions,
+    more: rustix::fs::OFlags,
+) -> &mut std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    opts.custom_flags((rustix::fs::OFlags::NOFOLLOW | more).bits() as i32)
+}
+
 /// How many leading bytes of a part file the record's `head` covers.
 pub(crate) const HEAD: u64 = 64 * 1024;
 
@@ -108,15 +117,14 @@ impl Record {
                 .is_none_or(|h| head_of(file, self.head_len()).as_ref() == Some(h))
     }
 
-    /// [`Record::describes`] for the file at `path`, opened read-only without following a link.
+    /// [`Record::describes`] for the file at `path`, opened read-only without following a
+    /// link (nor waiting on a FIFO).
     pub fn describes_path(&self, path: &Path) -> bool {
-        use std::os::unix::fs::OpenOptionsExt;
-        let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
-        let open = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nofollow | rustix::fs::OFlags::NONBLOCK.bits() as i32)
-            .open(path);
-        open.and_then(|f| f.metadata().map(|m| (f, m)))
+        let mut read = std::fs::OpenOptions::new();
+        read.read(true);
+        no_follow(&mut read, rustix::fs::OFlags::NONBLOCK)
+            .open(path)
+            .and_then(|f| f.metadata().map(|m| (f, m)))
             .is_ok_and(|(f, m)| self.describes(&f, &m))
     }
 
