@@ -230,8 +230,8 @@ pub(crate) fn require_free_name(idx: &Index, path: &str) -> Result<(), ApiError>
             "ERROR_CMD_COS_PATH_CONFLICT: a folder has this name",
         ));
     }
-    let folders = path.match_indices('/').skip(1).map(|(i, _)| &path[..i]);
-    if let Some(file) = folders.into_iter().find(|f| idx.objects.contains_key(*f)) {
+    let mut folders = path.match_indices('/').skip(1).map(|(i, _)| &path[..i]);
+    if let Some(file) = folders.find(|f| idx.objects.contains_key(*f)) {
         return Err(ApiError::conflict(
             -178,
             format!("ERROR_CMD_COS_PATH_CONFLICT: a file is named {file}, a folder of this path"),
